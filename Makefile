@@ -1,0 +1,30 @@
+# agentfleet — every command a developer or CI needs. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV ?= dev
+export REDIS_URL ?= redis://127.0.0.1:6379
+
+.PHONY: help install dev test typecheck build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json ## install npm dependencies when missing or stale
+
+dev: install ## run API, worker and scaler locally (starts redis-server when none answers on REDIS_URL)
+	scripts/ensure-redis.sh
+	node bin/agentfleet.js dev
+
+typecheck: install ## type-check every TypeScript file
+	npx tsc -p tsconfig.json --noEmit
+
+test: install typecheck ## every test; starts and stops the servers they need
+	scripts/check-test-tools.sh
+	npx ava
+
+build: install ## compile to dist/ (what the container image runs)
+	npm run build

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The agents a deployment can run, declared in AGENTS_FILE (JSON; format in the README) and read by
+ * the API (to reject unknown agents) and the worker (to execute them). `simulate` is built in.
+ */
+
+export const BUILTIN_SIMULATE = 'simulate';
+export const DEFAULT_TIMEOUT_SECONDS = 900;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+const agentName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'agent names are lowercase letters, digits, - and _');
+
+const common = {
+  description: z.string().optional(),
+  /** Used when a run does not set its own. */
+  timeoutSeconds: z.number().int().positive().optional(),
+  maxAttempts: z.number().int().min(1).max(20).optional(),
+};
+
+const commandAgent = z.object({
+  type: z.literal('command'),
+  /** argv; the run's input arrives as JSON on stdin. */
+  command: z.array(z.string().min(1)).min(1),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  ...common,
+});
+
+const moduleAgent = z.object({
+  type: z.literal('module'),
+  /** Path (relative to the agents file) or package name of an ES module exporting `run(input, ctx)`. */
+  module: z.string().min(1),
+  ...common,
+});
+
+const simulateAgent = z.object({ type: z.literal('simulate'), ...common });
+
+export const agentDefinitionSchema = z.discriminatedUnion('type', [commandAgent, moduleAgent, simulateAgent]);
+export type AgentDefinition = z.infer<typeof agentDefinitionSchema>;
+
+export const agentsFileSchema = z.object({
+  agents: z.record(agentName, agentDefinitionSchema),
+});
+
+export type AgentCatalog = ReadonlyMap<string, AgentDefinition>;
+
+export class AgentsFileError extends Error {
+  override readonly name = 'AgentsFileError';
+}
+
+/** Paths in the file are relative to the file, so it can be moved with its agents. */
+function resolvePaths(definition: AgentDefinition, baseDir: string): AgentDefinition {
+  if (definition.type === 'command') {
+    return { ...definition, cwd: resolve(baseDir, definition.cwd ?? '.') };
+  }
+  if (definition.type === 'module' && (definition.module.startsWith('.') || isAbsolute(definition.module))) {
+    return { ...definition, module: resolve(baseDir, definition.module) };
+  }
+  return definition;
+}
+
+export function parseAgentsFile(json: unknown, baseDir: string, source = 'AGENTS_FILE'): AgentCatalog {
+  const parsed = agentsFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AgentsFileError(`${source}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const catalog = new Map<string, AgentDefinition>([[BUILTIN_SIMULATE, { type: 'simulate' }]]);
+  for (const [name, definition] of Object.entries(parsed.data.agents)) {
+    if (name === BUILTIN_SIMULATE && definition.type !== 'simulate') {
+      throw new AgentsFileError(`${source}: agents.${name}: "${BUILTIN_SIMULATE}" is built in and cannot be redefined`);
+    }
+    catalog.set(name, resolvePaths(definition, baseDir));
+  }
+  return catalog;
+}
+
+/** The catalog for a process: the built-in agents, plus AGENTS_FILE when it is set. */
+export function loadAgentCatalog(file: string | undefined): AgentCatalog {
+  if (!file) return parseAgentsFile({ agents: {} }, process.cwd());
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new AgentsFileError(`AGENTS_FILE ${file}: ${(error as Error).message}`);
+  }
+  return parseAgentsFile(json, dirname(resolve(file)), `AGENTS_FILE ${file}`);
+}

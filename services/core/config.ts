@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * Process configuration from environment variables (DESIGN §4), parsed once at start by each entry
+ * point and passed down as typed values. Nothing below an entry point reads `process.env`.
+ * A bad value stops the process with a message naming the variable.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const seconds = z.coerce.number().positive();
+
+const bootstrapKeys = z
+  .string()
+  .transform((text, ctx) => {
+    const pairs: { tenant: string; key: string }[] = [];
+    for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const at = entry.indexOf(':');
+      const tenant = entry.slice(0, at).trim();
+      const key = entry.slice(at + 1).trim();
+      if (at <= 0 || !tenant || key.length < 16) {
+        ctx.addIssue({ code: 'custom', message: `expected tenant:key with a key of at least 16 characters, got "${entry.slice(0, 40)}"` });
+        return z.NEVER;
+      }
+      pairs.push({ tenant, key });
+    }
+    return pairs;
+  });
+
+export const envSchema = z
+  .object({
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    QUEUE_DRIVER: z.enum(['bullmq', 'sqs']).default('bullmq'),
+    /** BullMQ queue name; the dead-letter set lives beside it. */
+    QUEUE_NAME: z.string().min(1).default('agentfleet-runs'),
+    SQS_QUEUE_URL: z.string().url().optional(),
+    SQS_DLQ_URL: z.string().url().optional(),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    AWS_ENDPOINT_URL: z.string().url().optional(),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(8080),
+    WORKER_SLOTS: positiveInt.default(8),
+    AGENTS_FILE: z.string().min(1).optional(),
+    AGENTFLEET_ENV: z.enum(['dev', 'staging', 'prod']).default('dev'),
+    AGENTFLEET_BOOTSTRAP_KEYS: bootstrapKeys.default([]),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How long finished runs (and their events) are kept. */
+    RUN_RETENTION_SECONDS: positiveInt.default(7 * 24 * 3600),
+    /** A running attempt's lease; renewed every third of it. A dead worker's runs are retaken after it lapses. */
+    LEASE_SECONDS: positiveInt.default(30),
+    /** Queue visibility/lock a worker asks for and keeps extending while a run is running. */
+    VISIBILITY_SECONDS: positiveInt.default(900),
+    /** On SIGTERM or a Spot notice: how long running runs may take to finish before they are handed back. */
+    SHUTDOWN_GRACE_SECONDS: seconds.default(90),
+    /** How long a cancelled or interrupted agent gets between SIGTERM and SIGKILL. */
+    KILL_GRACE_SECONDS: seconds.default(10),
+  })
+  .superRefine((env, ctx) => {
+    if (env.QUEUE_DRIVER === 'sqs' && !env.SQS_QUEUE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SQS_QUEUE_URL'], message: 'required when QUEUE_DRIVER=sqs' });
+    }
+  });
+
+export type PlatformConfig = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Empty strings count as unset, so `PORT=` in a shell does not become port 0. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,100 @@
+import type { Run, RunError, RunSpec, RunStatus } from './model.js';
+import type { RunMessage } from '../queue/message.js';
+
+/**
+ * The run store contract: the run's state lives in Redis (redis-run-store.ts implements this).
+ * Every change of status is one atomic Redis script, guarded by the attempt's lease token, so a
+ * duplicate delivery can never run or finish a run twice.
+ */
+
+/** Proof that this worker holds the current attempt of a run. */
+export interface Lease {
+  runId: string;
+  attempt: number;
+  token: string;
+}
+
+export type StartResult =
+  /** The run is now `running` under this lease; execute it. */
+  | { kind: 'started'; run: Run; lease: Lease }
+  /** Another worker holds a live lease: hand the delivery back for `retryAfterMs` (watchdog copy). */
+  | { kind: 'busy'; retryAfterMs: number }
+  /** The run is already terminal (or cancelled while queued): drop the delivery. */
+  | { kind: 'finished'; run: Run };
+
+/** How an attempt ended, as the worker saw it. */
+export type AttemptReport =
+  | { outcome: 'succeeded'; result: unknown }
+  | { outcome: 'failed'; error: RunError; retryable?: boolean }
+  | { outcome: 'timed_out' }
+  | { outcome: 'cancelled' }
+  | { outcome: 'interrupted' };
+
+export type FinishResult =
+  /** Terminal: ack the delivery. */
+  | { kind: 'done'; run: Run }
+  /** Queued again: release the delivery after `delayMs` with `message` as the new body. */
+  | { kind: 'retry'; run: Run; delayMs: number; message: RunMessage }
+  /** The lease is no longer ours (taken over after expiry): ack best-effort, do nothing else. */
+  | { kind: 'lost' };
+
+export interface HeartbeatResult {
+  /** False when the lease expired and another attempt took over: stop the agent. */
+  held: boolean;
+  cancelRequested: boolean;
+}
+
+export type CancelResult =
+  | { kind: 'cancelled'; run: Run }
+  /** The run is running: the flag is set and the worker holding it is notified. */
+  | { kind: 'requested'; run: Run }
+  | { kind: 'already_finished'; run: Run }
+  | { kind: 'not_found' };
+
+export type RunEventType = 'status' | 'log' | 'progress';
+
+export interface RunEvent {
+  /** Redis stream id; pass it back as `after` to resume. */
+  id: string;
+  type: RunEventType;
+  data: unknown;
+}
+
+export interface ListQuery {
+  status?: RunStatus;
+  agent?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface RunPage {
+  runs: Run[];
+  nextCursor?: string;
+}
+
+export interface RunStore {
+  /** Same `idempotencyKey` for the same tenant returns the first run (`created: false`). */
+  create(tenant: string, spec: RunSpec, options?: { idempotencyKey?: string }): Promise<{ run: Run; created: boolean }>;
+  /** Removes a run whose queue message could not be sent, so a failed POST leaves nothing behind. */
+  discard(run: Run): Promise<void>;
+  /** Tenant-scoped read: another tenant's run is `undefined`, exactly like a missing one. */
+  get(tenant: string, id: string): Promise<Run | undefined>;
+  list(tenant: string, query: ListQuery): Promise<RunPage>;
+  requestCancel(tenant: string, id: string): Promise<CancelResult>;
+
+  /** Begin the attempt a delivery asks for; rebuilds the run from the message if its record is gone. */
+  startAttempt(message: RunMessage, worker: string): Promise<StartResult>;
+  /** Renew the lease; also reports a pending cancel so workers need not subscribe to learn of it. */
+  heartbeat(lease: Lease): Promise<HeartbeatResult>;
+  finishAttempt(lease: Lease, report: AttemptReport): Promise<FinishResult>;
+
+  appendEvent(runId: string, type: Exclude<RunEventType, 'status'>, data: unknown): Promise<void>;
+  readEvents(runId: string, options?: { after?: string; count?: number; blockMs?: number }): Promise<RunEvent[]>;
+
+  /** Seconds since the oldest run eligible to start was queued; 0 when none waits. */
+  oldestQueuedAgeSeconds(): Promise<number>;
+  /** Calls `onCancel(runId)` when a cancel is requested for a running run; returns an unsubscribe. */
+  onCancelRequested(onCancel: (runId: string) => void): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
