@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig, type PlatformConfig } from '../core/config.js';
+import { CliError } from './cli-error.js';
+
+/** The process's configuration, with CLI flags taking precedence over environment variables. */
+export function configFromEnv(overrides: Record<string, string | number | undefined> = {}): PlatformConfig {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(overrides)) if (value !== undefined) env[name] = String(value);
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, 1);
+    throw error;
+  }
+}
+
+/** Runs `stop` on the first SIGTERM/SIGINT; a second signal exits at once. */
+export function onShutdownSignal(stop: (signal: NodeJS.Signals) => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    stop(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`agentfleet: shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
+}
