@@ -1,0 +1,27 @@
+import { GRAVITON_SHAPES, type GravitonType, type InstanceShape } from './catalog.js';
+
+/**
+ * How many agent runs fit on a machine. A slot is what one run needs (the agent's CPU and memory);
+ * an instance type holds as many slots as both its vCPUs and its memory allow. With the brief's agent
+ * (0.5 vCPU, 2 GiB) this reproduces its table: c6g.xlarge 4, c6g.2xlarge 8, m6g.xlarge 8 (of "4-8"),
+ * m6g.2xlarge 16 (of "8-16"), r6g.xlarge 8 (of "8-16"), and sizes the types the table leaves out.
+ */
+
+export interface RunFootprint {
+  vcpu: number;
+  memoryGiB: number;
+}
+
+export function slotsOn(shape: InstanceShape, run: RunFootprint): number {
+  return Math.floor(Math.min(shape.vcpu / run.vcpu, shape.memoryGiB / run.memoryGiB));
+}
+
+/** `[{ type, slots }]` for the given Graviton types: the weighted capacity of each in an ASG. */
+export function weightedTypes(types: readonly GravitonType[], run: RunFootprint): { type: GravitonType; slots: number }[] {
+  return types.map((type) => ({ type, slots: slotsOn(GRAVITON_SHAPES[type], run) }));
+}
+
+/** Fargate sizes CPU in units of 1/1024 vCPU and memory in MiB. */
+export function slotsPerFargateTask(task: { cpu: number; memoryMiB: number }, run: RunFootprint): number {
+  return slotsOn({ vcpu: task.cpu / 1024, memoryGiB: task.memoryMiB / 1024 }, run);
+}
