@@ -1,0 +1,42 @@
+import type { RunStatus } from './model.js';
+
+/** Errors of the run model and the run store; callers branch on the class. */
+
+/** The event does not apply to a run in this status (e.g. `succeed` on a queued run). The run is unchanged. */
+export class IllegalTransitionError extends Error {
+  override readonly name = 'IllegalTransitionError';
+
+  constructor(
+    readonly runId: string,
+    readonly status: RunStatus,
+    readonly event: string,
+    reason = `a ${status} run cannot take the ${event} event`,
+  ) {
+    super(`run ${runId}: ${reason}`);
+  }
+}
+
+/** A listing cursor that this store did not hand out (or that was altered). */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  readonly field = 'cursor';
+
+  constructor(detail: string) {
+    super(`cursor: ${detail}`);
+  }
+}
+
+/**
+ * A transition kept losing its compare-and-set to concurrent writers and gave up. Nothing was
+ * written; the caller may retry (a worker hands its delivery back).
+ */
+export class TransitionContentionError extends Error {
+  override readonly name = 'TransitionContentionError';
+
+  constructor(
+    readonly runId: string,
+    readonly tries: number,
+  ) {
+    super(`run ${runId}: gave up after ${tries} concurrent-update conflicts`);
+  }
+}
