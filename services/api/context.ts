@@ -1,0 +1,27 @@
+import type { Registry } from 'prom-client';
+import type { AgentCatalog } from '../core/agents/catalog.js';
+import type { WorkerStatus } from '../core/fleet/worker-registry.js';
+import type { Logger } from '../core/logger.js';
+import type { QueueDriver } from '../core/queue/contract.js';
+import type { RunStore } from '../core/run/store.js';
+import type { KeyVerifier } from './auth.js';
+
+/** What the app needs from the outside world; server.ts wires the real ones, tests may wire their own. */
+export interface ApiDependencies {
+  store: RunStore;
+  queue: QueueDriver;
+  keys: KeyVerifier;
+  agents: AgentCatalog;
+  workers: { list(now?: number): Promise<WorkerStatus[]> };
+  logger: Logger;
+  metrics: Registry;
+  /** ms since epoch; injected so key-cache expiry can be tested without waiting. */
+  now: () => number;
+}
+
+/** Per-request state shared by the middlewares and handlers. */
+export interface ApiState {
+  requestId: string;
+  /** Set by requireApiKey on every /v1 route. */
+  tenant: string;
+}

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { ATTEMPT_OUTCOMES, RUN_STATUSES } from '../core/run/model.js';
+
+/**
+ * Every shape the API reads or writes, as zod schemas. Requests are validated with them and
+ * /openapi.json is generated from them (openapi.ts), so the document cannot drift from the code.
+ * Schemas registered in `componentSchemas` become named OpenAPI components.
+ */
+
+export const LIMITS = {
+  bodyBytes: 256 * 1024,
+  idempotencyKeyLength: 255,
+  agentNameLength: 64,
+  metadataEntries: 32,
+  metadataKeyLength: 64,
+  metadataValueLength: 512,
+  /** SQS keeps a received message invisible for at most 12 hours, so a longer run could be delivered twice. */
+  timeoutSeconds: 12 * 3600,
+  maxAttempts: 20,
+  priority: 100,
+  listLimitDefault: 50,
+  listLimitMax: 200,
+  cursorLength: 512,
+} as const;
+
+export const componentSchemas = z.registry<{ id: string; description?: string }>();
+
+const agentName = z.string().min(1).max(LIMITS.agentNameLength);
+
+const metadata = z
+  .record(z.string().min(1).max(LIMITS.metadataKeyLength), z.string().max(LIMITS.metadataValueLength))
+  .refine((value) => Object.keys(value).length <= LIMITS.metadataEntries, `at most ${LIMITS.metadataEntries} entries`)
+  .meta({ maxProperties: LIMITS.metadataEntries, description: 'Free-form labels kept with the run (string to string).' });
+
+/** Any JSON value; a key that is absent is refused so a forgotten `input` is not silently `undefined`. */
+const runInput = z
+  .custom<unknown>((value) => value !== undefined, { error: 'is required: any JSON value (null when the agent takes none)' })
+  .meta({ description: 'JSON handed to the agent as its input.' });
+
+export const createRunRequest = z
+  .strictObject({
+    agent: agentName.meta({ description: 'Name of an agent in the catalog (`simulate` is built in).' }),
+    input: runInput,
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.timeoutSeconds)
+      .optional()
+      .meta({ description: "Per-attempt time limit; defaults to the agent's, then 900." }),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.maxAttempts)
+      .optional()
+      .meta({ description: "Attempts before the run fails; defaults to the agent's, then 3. Interruptions do not count." }),
+    priority: z
+      .number()
+      .int()
+      .min(0)
+      .max(LIMITS.priority)
+      .optional()
+      .meta({ description: 'Higher runs sooner where the queue driver supports priorities; defaults to 0.' }),
+    metadata: metadata.optional(),
+  })
+  .register(componentSchemas, { id: 'CreateRunRequest' });
+export type CreateRunRequest = z.infer<typeof createRunRequest>;
+
+/** Header on a 202 that returns an earlier run because its Idempotency-Key was seen before. */
+export const IDEMPOTENT_REPLAY_HEADER = 'Idempotent-Replayed';
+
+export const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(LIMITS.idempotencyKeyLength)
+  .regex(/^[\x21-\x7e]+$/, 'visible ASCII characters only');
+
+export const listRunsQuery = z.object({
+  status: z.enum(RUN_STATUSES).optional(),
+  agent: agentName.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.listLimitMax).default(LIMITS.listLimitDefault),
+  cursor: z.string().min(1).max(LIMITS.cursorLength).optional(),
+});
+export type ListRunsQuery = z.infer<typeof listRunsQuery>;
+
+export const runIdParam = z.string().min(1).max(128);
+
+/** Response timestamps are written by us, never parsed: documented as RFC 3339, not re-validated. */
+const timestamp = z.string().meta({ format: 'date-time' });
+
+const runError = z
+  .object({ type: z.string(), message: z.string() })
+  .register(componentSchemas, { id: 'RunError', description: 'What went wrong: `type` to branch on, `message` to read.' });
+
+const attempt = z
+  .object({
+    number: z.number().int().min(1),
+    outcome: z.enum(ATTEMPT_OUTCOMES).nullable().meta({ description: 'null while the attempt is running.' }),
+    startedAt: timestamp,
+    finishedAt: timestamp.nullable(),
+    error: runError.nullable(),
+  })
+  .register(componentSchemas, { id: 'Attempt' });
+
+export const runResource = z
+  .object({
+    id: z.string(),
+    agent: z.string(),
+    status: z.enum(RUN_STATUSES),
+    input: z.unknown(),
+    timeoutSeconds: z.number().int(),
+    maxAttempts: z.number().int(),
+    priority: z.number().int(),
+    metadata: z.record(z.string(), z.string()),
+    attempts: z.array(attempt),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    result: z.unknown().meta({ description: "The agent's result once the run succeeded; null before." }),
+    error: runError.nullable(),
+    cancelRequested: z.boolean(),
+  })
+  .register(componentSchemas, { id: 'Run' });
+export type RunResource = z.infer<typeof runResource>;
+
+export const runList = z
+  .object({
+    runs: z.array(runResource),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  .register(componentSchemas, { id: 'RunList' });
+
+const count = z.number().int().min(0);
+
+export const queueStats = z
+  .object({
+    visible: count,
+    inFlight: count,
+    delayed: count,
+    oldestAgeSeconds: z.number().min(0).meta({ description: 'Age of the oldest run waiting to start; 0 when none waits.' }),
+    deadLettered: count,
+  })
+  .register(componentSchemas, { id: 'QueueStats' });
+export type QueueStats = z.infer<typeof queueStats>;
+
+const pool = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['local', 'ec2-spot', 'ec2-on-demand', 'fargate-spot', 'fargate']),
+    desired: count,
+    running: count,
+    busySlots: count,
+    totalSlots: count,
+    min: count,
+    max: count,
+  })
+  .register(componentSchemas, { id: 'Pool' });
+export type Pool = z.infer<typeof pool>;
+
+export const fleet = z
+  .object({
+    pools: z.array(pool),
+    lastDecision: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: "The scaler's latest decision with its reasons; null until a scaler has decided." }),
+  })
+  .register(componentSchemas, { id: 'Fleet' });
+export type Fleet = z.infer<typeof fleet>;
+
+export const problem = z
+  .object({
+    type: z.string().meta({ description: 'URI naming the kind of problem; branch on this.' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    requestId: z.string().optional(),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'For validation problems: each rejected field and why.' }),
+  })
+  .catchall(z.unknown())
+  .register(componentSchemas, { id: 'Problem', description: 'RFC 9457 problem details.' });
+export type Problem = z.infer<typeof problem>;
+
+const dependencyState = z.enum(['ok', 'down']);
+
+export const readiness = z
+  .object({ redis: dependencyState, queue: dependencyState })
+  .register(componentSchemas, { id: 'Readiness' });
+export type Readiness = z.infer<typeof readiness>;
