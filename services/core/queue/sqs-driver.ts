@@ -1,0 +1,310 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ChangeMessageVisibilityBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type ReceiveMessageCommandOutput,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+  type SQSClientConfig,
+} from '@aws-sdk/client-sqs';
+import type { Logger } from '../logger.js';
+import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
+import { untilAborted } from './abandon-on-abort.js';
+import { DeliveryHandles } from './delivery-handles.js';
+import { DeliveryNotHeldError, MessageRejectedError, QueueUnavailableError } from './errors.js';
+import { assertBodySize, assertDelaySeconds, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
+import { planSendBatches } from './sqs-batches.js';
+import { classifySqsError } from './sqs-errors.js';
+
+/**
+ * The queue on Amazon SQS (standard queue) for production. The queue's own RedrivePolicy moves a
+ * message whose receivers keep crashing (maxReceiveCount) to the dead-letter queue; `deadLetter`
+ * moves poison there explicitly, with the reason as a message attribute.
+ */
+
+export interface SqsDriverOptions {
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  region: string;
+  /** An SQS-compatible endpoint (emulators); AWS's endpoint for `region` when absent. */
+  endpoint?: string;
+  /** AWS's default credential chain when absent. */
+  credentials?: SQSClientConfig['credentials'];
+  /** Keep-alive connections to SQS; long polls each hold one. @defaultValue 256 */
+  maxSockets?: number;
+  /** SendMessageBatch calls in flight at once for one `sendBatch`. @defaultValue 16 */
+  sendConcurrency?: number;
+  logger: Logger;
+}
+
+/** SQS API caps. */
+const MAX_WAIT_SECONDS = 20;
+const MAX_RECEIVE_MESSAGES = 10;
+/** Batch entries SQS failed on its side are sent again this many times before giving up. */
+const FAILED_ENTRY_RETRIES = 4;
+const MAX_REASON_CHARS = 1024;
+const PING_TIMEOUT_MS = 3_000;
+
+export class SqsDriver implements QueueDriver {
+  readonly name = 'sqs' as const;
+  private readonly client: SQSClient;
+  private readonly handles = new DeliveryHandles<string>();
+  private readonly polls = new Set<Promise<ReceiveMessageCommandOutput>>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: SqsDriverOptions) {
+    this.logger = options.logger.child({ driver: 'sqs' });
+    const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 256 };
+    this.client = new SQSClient({
+      region: options.region,
+      endpoint: options.endpoint,
+      credentials: options.credentials,
+      requestHandler: { httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent), connectionTimeout: 3_000 },
+    });
+  }
+
+  async send(body: string, options: SendOptions = {}): Promise<void> {
+    assertBodySize(body);
+    const delaySeconds = options.delaySeconds ?? 0;
+    assertDelaySeconds('delaySeconds', delaySeconds);
+    await this.call(
+      () => this.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: body, DelaySeconds: wholeSeconds(delaySeconds) })),
+    );
+  }
+
+  /** Batches of 10 sent concurrently. Not atomic: when it throws, some messages may have been sent. */
+  async sendBatch(bodies: readonly string[]): Promise<void> {
+    bodies.forEach((body, index) => assertBodySize(body, index));
+    const batches = planSendBatches(bodies);
+    const refused: number[] = [];
+    await inParallel(batches, this.options.sendConcurrency ?? 16, async (indexes) => {
+      refused.push(...(await this.sendEntries(bodies, indexes)));
+    });
+    if (refused.length > 0) {
+      refused.sort((a, b) => a - b);
+      throw new MessageRejectedError(`SQS refused ${refused.length} of ${bodies.length} messages (entries ${refused.join(', ')})`, refused);
+    }
+  }
+
+  async receive(max: number, { waitSeconds, signal }: ReceiveOptions): Promise<Delivery[]> {
+    assertReceiveArguments(max, waitSeconds);
+    if (signal?.aborted) return [];
+    const command = new ReceiveMessageCommand({
+      QueueUrl: this.options.queueUrl,
+      // One call, capped at `max`, so a worker never holds more messages than it has free slots.
+      MaxNumberOfMessages: Math.min(max, MAX_RECEIVE_MESSAGES),
+      WaitTimeSeconds: Math.min(Math.ceil(waitSeconds), MAX_WAIT_SECONDS),
+      MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+    });
+    // An aborted HTTP request would not stop SQS from handing messages to it (hidden until their
+    // visibility lapses), so an abort abandons the poll instead and hands back what it brings.
+    const poll = this.client.send(command);
+    this.polls.add(poll);
+    poll.then(
+      () => this.polls.delete(poll),
+      () => this.polls.delete(poll),
+    );
+    let output;
+    try {
+      output = await untilAborted(poll, signal, (late) => this.handBack(late.Messages ?? []));
+    } catch (error) {
+      throw this.translate(error);
+    }
+    return (output?.Messages ?? []).map((message) =>
+      this.handles.issue(
+        {
+          id: message.MessageId ?? '',
+          body: message.Body ?? '',
+          receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+          sentAt: Number(message.Attributes?.SentTimestamp) || undefined,
+        },
+        message.ReceiptHandle ?? '',
+      ),
+    );
+  }
+
+  async ack(delivery: Delivery): Promise<void> {
+    const receiptHandle = this.handles.get(delivery);
+    await this.call(() => this.client.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receiptHandle })), delivery);
+    this.handles.forget(delivery);
+  }
+
+  async release(delivery: Delivery, { delaySeconds, body }: ReleaseOptions): Promise<void> {
+    assertDelaySeconds('delaySeconds', delaySeconds);
+    if (body !== undefined) assertBodySize(body);
+    const receiptHandle = this.handles.get(delivery);
+    if (body === undefined) {
+      const command = new ChangeMessageVisibilityCommand({
+        QueueUrl: this.options.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: wholeSeconds(delaySeconds),
+      });
+      await this.call(() => this.client.send(command), delivery);
+      this.handles.forget(delivery);
+      return;
+    }
+    // Send first, then delete: a crash in between leaves a duplicate (dropped by the run store), never a loss.
+    await this.call(
+      () => this.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: body, DelaySeconds: wholeSeconds(delaySeconds) })),
+    );
+    await this.removeAfterCopy(delivery, receiptHandle, 'release');
+  }
+
+  async extendVisibility(delivery: Delivery, seconds: number): Promise<void> {
+    assertVisibilitySeconds('seconds', seconds);
+    const receiptHandle = this.handles.get(delivery);
+    const command = new ChangeMessageVisibilityCommand({
+      QueueUrl: this.options.queueUrl,
+      ReceiptHandle: receiptHandle,
+      VisibilityTimeout: wholeSeconds(seconds),
+    });
+    await this.call(() => this.client.send(command), delivery);
+  }
+
+  async deadLetter(delivery: Delivery, reason: string): Promise<void> {
+    const receiptHandle = this.handles.get(delivery);
+    const text = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
+    await this.call(
+      () => this.client.send(new SendMessageCommand({
+        QueueUrl: this.options.deadLetterQueueUrl,
+        MessageBody: delivery.body,
+        MessageAttributes: {
+          reason: { DataType: 'String', StringValue: text || '(no reason given)' },
+          sourceMessageId: { DataType: 'String', StringValue: delivery.id },
+          receiveCount: { DataType: 'Number', StringValue: String(delivery.receiveCount) },
+        },
+      })),
+    );
+    await this.removeAfterCopy(delivery, receiptHandle, 'deadLetter');
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const [queue, deadLetters] = await Promise.all([
+      this.call(
+        () => this.client.send(new GetQueueAttributesCommand({
+          QueueUrl: this.options.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        })),
+      ),
+      this.call(
+        () => this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.options.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })),
+      ),
+    ]);
+    const count = (value: string | undefined) => Number(value ?? 0);
+    return {
+      visible: count(queue.Attributes?.ApproximateNumberOfMessages),
+      inFlight: count(queue.Attributes?.ApproximateNumberOfMessagesNotVisible),
+      delayed: count(queue.Attributes?.ApproximateNumberOfMessagesDelayed),
+      deadLettered: count(deadLetters.Attributes?.ApproximateNumberOfMessages),
+    };
+  }
+
+  async ping(): Promise<void> {
+    const command = new GetQueueAttributesCommand({ QueueUrl: this.options.queueUrl, AttributeNames: ['QueueArn'] });
+    try {
+      await this.client.send(command, { abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  /** Waits for long polls still running (at most 20 s) so none strands a message, then closes connections. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.polls]);
+    this.client.destroy();
+  }
+
+  /** Makes messages that arrived for an abandoned poll visible again at once. */
+  private handBack(messages: Message[]): void {
+    if (messages.length === 0) return;
+    const entries = messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
+    this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries })).catch((error: unknown) =>
+      this.logger.warn({ err: error, count: messages.length }, 'could not hand back messages received after abort; they return after their visibility lapses'),
+    );
+  }
+
+  /** Sends one batch, retrying only the entries SQS failed on its side; returns the entries it refused. */
+  private async sendEntries(bodies: readonly string[], indexes: number[]): Promise<number[]> {
+    const refused: number[] = [];
+    let pending = indexes;
+    for (let attempt = 0; ; attempt += 1) {
+      const output = await this.call(
+        () => this.client.send(new SendMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: pending.map((index) => ({ Id: String(index), MessageBody: bodies[index] })),
+        })),
+      );
+      const failed = output.Failed ?? [];
+      refused.push(...failed.filter((entry) => entry.SenderFault).map((entry) => Number(entry.Id)));
+      const retry = failed.filter((entry) => !entry.SenderFault);
+      if (retry.length === 0) return refused;
+      if (attempt === FAILED_ENTRY_RETRIES) {
+        throw new QueueUnavailableError(`SQS failed ${retry.length} batch entries ${attempt + 1} times (${retry[0]?.Code}: ${retry[0]?.Message})`);
+      }
+      pending = retry.map((entry) => Number(entry.Id));
+      await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
+    }
+  }
+
+  /**
+   * Deletes the original once its copy (a re-send or the dead-letter copy) is safely stored. If the
+   * delete fails the original comes back after its visibility and the run store drops it as a
+   * duplicate, so the caller is not asked to retry (which would make another copy).
+   */
+  private async removeAfterCopy(delivery: Delivery, receiptHandle: string, operation: string): Promise<void> {
+    this.handles.forget(delivery);
+    try {
+      await this.call(() => this.client.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receiptHandle })));
+    } catch (error) {
+      this.logger.warn({ err: error, deliveryId: delivery.id, operation }, 'copy stored but the original could not be deleted; it will be delivered again');
+    }
+  }
+
+  /** Runs one SQS request, turning its failure into the queue's typed errors. */
+  private async call<Output>(request: () => Promise<Output>, delivery?: Delivery): Promise<Output> {
+    try {
+      return await request();
+    } catch (error) {
+      const translated = this.translate(error, delivery);
+      if (delivery && translated instanceof DeliveryNotHeldError) this.handles.forget(delivery);
+      throw translated;
+    }
+  }
+
+  private translate(error: unknown, delivery?: Delivery): unknown {
+    const message = error instanceof Error ? error.message : String(error);
+    switch (classifySqsError(error)) {
+      case 'unavailable':
+        return new QueueUnavailableError(`SQS unavailable: ${message}`, { cause: error });
+      case 'not-held':
+        return delivery ? new DeliveryNotHeldError(delivery.id, `delivery ${delivery.id} is no longer held: ${message}`, { cause: error }) : error;
+      case 'rejected':
+        return new MessageRejectedError(`SQS refused the message: ${message}`, [0], { cause: error });
+      case 'request':
+        return error;
+    }
+  }
+}
+
+/** SQS takes whole seconds; rounding up never makes a message visible earlier than asked. */
+function wholeSeconds(seconds: number): number {
+  return Math.ceil(seconds);
+}
+
+async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
