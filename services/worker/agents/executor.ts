@@ -1,0 +1,50 @@
+import type { RunError } from '../../core/run/model.js';
+import type { AgentDefinition } from '../../core/agents/catalog.js';
+
+/**
+ * One interface over the three agent types (DESIGN §6). An executor runs one attempt of one run and
+ * never rejects: whatever happens becomes an `AgentOutcome`. When `ctx.signal` aborts, the executor
+ * stops the agent (for a process: SIGTERM to its group, SIGKILL after the kill grace) and resolves;
+ * the caller decides the attempt's outcome from the abort reason, not from what the agent returned.
+ */
+
+export interface AgentContext {
+  readonly runId: string;
+  /** 1-based attempt number, interrupted attempts included. */
+  readonly attempt: number;
+  readonly input: unknown;
+  readonly signal: AbortSignal;
+  /** The data of the last checkpoint any earlier attempt of this run saved. */
+  readonly lastCheckpoint: unknown;
+  log(message: string, fields?: Record<string, unknown>): void;
+  progress(data: Record<string, unknown>): void;
+  /** Saves resumable state; resolves once it is stored. */
+  checkpoint(data: unknown): Promise<void>;
+}
+
+export type AgentOutcome =
+  | { kind: 'result'; result: unknown }
+  | { kind: 'error'; error: RunError; retryable: boolean };
+
+export interface AgentExecutor {
+  execute(ctx: AgentContext): Promise<AgentOutcome>;
+}
+
+export function agentError(type: string, message: string, retryable = true): AgentOutcome {
+  return { kind: 'error', error: { type, message }, retryable };
+}
+
+/** Error types the worker itself assigns; agents may use any other type. */
+export const AgentErrorType = {
+  invalidInput: 'invalid_input',
+  unknownAgent: 'unknown_agent',
+  agentError: 'agent_error',
+  agentExit: 'agent_exit',
+  agentSignal: 'agent_signal',
+  agentSpawn: 'agent_spawn_failed',
+  agentProtocol: 'agent_protocol',
+  agentModule: 'agent_module_invalid',
+  resultTooLarge: 'result_too_large',
+} as const;
+
+export type ExecutorFactory = (definition: AgentDefinition) => AgentExecutor;

@@ -1,0 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+const hasProc = existsSync('/proc/self/stat');
+
+/** True while `pid` runs; a zombie (dead, waiting to be reaped by its new parent) counts as gone. */
+export function processIsRunning(pid: number): boolean {
+  if (!hasProc) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state !== 'Z';
+}
