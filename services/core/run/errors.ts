@@ -16,13 +16,15 @@ export class IllegalTransitionError extends Error {
   }
 }
 
-/** A listing cursor that this store did not hand out (or that was altered). */
+/** A position this store did not hand out (or that was altered): a listing `cursor` or an event id (`after`). */
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
-  readonly field = 'cursor';
 
-  constructor(detail: string) {
-    super(`cursor: ${detail}`);
+  constructor(
+    detail: string,
+    readonly field: 'cursor' | 'after' = 'cursor',
+  ) {
+    super(`${field}: ${detail}`);
   }
 }
 

@@ -1,0 +1,25 @@
+--[[
+  Withdraws a run whose queue message could not be sent: its indexes, idempotency key and events go,
+  and the record becomes a tombstone (invisible to clients) so that a message which did reach the
+  queue after all is dropped by the worker instead of rebuilding the run. A run that a worker has
+  already touched (version > 1) is live and is kept.
+
+  KEYS[1] run hash                KEYS[2] run events stream
+  KEYS[3] idempotency key (KEYS[1] again when the run has none)
+  KEYS[4] tenant index            KEYS[5] tenant + status index
+  KEYS[6] tenant + agent index    KEYS[7] tenant + agent + status index
+  KEYS[8] queued index
+
+  ARGV[1] run id    ARGV[2] tombstone document (JSON)    ARGV[3] tombstone lifetime (ms)
+
+  Returns 1 when discarded, 0 when the run was live or gone.
+]]
+local rcall = redis.call
+if rcall('HGET', KEYS[1], 'ver') ~= '1' then return 0 end
+if KEYS[3] ~= KEYS[1] and rcall('GET', KEYS[3]) == ARGV[1] then rcall('DEL', KEYS[3]) end
+for i = 4, 7 do rcall('ZREM', KEYS[i], ARGV[1]) end
+rcall('ZREM', KEYS[8], ARGV[1])
+rcall('DEL', KEYS[2], KEYS[1])
+rcall('HSET', KEYS[1], 'doc', ARGV[2], 'ver', 2, 'discarded', '1')
+rcall('PEXPIRE', KEYS[1], ARGV[3])
+return 1
