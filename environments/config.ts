@@ -306,6 +306,11 @@ export const environmentConfigSchema = z
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as us-east-1'),
     /** Zones to spread over; the network, ASGs, Redis and API use all of them. */
     availabilityZones: z.array(z.string().min(1)).min(2),
+    /**
+     * On destroy, keep what cannot be rebuilt: a final Redis snapshot, secrets recoverable for 30 days,
+     * ECR images (destroy fails while images remain). Off for throwaway environments.
+     */
+    retainDataOnDestroy: z.boolean(),
     /** Terraform state for this environment (S3, native lock file); created by its bootstrap stack. */
     state: z.object({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name') }),
     network,
@@ -339,6 +344,13 @@ export const environmentConfigSchema = z
         }
       });
     }
+    config.scaling.prewarm.forEach((schedule, i) => {
+      for (const pool of schedule.pools) {
+        if (schedule.minInstances > config.pools[pool].max) {
+          ctx.addIssue({ code: 'custom', path: ['scaling', 'prewarm', i, 'minInstances'], message: `exceeds pools.${pool}.max (${config.pools[pool].max})` });
+        }
+      }
+    });
     const burstCeiling = config.pools['burst-spot'].max + config.pools['burst-ondemand'].max;
     if (config.scaling.burst.maxTotalTasks > burstCeiling) {
       ctx.addIssue({ code: 'custom', path: ['scaling', 'burst', 'maxTotalTasks'], message: `exceeds the burst pools' max together (${burstCeiling})` });

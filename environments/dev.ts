@@ -13,6 +13,7 @@ export const dev: EnvironmentConfigInput = {
   name: 'dev',
   region: REGION,
   availabilityZones: AVAILABILITY_ZONES,
+  retainDataOnDestroy: false,
   state: { bucket: 'agentfleet-tfstate-dev' },
   network: { cidr: '10.42.0.0/16', natGateways: 'single', interfaceEndpoints: false },
   queue: {

@@ -33,6 +33,7 @@ export const prod: EnvironmentConfigInput = {
   name: 'prod',
   region: REGION,
   availabilityZones: AVAILABILITY_ZONES,
+  retainDataOnDestroy: true,
   state: { bucket: 'agentfleet-tfstate-prod' },
   network: { cidr: '10.40.0.0/16', natGateways: 'one-per-az', interfaceEndpoints: true },
   queue: {

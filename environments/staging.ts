@@ -13,6 +13,7 @@ export const staging: EnvironmentConfigInput = {
   name: 'staging',
   region: REGION,
   availabilityZones: AVAILABILITY_ZONES,
+  retainDataOnDestroy: false,
   state: { bucket: 'agentfleet-tfstate-staging' },
   network: { cidr: '10.41.0.0/16', natGateways: 'single', interfaceEndpoints: false },
   queue: {
