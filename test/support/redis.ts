@@ -7,13 +7,15 @@ import { freePort, waitFor } from './ports.js';
 
 /**
  * A real redis-server on a free loopback port, private to one test file. `stop()` kills it by PID;
- * `restart()` brings it back on the same port (for "Redis went away" tests).
+ * `restart()` brings it back on the same port (for "Redis went away" tests); `kill()` takes it down
+ * and leaves it down until `restart()`, for tests that look at what happens during the outage.
  */
 export interface TestRedis {
   url: string;
   port: number;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  kill(): Promise<void>;
 }
 
 export async function startRedis(): Promise<TestRedis> {
@@ -63,5 +65,6 @@ export async function startRedis(): Promise<TestRedis> {
       await kill();
       await launch();
     },
+    kill,
   };
 }
