@@ -1,12 +1,3 @@
-import {
-  InvalidMessageContents,
-  KmsThrottled,
-  MessageNotInflight,
-  OverLimit,
-  ReceiptHandleIsInvalid,
-  RequestThrottled,
-} from '@aws-sdk/client-sqs';
-
 /**
  * What an SQS failure means for the caller, decided in one place. SDK retries (with backoff) have
  * already run when an error gets here.
@@ -21,15 +12,30 @@ export type SqsFailure =
   /** Our request was wrong (bad queue URL, missing permission): a bug or a misconfiguration. */
   | 'request';
 
+const NOT_HELD = new Set(['MessageNotInflight', 'ReceiptHandleIsInvalid']);
+const REJECTED = new Set(['InvalidMessageContents']);
+const BUSY = new Set(['RequestThrottled', 'OverLimit', 'KmsThrottled', 'KMS.ThrottlingException', 'ServiceUnavailable', 'InternalError']);
+
 export function classifySqsError(error: unknown): SqsFailure {
-  if (error instanceof MessageNotInflight || error instanceof ReceiptHandleIsInvalid) return 'not-held';
-  if (error instanceof InvalidMessageContents) return 'rejected';
-  if (error instanceof RequestThrottled || error instanceof OverLimit || error instanceof KmsThrottled) return 'unavailable';
   if (!(error instanceof Error)) return 'request';
-  if (/Throttl/i.test(error.name)) return 'unavailable';
+  const codes = errorCodes(error);
+  const has = (set: Set<string>) => codes.some((code) => set.has(code));
+  if (has(NOT_HELD)) return 'not-held';
   // SQS reports an expired receipt handle as a generic invalid parameter.
-  if (error.name.startsWith('InvalidParameterValue') && /receipt ?handle/i.test(error.message)) return 'not-held';
+  if (codes.some((code) => code.startsWith('InvalidParameterValue')) && /receipt ?handle/i.test(error.message)) return 'not-held';
+  if (has(REJECTED)) return 'rejected';
+  if (has(BUSY) || codes.some((code) => /Throttl/i.test(code))) return 'unavailable';
   const fault = (error as { $fault?: 'client' | 'server' }).$fault;
   // No fault means no SQS answer at all: refused connection, reset, timeout, abort.
   return fault === 'client' ? 'request' : 'unavailable';
+}
+
+/**
+ * The error's code in both spellings SQS uses: the JSON protocol's (`__type: com.amazonaws.sqs#X`)
+ * and the legacy query protocol's, which the SDK makes the error's name (`AWS.SimpleQueueService.X`).
+ */
+function errorCodes(error: Error): string[] {
+  const type = (error as { __type?: unknown }).__type;
+  const codes = [error.name, typeof type === 'string' ? type.slice(type.lastIndexOf('#') + 1) : ''];
+  return codes.filter(Boolean).map((code) => code.replace(/^AWS\.SimpleQueueService\./, ''));
 }
