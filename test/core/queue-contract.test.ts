@@ -254,7 +254,7 @@ for (const backend of [bullmq, sqs]) {
       const [delivery] = await collect(driver, 1);
       await driver.ack(delivery!);
       const error = await t.throwsAsync(driver.release(delivery!, { delaySeconds: 0 }), { instanceOf: DeliveryNotHeldError });
-      t.is(error?.deliveryId, delivery?.id);
+      t.is(error?.deliveryId, delivery!.id);
       await t.throwsAsync(driver.deadLetter(delivery!, 'late'), { instanceOf: DeliveryNotHeldError });
     });
   });
