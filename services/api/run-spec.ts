@@ -1,6 +1,5 @@
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, type AgentCatalog } from '../core/agents/catalog.js';
-import { RUN_MESSAGE_VERSION, type RunMessage } from '../core/queue/message.js';
-import type { Run, RunSpec } from '../core/run/model.js';
+import type { RunSpec } from '../core/run/model.js';
 import { ValidationError } from './errors.js';
 import type { CreateRunRequest } from './schemas.js';
 
@@ -21,22 +20,5 @@ export function resolveRunSpec(request: CreateRunRequest, agents: AgentCatalog):
     maxAttempts: request.maxAttempts ?? agent.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     priority: request.priority ?? 0,
     metadata: request.metadata ?? {},
-  };
-}
-
-/** The first queue message of a new run: everything a worker needs, even if the run's record is lost. */
-export function firstRunMessage(run: Run): RunMessage {
-  return {
-    v: RUN_MESSAGE_VERSION,
-    runId: run.id,
-    tenant: run.tenant,
-    agent: run.agent,
-    input: run.input,
-    timeoutSeconds: run.timeoutSeconds,
-    maxAttempts: run.maxAttempts,
-    attempt: 1,
-    priority: run.priority,
-    metadata: run.metadata,
-    createdAt: run.createdAt,
   };
 }

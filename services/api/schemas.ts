@@ -61,7 +61,7 @@ export const createRunRequest = z
       .min(0)
       .max(LIMITS.priority)
       .optional()
-      .meta({ description: 'Higher runs sooner where the queue driver supports priorities; defaults to 0.' }),
+      .meta({ description: 'Kept with the run and in its queue message (default 0); the current queue drivers deliver in arrival order.' }),
     metadata: metadata.optional(),
   })
   .register(componentSchemas, { id: 'CreateRunRequest' });

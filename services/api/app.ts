@@ -1,0 +1,35 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import { requireApiKey } from './auth.js';
+import type { ApiDependencies, ApiState } from './context.js';
+import { createApiMetrics } from './metrics.js';
+import { observeRequests } from './observe.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { registerFleetRoutes } from './routes/fleet.js';
+import { registerRunRoutes } from './routes/runs.js';
+import { registerSystemRoutes } from './routes/system.js';
+
+export const API_VERSION = '1.0.0';
+
+/**
+ * The Koa app of DESIGN §5, built from injected dependencies so tests and `agentfleet dev` wire the
+ * same code to whatever stores and queues they have. Everything costly (metrics, the OpenAPI
+ * document) is built here once, never per request.
+ */
+export function createApp(deps: ApiDependencies): Koa<ApiState> {
+  const app = new Koa<ApiState>({ proxy: false });
+  // Failures are answered and logged by observeRequests; Koa's default handler would print them again.
+  app.silent = true;
+
+  const metrics = createApiMetrics(deps.metrics);
+  const router = new Router<ApiState>();
+  const auth = requireApiKey(deps.keys);
+  registerRunRoutes(router, auth, deps, metrics);
+  registerFleetRoutes(router, auth, deps);
+  registerSystemRoutes(router, deps, buildOpenApiDocument(API_VERSION));
+
+  app.use(observeRequests(deps.logger, metrics));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,27 @@
+import { summarizePools, type WorkerStatus } from '../core/fleet/worker-registry.js';
+import type { Pool } from './schemas.js';
+
+const KIND_BY_POOL: Record<string, Pool['kind']> = {
+  local: 'local',
+  spot: 'ec2-spot',
+  'on-demand': 'ec2-on-demand',
+  'burst-spot': 'fargate-spot',
+  'burst-ondemand': 'fargate',
+};
+
+/**
+ * /v1/fleet's pools as seen from the worker registry alone: until a scaler publishes its targets,
+ * a pool's desired size, min and max are the workers it has now (a local pool is fixed anyway).
+ */
+export function poolsFromWorkers(workers: readonly WorkerStatus[]): Pool[] {
+  return summarizePools(workers).map((pool) => ({
+    name: pool.name,
+    kind: KIND_BY_POOL[pool.name] ?? 'local',
+    desired: pool.running,
+    running: pool.running,
+    busySlots: pool.busySlots,
+    totalSlots: pool.totalSlots,
+    min: pool.running,
+    max: pool.running,
+  }));
+}

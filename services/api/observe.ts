@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
+import type { Logger } from '../core/logger.js';
+import type { ApiState } from './context.js';
+import type { ApiMetrics } from './metrics.js';
+import { PROBLEM_CONTENT_TYPE, problemForError, problemForStatus } from './problem.js';
+import type { Problem } from './schemas.js';
+
+const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * The outermost middleware: gives each request an id (the client's X-Request-Id when sane),
+ * answers every failure as problem+json, counts and times the request, and logs it: one debug line
+ * per request (info would cost too much at thousands of requests a second), warn for a dependency
+ * outage, error with the stack for a bug.
+ */
+export function observeRequests(logger: Logger, metrics: ApiMetrics): Middleware<ApiState> {
+  return async (ctx, next) => {
+    const started = performance.now();
+    const offered = ctx.get('X-Request-Id');
+    const requestId = CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+
+    try {
+      await next();
+      if (ctx.body == null && (ctx.status === 404 || ctx.status === 405 || ctx.status === 501)) {
+        respondWithProblem(ctx, problemForStatus(ctx.status, requestId, `${ctx.method} ${ctx.path} is not a route of this API`), {});
+      }
+    } catch (error) {
+      const { problem, headers, expected } = problemForError(error, requestId);
+      respondWithProblem(ctx, problem, headers);
+      if (!expected) logger.error({ err: error, requestId, method: ctx.method, path: ctx.path }, 'request failed');
+      else if (problem.status === 503) logger.warn({ requestId, method: ctx.method, path: ctx.path, detail: (error as Error).message }, 'dependency unavailable');
+    }
+
+    const route = routePattern(ctx);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.requests.inc({ method: ctx.method, route, status: ctx.status });
+    metrics.duration.observe({ method: ctx.method, route }, seconds);
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug({ requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+    }
+  };
+}
+
+function respondWithProblem(ctx: Context, problem: Problem, headers: Record<string, string>): void {
+  ctx.status = problem.status;
+  ctx.set(headers);
+  ctx.type = PROBLEM_CONTENT_TYPE;
+  ctx.body = problem;
+}
+
+/** The matched route's pattern; one fixed label for anything unmatched so scanners cannot explode the series. */
+function routePattern(ctx: Context): string {
+  const matched = (ctx as Context & { _matchedRoute?: string | RegExp })._matchedRoute;
+  return typeof matched === 'string' ? matched : 'unmatched';
+}

@@ -1,0 +1,31 @@
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { withRedis } from '../../core/redis.js';
+import type { ApiDependencies, ApiState } from '../context.js';
+import { poolsFromWorkers } from '../fleet-view.js';
+import { fromQueue } from '../queue-call.js';
+import type { Fleet, QueueStats } from '../schemas.js';
+
+/** GET /v1/queue and GET /v1/fleet: what is waiting and what is working on it. */
+export function registerFleetRoutes(router: Router<ApiState>, auth: Middleware<ApiState>, deps: ApiDependencies): void {
+  router.get('/v1/queue', auth, async (ctx) => {
+    const [depth, oldestAgeSeconds] = await Promise.all([
+      fromQueue('could not read the queue depth', () => deps.queue.depth()),
+      deps.store.oldestQueuedAgeSeconds(),
+    ]);
+    const stats: QueueStats = {
+      visible: depth.visible,
+      inFlight: depth.inFlight,
+      delayed: depth.delayed,
+      oldestAgeSeconds,
+      deadLettered: depth.deadLettered,
+    };
+    ctx.body = stats;
+  });
+
+  router.get('/v1/fleet', auth, async (ctx) => {
+    const workers = await withRedis(() => deps.workers.list(deps.now()));
+    const fleet: Fleet = { pools: poolsFromWorkers(workers), lastDecision: null };
+    ctx.body = fleet;
+  });
+}

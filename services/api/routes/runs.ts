@@ -1,0 +1,60 @@
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { readJsonBody } from '../body.js';
+import type { ApiDependencies, ApiState } from '../context.js';
+import { NotFoundError, RunAlreadyFinishedError } from '../errors.js';
+import type { ApiMetrics } from '../metrics.js';
+import { toRunResource } from '../run-resource.js';
+import { resolveRunSpec } from '../run-spec.js';
+import { IDEMPOTENT_REPLAY_HEADER, LIMITS, createRunRequest, idempotencyKeyHeader, listRunsQuery, runIdParam } from '../schemas.js';
+import { submitRun } from '../submit-run.js';
+import { parseRequest } from '../validate.js';
+
+/** POST/GET /v1/runs, GET /v1/runs/:id, POST /v1/runs/:id/cancel; every run is scoped to the caller's tenant. */
+export function registerRunRoutes(
+  router: Router<ApiState>,
+  auth: Middleware<ApiState>,
+  deps: ApiDependencies,
+  metrics: ApiMetrics,
+): void {
+  const { store, queue, agents, logger } = deps;
+
+  router.post('/v1/runs', auth, async (ctx) => {
+    const header = ctx.get('Idempotency-Key');
+    const idempotencyKey = header === '' ? undefined : parseRequest(idempotencyKeyHeader, header, 'Idempotency-Key');
+    const request = parseRequest(createRunRequest, await readJsonBody(ctx, LIMITS.bodyBytes), 'body');
+    const spec = resolveRunSpec(request, agents);
+    const { run, created } = await submitRun(store, queue, logger, ctx.state.tenant, spec, idempotencyKey);
+    if (created) metrics.runsCreated.inc({ agent: run.agent });
+    else ctx.set(IDEMPOTENT_REPLAY_HEADER, 'true');
+    ctx.status = 202;
+    ctx.set('Location', `/v1/runs/${encodeURIComponent(run.id)}`);
+    ctx.body = toRunResource(run);
+  });
+
+  router.get('/v1/runs', auth, async (ctx) => {
+    const query = parseRequest(listRunsQuery, ctx.query, 'query');
+    const page = await store.list(ctx.state.tenant, query);
+    ctx.body = { runs: page.runs.map(toRunResource), nextCursor: page.nextCursor ?? null };
+  });
+
+  router.get('/v1/runs/:id', auth, async (ctx) => {
+    const id = parseRequest(runIdParam, ctx.params.id, 'id');
+    const run = await store.get(ctx.state.tenant, id);
+    if (run === undefined) throw new NotFoundError(`run ${id} not found`);
+    ctx.body = toRunResource(run);
+  });
+
+  // Cancelling is idempotent: asking again for a run that is cancelled (or being cancelled) is 202
+  // again. Only a run that ended some other way (succeeded, failed, timed out) answers 409.
+  router.post('/v1/runs/:id/cancel', auth, async (ctx) => {
+    const id = parseRequest(runIdParam, ctx.params.id, 'id');
+    const result = await store.requestCancel(ctx.state.tenant, id);
+    if (result.kind === 'not_found') throw new NotFoundError(`run ${id} not found`);
+    if (result.kind === 'already_finished' && result.run.status !== 'cancelled') {
+      throw new RunAlreadyFinishedError(id, result.run.status);
+    }
+    ctx.status = 202;
+    ctx.body = toRunResource(result.run);
+  });
+}

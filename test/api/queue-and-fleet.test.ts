@@ -1,0 +1,70 @@
+import test from 'ava';
+import { WorkerRegistry } from '../../services/core/fleet/worker-registry.js';
+import { startApiHarness, type ApiHarness } from './helpers/api-harness.js';
+
+// Serial: the queue is shared by every test in this file and its numbers are what is checked.
+let api: ApiHarness;
+
+test.before(async () => {
+  api = await startApiHarness();
+});
+
+test.after.always(async () => {
+  await api?.close();
+});
+
+test.serial('/v1/queue starts empty', async (t) => {
+  const response = await api.bootstrap.get('/v1/queue');
+  t.is(response.status, 200);
+  t.deepEqual(response.json, { visible: 0, inFlight: 0, delayed: 0, oldestAgeSeconds: 0, deadLettered: 0 });
+});
+
+test.serial('/v1/queue numbers move as runs are sent, received and dead-lettered', async (t) => {
+  for (let i = 0; i < 3; i++) t.is((await api.bootstrap.submit()).status, 202);
+  const sent = (await api.bootstrap.get('/v1/queue')).json;
+  t.is(sent.visible, 3);
+  t.is(sent.inFlight, 0);
+  t.true(sent.oldestAgeSeconds >= 0);
+
+  const [first, second] = await api.queue.receive(2, { waitSeconds: 5 });
+  t.truthy(first && second);
+  const received = (await api.bootstrap.get('/v1/queue')).json;
+  t.is(received.visible, 1);
+  t.is(received.inFlight, 2);
+
+  await api.queue.ack(first!);
+  await api.queue.deadLetter(second!, 'test: poison');
+  const settled = (await api.bootstrap.get('/v1/queue')).json;
+  t.like(settled, { visible: 1, inFlight: 0, deadLettered: 1 });
+});
+
+test.serial('oldestAgeSeconds grows while a run waits to start', async (t) => {
+  const first = (await api.bootstrap.get('/v1/queue')).json.oldestAgeSeconds;
+  const deadline = Date.now() + 20_000;
+  let later = first;
+  while (later <= first && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    later = (await api.bootstrap.get('/v1/queue')).json.oldestAgeSeconds;
+  }
+  t.true(later > first);
+});
+
+test.serial('/v1/fleet lists no pools before any worker reports', async (t) => {
+  const response = await api.bootstrap.get('/v1/fleet');
+  t.is(response.status, 200);
+  t.deepEqual(response.json, { pools: [], lastDecision: null });
+});
+
+test.serial('/v1/fleet reports the live workers of the local pool with their slots', async (t) => {
+  const registry = new WorkerRegistry(api.redis);
+  const base = { pool: 'local', draining: false, breaker: 'closed' as const, startedAt: new Date().toISOString() };
+  await registry.report({ ...base, id: 'w1', slots: 8, busy: 3 });
+  await registry.report({ ...base, id: 'w2', slots: 4, busy: 4 });
+  await registry.report({ ...base, id: 'gone', slots: 16, busy: 0 }, Date.now() - 60_000);
+
+  const response = await api.bootstrap.get('/v1/fleet');
+  t.deepEqual(response.json, {
+    pools: [{ name: 'local', kind: 'local', desired: 2, running: 2, busySlots: 7, totalSlots: 12, min: 2, max: 2 }],
+    lastDecision: null,
+  });
+});

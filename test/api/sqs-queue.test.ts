@@ -1,0 +1,62 @@
+import test from 'ava';
+import { startSqs, type TestSqs } from '../support/fauxqs.js';
+import { receiveMessageFor, startApiHarness, type ApiHarness } from './helpers/api-harness.js';
+
+// The AWS SDK's default credential chain reads these; fauxqs accepts any.
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+
+let sqs: TestSqs;
+let api: ApiHarness;
+
+test.before(async () => {
+  sqs = await startSqs();
+  api = await startApiHarness({
+    QUEUE_DRIVER: 'sqs',
+    SQS_QUEUE_URL: sqs.queueUrl,
+    SQS_DLQ_URL: sqs.dlqUrl,
+    AWS_ENDPOINT_URL: sqs.endpoint,
+  });
+});
+
+test.after.always(async () => {
+  await api?.close();
+  await sqs?.stop();
+});
+
+test.serial('with the SQS driver, POST /v1/runs is 202 and the full message lands on the SQS queue', async (t) => {
+  const response = await api.bootstrap.submit({ metadata: { via: 'sqs' } });
+  t.is(response.status, 202);
+  const message = await receiveMessageFor(api.queue, response.json.id);
+  t.like(message, {
+    v: 1,
+    runId: response.json.id,
+    tenant: 'bootstrap',
+    agent: 'simulate',
+    input: { durationMs: 200 },
+    attempt: 1,
+    metadata: { via: 'sqs' },
+  });
+});
+
+test.serial('with the SQS driver, /readyz and /v1/queue answer from SQS', async (t) => {
+  t.is((await fetch(`${api.url}/readyz`)).status, 200);
+  t.is((await api.bootstrap.submit()).status, 202);
+  const queue = await api.bootstrap.get('/v1/queue');
+  t.is(queue.status, 200);
+  t.true(queue.json.visible >= 1);
+});
+
+test.serial('with SQS down, POST /v1/runs is 503 and leaves no run behind; /readyz names the queue', async (t) => {
+  const client = await api.newTenant();
+  await sqs.stop();
+  const response = await client.submit();
+  t.is(response.status, 503);
+  t.truthy(response.headers.get('retry-after'));
+  t.is(response.json.dependency, 'queue');
+  t.deepEqual((await client.get('/v1/runs')).json.runs, [], 'the run record was discarded');
+
+  const ready = await fetch(`${api.url}/readyz`);
+  t.is(ready.status, 503);
+  t.like(await ready.json(), { redis: 'ok', queue: 'down' });
+});
