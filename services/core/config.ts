@@ -54,6 +54,25 @@ export const envSchema = z
     SHUTDOWN_GRACE_SECONDS: seconds.default(90),
     /** How long a cancelled or interrupted agent gets between SIGTERM and SIGKILL. */
     KILL_GRACE_SECONDS: seconds.default(10),
+    /** The pool a worker reports to the fleet registry: local, spot, on-demand, burst-spot, burst-ondemand. */
+    WORKER_POOL: z.string().min(1).default('local'),
+    /** Serve the worker's Prometheus /metrics on this port (unset: not served). */
+    WORKER_METRICS_PORT: port.optional(),
+    /** EC2 instance metadata (http://169.254.169.254 on EC2); when set, the worker watches for Spot notices and ASG scale-in. */
+    IMDS_ENDPOINT: z.string().url().optional(),
+    /** How often the worker asks IMDS for a Spot notice or scale-in. */
+    IMDS_POLL_SECONDS: seconds.default(5),
+    /** A Spot drain ends this long before the instance is reclaimed, leaving time to interrupt and hand back. */
+    SPOT_DRAIN_MARGIN_SECONDS: seconds.default(20),
+    /** What an interrupted run's message becomes: released at once for another worker, or dead-lettered (the brief's original behaviour). */
+    ON_INTERRUPT: z.enum(['release', 'dead-letter']).default('release'),
+    /** Circuit breaker: the worker stops taking work when more than this percent of attempts fail... */
+    BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(10),
+    /** ...over this rolling window... */
+    BREAKER_WINDOW_SECONDS: positiveInt.default(300),
+    /** ...once the window holds at least this many attempts; it probes again after the cooldown. */
+    BREAKER_MIN_ATTEMPTS: positiveInt.default(20),
+    BREAKER_COOLDOWN_SECONDS: positiveInt.default(60),
   })
   .superRefine((env, ctx) => {
     if (env.QUEUE_DRIVER === 'sqs' && !env.SQS_QUEUE_URL) {
