@@ -1,0 +1,123 @@
+import CircuitBreaker from 'opossum';
+import type { AttemptReport } from '../core/run/store.js';
+
+/**
+ * The worker's circuit breaker (brief: "if error_rate > 10% for 5 minutes: stop processing new
+ * tasks, alert, retry failed with backoff"). Attempt outcomes are recorded as they finish, over a
+ * rolling window; once the window holds at least `minAttempts` outcomes and more than `errorPercent`
+ * of them failed, the breaker opens and the worker stops pulling. After `cooldownSeconds` it turns
+ * half-open and lets one probe run through: its success closes the breaker, its failure opens it again.
+ * Failed runs themselves are retried with backoff by the run store, as always.
+ *
+ * opossum keeps the window and the state; this class only decides what an outcome counts as.
+ */
+
+export interface BreakerOptions {
+  /** @defaultValue 10 */
+  errorPercent: number;
+  /** @defaultValue 300 */
+  windowSeconds: number;
+  /** Fewer outcomes than this in the window never open the breaker. @defaultValue 20 */
+  minAttempts: number;
+  /** How long the breaker stays open before a probe. @defaultValue 60 */
+  cooldownSeconds: number;
+}
+
+export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = { errorPercent: 10, windowSeconds: 300, minAttempts: 20, cooldownSeconds: 60 };
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export type BreakerVerdict = 'success' | 'failure' | 'ignore';
+
+/**
+ * What an attempt says about this worker's health. Cancels and interruptions say nothing; a client's
+ * bad input is the client's fault, not a sign that the worker or its dependencies are failing.
+ */
+export function breakerVerdict(report: AttemptReport | 'infrastructure_error'): BreakerVerdict {
+  if (report === 'infrastructure_error') return 'failure';
+  switch (report.outcome) {
+    case 'succeeded':
+      return 'success';
+    case 'timed_out':
+      return 'failure';
+    case 'failed':
+      return report.error.type === 'invalid_input' ? 'ignore' : 'failure';
+    case 'cancelled':
+    case 'interrupted':
+      return 'ignore';
+  }
+}
+
+class AttemptFailed extends Error {
+  override readonly name = 'AttemptFailed';
+}
+
+export class RunBreaker {
+  private readonly circuit: CircuitBreaker<[boolean], void>;
+  private probeTaken = false;
+
+  constructor(
+    readonly options: BreakerOptions,
+    onChange: (state: BreakerState) => void,
+  ) {
+    for (const [field, value] of Object.entries(options)) {
+      if (!(typeof value === 'number' && value >= 0)) throw new RangeError(`breaker.${field}: must be a number ≥ 0, got ${String(value)}`);
+    }
+    this.circuit = new CircuitBreaker(
+      async (failed: boolean) => {
+        if (failed) throw new AttemptFailed();
+      },
+      {
+        timeout: false,
+        errorThresholdPercentage: options.errorPercent,
+        rollingCountTimeout: options.windowSeconds * 1000,
+        rollingCountBuckets: 10,
+        volumeThreshold: options.minAttempts,
+        resetTimeout: options.cooldownSeconds * 1000,
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
+      },
+    );
+    const changed = (state: BreakerState) => () => {
+      this.probeTaken = false;
+      onChange(state);
+    };
+    this.circuit.on('open', changed('open'));
+    this.circuit.on('halfOpen', changed('half-open'));
+    this.circuit.on('close', changed('closed'));
+  }
+
+  get state(): BreakerState {
+    if (this.circuit.closed) return 'closed';
+    return this.circuit.halfOpen ? 'half-open' : 'open';
+  }
+
+  /** How many messages the worker may take now: all it has room for when closed, one probe when half-open. */
+  allowance(wanted: number): number {
+    const state = this.state;
+    if (state === 'closed') return wanted;
+    if (state === 'half-open' && !this.probeTaken) return Math.min(1, wanted);
+    return 0;
+  }
+
+  /** The worker took the half-open probe; no other message until its outcome is known. */
+  takeProbe(): void {
+    if (this.state === 'half-open') this.probeTaken = true;
+  }
+
+  /** The probe ended without a verdict (e.g. cancelled): let another through. */
+  probeInconclusive(): void {
+    if (this.state === 'half-open') this.probeTaken = false;
+  }
+
+  record(verdict: BreakerVerdict): void {
+    if (verdict === 'ignore') return;
+    // While open, opossum rejects the call without counting it: outcomes of runs started before the
+    // breaker opened must not hold it open or close it.
+    this.circuit.fire(verdict === 'failure').catch(() => undefined);
+  }
+
+  shutdown(): void {
+    this.circuit.shutdown();
+  }
+}

@@ -1,0 +1,132 @@
+import type { Logger } from '../core/logger.js';
+import type { Delivery, QueueDriver } from '../core/queue/contract.js';
+import type { HeartbeatResult, Lease, RunStore } from '../core/run/store.js';
+
+/**
+ * Keeps every running attempt's lease alive (store.heartbeat every LEASE_SECONDS/3) and its message
+ * hidden (queue.extendVisibility every VISIBILITY_SECONDS/3, so a run longer than the visibility
+ * timeout is never redelivered). One ticker serves all attempts: each tick renews only what is due,
+ * in the order it became due, so 10,000 runs cost a steady trickle of calls rather than 10,000
+ * timers or a burst every period. The lease in Redis is the authority: a failed visibility extension
+ * is logged, not fatal; a heartbeat that finds the lease gone or a cancel requested tells the attempt.
+ */
+
+export interface KeptAttempt {
+  readonly lease: Lease;
+  readonly delivery: Delivery;
+  /** The lease expired and another attempt took over: stop the agent and report nothing. */
+  onLeaseLost(): void;
+  onCancelRequested(): void;
+}
+
+export interface HeartbeatOptions {
+  leaseSeconds: number;
+  visibilitySeconds: number;
+}
+
+/** Bounds one tick's work so a backlog of due renewals cannot stall the event loop. */
+const MAX_RENEWALS_PER_TICK = 2_000;
+
+export class Heartbeat {
+  private readonly leaseDue = new Map<KeptAttempt, number>();
+  private readonly visibilityDue = new Map<KeptAttempt, number>();
+  /** Attempts whose last heartbeat has not answered: no second one piles up behind it during an outage. */
+  private readonly pending = new Set<KeptAttempt>();
+  private readonly leasePeriodMs: number;
+  private readonly visibilityPeriodMs: number;
+  private readonly visibilitySeconds: number;
+  private timer: NodeJS.Timeout | undefined;
+  private failuresSinceLog = 0;
+  private lastFailureLog = 0;
+
+  constructor(
+    private readonly store: Pick<RunStore, 'heartbeat'>,
+    private readonly queue: Pick<QueueDriver, 'extendVisibility'>,
+    options: HeartbeatOptions,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.leasePeriodMs = (options.leaseSeconds * 1000) / 3;
+    this.visibilityPeriodMs = (options.visibilitySeconds * 1000) / 3;
+    this.visibilitySeconds = options.visibilitySeconds;
+  }
+
+  /** How often the ticker looks for due renewals: fine enough for the shorter period. */
+  get tickMs(): number {
+    return Math.max(50, Math.min(1000, Math.min(this.leasePeriodMs, this.visibilityPeriodMs) / 4));
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), this.tickMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  track(attempt: KeptAttempt): void {
+    const now = this.clock();
+    this.leaseDue.set(attempt, now + this.leasePeriodMs);
+    this.visibilityDue.set(attempt, now + this.visibilityPeriodMs);
+  }
+
+  untrack(attempt: KeptAttempt): void {
+    this.leaseDue.delete(attempt);
+    this.visibilityDue.delete(attempt);
+    this.pending.delete(attempt);
+  }
+
+  get size(): number {
+    return this.leaseDue.size;
+  }
+
+  /** Renews what is due. Maps iterate in insertion order and every entry has the same period, so the first not-due entry ends the scan. */
+  tick(): void {
+    const now = this.clock();
+    let budget = MAX_RENEWALS_PER_TICK;
+    for (const [attempt, due] of this.leaseDue) {
+      if (due > now || budget-- <= 0) break;
+      this.leaseDue.delete(attempt);
+      this.leaseDue.set(attempt, now + this.leasePeriodMs);
+      if (this.pending.has(attempt)) continue;
+      this.pending.add(attempt);
+      this.store.heartbeat(attempt.lease).then(
+        (result) => this.answered(attempt, result),
+        (error: unknown) => {
+          this.pending.delete(attempt);
+          this.failed('lease heartbeat failed; retrying on the next beat', error);
+        },
+      );
+    }
+    for (const [attempt, due] of this.visibilityDue) {
+      if (due > now || budget-- <= 0) break;
+      this.visibilityDue.delete(attempt);
+      this.visibilityDue.set(attempt, now + this.visibilityPeriodMs);
+      this.queue
+        .extendVisibility(attempt.delivery, this.visibilitySeconds)
+        .catch((error: unknown) => this.failed('visibility extension failed; the lease still guards the run', error));
+    }
+  }
+
+  private answered(attempt: KeptAttempt, result: HeartbeatResult): void {
+    this.pending.delete(attempt);
+    if (!this.leaseDue.has(attempt)) return;
+    if (!result.held) {
+      this.untrack(attempt);
+      attempt.onLeaseLost();
+    } else if (result.cancelRequested) {
+      attempt.onCancelRequested();
+    }
+  }
+
+  /** One warning per few seconds with a count, however many calls fail during an outage. */
+  private failed(what: string, error: unknown): void {
+    this.failuresSinceLog += 1;
+    const now = this.clock();
+    if (now - this.lastFailureLog < 5_000) return;
+    this.logger.warn({ err: error, failures: this.failuresSinceLog }, what);
+    this.failuresSinceLog = 0;
+    this.lastFailureLog = now;
+  }
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { collectDefaultMetrics } from 'prom-client';
+import { loadAgentCatalog } from '../core/agents/catalog.js';
+import type { PlatformConfig } from '../core/config.js';
+import { WorkerRegistry } from '../core/fleet/worker-registry.js';
+import type { Logger } from '../core/logger.js';
+import { createQueueDriver } from '../core/queue/index.js';
+import { createRedis } from '../core/redis.js';
+import { RedisRunStore } from '../core/run/redis-run-store.js';
+import { AgentExecutors } from './agents/agent-executors.js';
+import { RedisCheckpointStore } from './checkpoint-store.js';
+import { ImdsClient } from './interruption/imds-client.js';
+import { InterruptionWatcher } from './interruption/watcher.js';
+import { WorkerMetrics } from './metrics.js';
+import { serveMetrics } from './metrics-server.js';
+import { Worker, type WorkerOptions } from './worker.js';
+
+/**
+ * `agentfleet worker`: wires a Worker to real Redis, the run store, the queue driver QUEUE_DRIVER
+ * names, the agents of AGENTS_FILE, the fleet registry, the metrics endpoint and (on EC2) the Spot
+ * and scale-in watcher. Signals are the CLI's business: it calls `stop('SIGTERM')`.
+ */
+
+export interface RunningWorker {
+  readonly id: string;
+  /** Drains (SHUTDOWN_GRACE_SECONDS), then closes every connection. */
+  stop(reason?: string): Promise<void>;
+  /** Resolves once the worker has stopped and closed, also when it drained by itself on a Spot notice or scale-in. */
+  readonly closed: Promise<void>;
+  /** Where /metrics is served, when WORKER_METRICS_PORT is set. */
+  readonly metricsUrl?: string;
+}
+
+/** What command agents inherit from the worker's environment; everything else (credentials, REDIS_URL, ...) stays with the worker. */
+const AGENT_ENV_PASSTHROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+export function workerOptionsFromConfig(config: PlatformConfig, id: string): WorkerOptions {
+  return {
+    id,
+    pool: config.WORKER_POOL,
+    slots: config.WORKER_SLOTS,
+    leaseSeconds: config.LEASE_SECONDS,
+    visibilitySeconds: config.VISIBILITY_SECONDS,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+    onInterrupt: config.ON_INTERRUPT,
+    breaker: {
+      errorPercent: config.BREAKER_ERROR_PERCENT,
+      windowSeconds: config.BREAKER_WINDOW_SECONDS,
+      minAttempts: config.BREAKER_MIN_ATTEMPTS,
+      cooldownSeconds: config.BREAKER_COOLDOWN_SECONDS,
+    },
+  };
+}
+
+export async function startWorker(config: PlatformConfig, logger: Logger): Promise<RunningWorker> {
+  const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const catalog = loadAgentCatalog(config.AGENTS_FILE);
+  const redis = createRedis(config.REDIS_URL, { name: 'worker', failFast: false, logger });
+  const store = new RedisRunStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS, leaseSeconds: config.LEASE_SECONDS });
+  const queue = createQueueDriver(config, { logger });
+  const baseEnv = Object.fromEntries(AGENT_ENV_PASSTHROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+  const options = workerOptionsFromConfig(config, id);
+  const metrics = new WorkerMetrics({ worker: id, pool: options.pool });
+  const worker = new Worker(
+    {
+      store,
+      queue,
+      executors: new AgentExecutors(catalog, { killGraceMs: config.KILL_GRACE_SECONDS * 1000, baseEnv }),
+      checkpoints: new RedisCheckpointStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS }),
+      registry: new WorkerRegistry(redis),
+      metrics,
+      logger: logger.child({ worker: id }),
+    },
+    options,
+  );
+
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  if (config.WORKER_METRICS_PORT !== undefined) {
+    collectDefaultMetrics({ register: metrics.registry });
+    metricsServer = await serveMetrics(metrics.registry, config.HOST, config.WORKER_METRICS_PORT);
+  }
+  const watcher = config.IMDS_ENDPOINT
+    ? new InterruptionWatcher(
+        new ImdsClient(config.IMDS_ENDPOINT),
+        {
+          pollMs: config.IMDS_POLL_SECONDS * 1000,
+          spotMarginMs: config.SPOT_DRAIN_MARGIN_SECONDS * 1000,
+          scaleInGraceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+        },
+        (notice) => void worker.drain(`${notice.kind} notice: ${notice.detail}`, notice.deadline),
+        logger,
+      )
+    : undefined;
+
+  await worker.start();
+  watcher?.start();
+
+  const closed = worker.stopped.then(async () => {
+    watcher?.stop();
+    await Promise.allSettled([metricsServer?.close(), queue.close(), store.close()]);
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  return {
+    id,
+    metricsUrl: metricsServer?.url,
+    closed,
+    stop: async (reason = 'stop') => {
+      await worker.stop(reason);
+      await closed;
+    },
+  };
+}

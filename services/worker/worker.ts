@@ -1,0 +1,278 @@
+import type { WorkerRegistry, WorkerStatus } from '../core/fleet/worker-registry.js';
+import type { Logger } from '../core/logger.js';
+import type { Delivery, QueueDriver } from '../core/queue/contract.js';
+import type { RunStore } from '../core/run/store.js';
+import type { AgentExecutors } from './agents/agent-executors.js';
+import { RunBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import { Heartbeat } from './heartbeat.js';
+import { WorkerMetrics } from './metrics.js';
+import { DeliveryHandler, type InterruptPolicy } from './run-attempt.js';
+import { EventWriter, DEFAULT_EVENT_LIMITS, type EventLimits } from './run-events.js';
+import { Slots } from './slots.js';
+
+/**
+ * The worker: N slots and the loops that fill them. A receiver first takes the free slots it may fill
+ * (at most one batch), then asks the queue for that many messages, so the worker never holds a
+ * message it has no slot for and never receives while all slots are busy. Several receivers run at
+ * once so that 10-message SQS receives can keep thousands of slots full. Pulling stops while the
+ * circuit breaker is open (one probe when half-open) and for good once the worker drains.
+ *
+ * Draining (SIGTERM, Spot notice, scale-in): stop pulling at once, hand back deliveries received in
+ * the meantime, let running attempts finish until the deadline, then interrupt the rest: their agents
+ * are signalled and their messages released at once for another worker (attempt `interrupted`).
+ */
+
+export interface WorkerOptions {
+  id: string;
+  /** Pool reported to the fleet registry (`local`, `spot`, `on-demand`, `burst-spot`, `burst-ondemand`). */
+  pool: string;
+  slots: number;
+  leaseSeconds: number;
+  visibilitySeconds: number;
+  /** On stop(): how long running attempts may take to finish before they are interrupted. */
+  shutdownGraceMs: number;
+  onInterrupt: InterruptPolicy;
+  breaker: BreakerOptions;
+  /** Messages asked for per receive call. @defaultValue 10 (the SQS maximum) */
+  receiveBatch?: number;
+  /** Concurrent receive calls. @defaultValue min(32, ceil(slots / receiveBatch)) */
+  receivers?: number;
+  /** Long-poll time of one receive call. @defaultValue 20 (the SQS maximum) */
+  receiveWaitSeconds?: number;
+  /** How often the worker reports itself to the fleet registry. @defaultValue 5000 */
+  reportIntervalMs?: number;
+  events?: Partial<EventLimits>;
+  /** How long to keep trying to record a finished attempt while the store fails. @defaultValue 60000 */
+  finishRetryMs?: number;
+}
+
+export interface WorkerDependencies {
+  store: RunStore;
+  queue: QueueDriver;
+  executors: AgentExecutors;
+  checkpoints: CheckpointStore;
+  logger: Logger;
+  /** Where the worker announces itself; optional for embedded use. */
+  registry?: WorkerRegistry;
+  metrics?: WorkerMetrics;
+}
+
+const MAX_RECEIVERS = 32;
+const RECEIVE_RETRY_MIN_MS = 500;
+const RECEIVE_RETRY_MAX_MS = 10_000;
+
+export class Worker {
+  readonly id: string;
+  readonly metrics: WorkerMetrics;
+  /** Resolves once the worker has drained and let go of everything. */
+  readonly stopped: Promise<void>;
+
+  private readonly slots: Slots;
+  private readonly heartbeat: Heartbeat;
+  private readonly breaker: RunBreaker;
+  private readonly handler: DeliveryHandler;
+  private readonly handling = new Set<Promise<void>>();
+  private readonly pulling = new AbortController();
+  private readonly startedAt = new Date().toISOString();
+  private receivers: Promise<void>[] = [];
+  private unsubscribeCancel: (() => Promise<void>) | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private reporting: Promise<void> | undefined;
+  private leftRegistry = false;
+  private draining = false;
+  private deadline = Number.POSITIVE_INFINITY;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private drained: Promise<void> | undefined;
+  private resolveStopped!: () => void;
+
+  constructor(
+    private readonly deps: WorkerDependencies,
+    private readonly options: WorkerOptions,
+  ) {
+    this.id = options.id;
+    this.slots = new Slots(options.slots);
+    this.metrics = deps.metrics ?? new WorkerMetrics({ worker: options.id, pool: options.pool });
+    this.metrics.slotsTotal.set(options.slots);
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.heartbeat = new Heartbeat(deps.store, deps.queue, { leaseSeconds: options.leaseSeconds, visibilitySeconds: options.visibilitySeconds }, deps.logger);
+    this.breaker = new RunBreaker(options.breaker, (state) => this.breakerChanged(state));
+    this.metrics.setBreaker('closed');
+    this.handler = new DeliveryHandler({
+      workerId: options.id,
+      store: deps.store,
+      queue: deps.queue,
+      executors: deps.executors,
+      checkpoints: deps.checkpoints,
+      events: new EventWriter(deps.store, { ...DEFAULT_EVENT_LIMITS, ...options.events }, deps.logger),
+      heartbeat: this.heartbeat,
+      breaker: this.breaker,
+      metrics: this.metrics,
+      logger: deps.logger,
+      onInterrupt: options.onInterrupt,
+      finishRetryMs: options.finishRetryMs,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribeCancel = await this.deps.store.onCancelRequested((runId) => this.handler.active.get(runId)?.abort('cancel'));
+    this.heartbeat.start();
+    const batch = this.options.receiveBatch ?? 10;
+    const receivers = this.options.receivers ?? Math.min(MAX_RECEIVERS, Math.ceil(this.options.slots / batch));
+    this.receivers = Array.from({ length: Math.max(1, receivers) }, () => this.receiveLoop(batch));
+    await this.report();
+    this.reportTimer = setInterval(() => void this.report(), this.options.reportIntervalMs ?? 5_000);
+    this.deps.logger.info({ worker: this.id, slots: this.options.slots, receivers, queue: this.deps.queue.name }, 'worker started');
+  }
+
+  status(): Omit<WorkerStatus, 'seenAt'> {
+    return {
+      id: this.id,
+      pool: this.options.pool,
+      slots: this.options.slots,
+      busy: this.handling.size,
+      draining: this.draining,
+      breaker: this.breaker.state,
+      startedAt: this.startedAt,
+    };
+  }
+
+  /** Runs on this worker right now, by run id: for tests and diagnostics. */
+  runningRunIds(): string[] {
+    return [...this.handler.active.keys()];
+  }
+
+  /** Drains with the shutdown grace (SIGTERM, SIGINT, scale-in). Resolves when the worker has stopped. */
+  stop(reason = 'stop'): Promise<void> {
+    return this.drain(reason, Date.now() + this.options.shutdownGraceMs);
+  }
+
+  /**
+   * Stops pulling and interrupts what still runs at `deadline` (ms since epoch). Calling it again with
+   * an earlier deadline (a Spot notice after SIGTERM) moves the deadline; a later one is ignored.
+   */
+  drain(reason: string, deadline: number): Promise<void> {
+    if (!this.draining) {
+      this.draining = true;
+      this.metrics.draining.set(1);
+      this.deps.logger.info({ reason, running: this.handler.active.size, graceMs: Math.max(0, deadline - Date.now()) }, 'worker draining');
+      this.pulling.abort();
+      this.slots.wake();
+      this.drained = this.finishDrain();
+    }
+    if (deadline < this.deadline) {
+      this.deadline = deadline;
+      if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = setTimeout(() => this.interruptAll(reason), Math.max(0, deadline - Date.now()));
+    }
+    return this.drained!;
+  }
+
+  private async receiveLoop(batch: number): Promise<void> {
+    const signal = this.pulling.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      const allowed = this.breaker.allowance(Math.min(batch, this.slots.free));
+      if (allowed === 0) {
+        await this.slots.changed(signal);
+        continue;
+      }
+      const probe = this.breaker.state === 'half-open';
+      if (probe) this.breaker.takeProbe();
+      const taken = this.slots.take(allowed);
+      let deliveries: Delivery[];
+      try {
+        deliveries = await this.deps.queue.receive(taken, { waitSeconds: this.options.receiveWaitSeconds ?? 20, signal });
+        failures = 0;
+      } catch (error) {
+        this.slots.give(taken);
+        if (probe) this.breaker.probeInconclusive();
+        if (signal.aborted) break;
+        failures += 1;
+        const delay = Math.min(RECEIVE_RETRY_MAX_MS, RECEIVE_RETRY_MIN_MS * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+        if (failures === 1 || failures % 10 === 0) this.deps.logger.warn({ err: error, failures }, 'receive failed; retrying');
+        await sleep(delay, signal);
+        continue;
+      }
+      this.slots.give(taken - deliveries.length);
+      if (probe && deliveries.length === 0) this.breaker.probeInconclusive();
+      for (const delivery of deliveries) this.track(this.draining ? this.handler.handBack(delivery) : this.handler.handle(delivery, probe));
+    }
+  }
+
+  /** Keeps the delivery's slot until its handling is over. */
+  private track(handling: Promise<void>): void {
+    this.handling.add(handling);
+    this.metrics.slotsBusy.set(this.handling.size);
+    void handling.then(() => {
+      this.handling.delete(handling);
+      this.metrics.slotsBusy.set(this.handling.size);
+      this.slots.give(1);
+    });
+  }
+
+  private interruptAll(reason: string): void {
+    this.handler.interrupting = true;
+    const running = [...this.handler.active.values()];
+    if (running.length > 0) this.deps.logger.warn({ reason, interrupted: running.length }, 'drain deadline reached; interrupting runs still in progress');
+    for (const attempt of running) attempt.abort('interrupt');
+  }
+
+  private async finishDrain(): Promise<void> {
+    await Promise.all(this.receivers);
+    while (this.handling.size > 0) await Promise.all([...this.handling]);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.heartbeat.stop();
+    this.breaker.shutdown();
+    await this.unsubscribeCancel?.().catch(() => undefined);
+    await this.leaveRegistry();
+    this.deps.logger.info({ worker: this.id }, 'worker stopped');
+    this.resolveStopped();
+  }
+
+  private breakerChanged(state: BreakerState): void {
+    this.metrics.setBreaker(state);
+    const { errorPercent, windowSeconds, cooldownSeconds } = this.options.breaker;
+    if (state === 'open') {
+      this.deps.logger.error(
+        { alert: 'worker_circuit_open', worker: this.id, errorPercent, windowSeconds, cooldownSeconds },
+        `circuit breaker open: more than ${errorPercent}% of attempts failed in the last ${windowSeconds} s; not taking work for ${cooldownSeconds} s`,
+      );
+    } else {
+      this.deps.logger.info({ worker: this.id, breaker: state }, state === 'half-open' ? 'circuit breaker half-open: one probe run' : 'circuit breaker closed: taking work again');
+    }
+    this.slots.wake();
+    void this.report();
+  }
+
+  private report(): Promise<void> {
+    const registry = this.deps.registry;
+    if (!registry || this.leftRegistry) return Promise.resolve();
+    this.reporting ??= registry
+      .report(this.status())
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not report to the fleet registry'))
+      .finally(() => (this.reporting = undefined));
+    return this.reporting;
+  }
+
+  /** No report may land after the removal, or a stopped worker would reappear in the fleet. */
+  private async leaveRegistry(): Promise<void> {
+    this.leftRegistry = true;
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    await this.reporting;
+    await this.deps.registry?.remove(this.id).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not leave the fleet registry'));
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
