@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
 import { createLogger } from '../../services/core/logger.js';
 import type { RunMessage } from '../../services/core/queue/message.js';
@@ -291,9 +292,14 @@ test('a run whose Redis record is gone is rebuilt from its message and runs', as
 
 test('two workers rebuilding the same lost run at once still start it exactly once', async (t) => {
   const stores = Array.from({ length: 6 }, () => openStore(t));
-  const message: RunMessage = { ...(await queuedMessage(stores[0]!)), runId: `lost-${Date.now()}` };
-  const results = await Promise.all(stores.map((store, i) => store.startAttempt(message, `w${i}`)));
-  t.is(results.filter((r) => r.kind === 'started').length, 1);
+  const template = await queuedMessage(stores[0]!);
+  for (let round = 0; round < 20; round++) {
+    const message: RunMessage = { ...template, runId: `lost-${randomUUID()}` };
+    const results = await Promise.all(stores.map((store, i) => store.startAttempt(message, `w${i}`)));
+    t.is(results.filter((r) => r.kind === 'started').length, 1);
+    const run = await stores[0]!.get('acme', message.runId);
+    t.is(run?.attempts.length, 1, 'no attempt was closed as lost by a racing rebuild');
+  }
 });
 
 test('a message that reached the queue for a discarded run is dropped, not rebuilt', async (t) => {

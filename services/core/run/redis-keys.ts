@@ -7,8 +7,12 @@ import type { RunStatus } from './model.js';
  *
  *   <p>:run:<id>                         hash   doc (run JSON), ver (CAS version), lease + leaseUntil (ms)
  *                                               while an attempt runs, cancel ('1' when requested), idem
- *                                               (its idempotency key), discarded ('1' for a tombstone)
- *   <p>:run:<id>:events                  stream status/log/progress events, MAXLEN ~ N
+ *                                               (its idempotency key), evseq (number of the last event),
+ *                                               discarded ('1' for a tombstone)
+ *   <p>:run:<id>:events                  list   the newest N events, '<seq>|<type>|<data JSON>'. A list,
+ *                                               not a stream: a new stream preallocates a 4 KB node
+ *                                               (stream-node-max-bytes), which alone would break the
+ *                                               3 KB-per-running-run budget; a short list is ~200 bytes.
  *   <p>:idem:<sha256(tenant, key)>       string run id of the first run created with that key
  *   <p>:runs:<tenant>                    zset   run ids of a tenant, all scored 0: lexical order is
  *   <p>:runs:<tenant>:status:<status>           creation order because ids are UUIDv7

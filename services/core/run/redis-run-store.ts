@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import type { RunMessage } from '../queue/message.js';
 import { withRedis } from '../redis.js';
-import type { Logger } from '../logger.js';
 import { decideFinish, decideStart, type LeaseRecord } from './attempt-decisions.js';
 import { backoffPolicy, type BackoffPolicy } from './backoff.js';
 import { InvalidCursorError, TransitionContentionError } from './errors.js';
@@ -46,8 +45,10 @@ export interface RedisRunStoreOptions {
   retentionSeconds: number;
   /** How long an attempt's lease lasts without a heartbeat (LEASE_SECONDS). */
   leaseSeconds: number;
-  /** Events kept per run (approximately: Redis trims whole stream nodes). @defaultValue 1000 */
+  /** Events kept per run; older ones are dropped. @defaultValue 1000 */
   eventsMaxLen?: number;
+  /** How often a waiting `readEvents` looks for new events. @defaultValue 250 */
+  eventPollMs?: number;
   /** @defaultValue DEFAULT_BACKOFF (2 s base, 5 min cap) */
   backoff?: Partial<BackoffPolicy>;
   /** @defaultValue 'af' */
@@ -58,8 +59,6 @@ export interface RedisRunStoreOptions {
   clock?: () => number;
   /** Jitter source, [0, 1). @defaultValue Math.random */
   random?: () => number;
-  /** Errors of the connections the store opens itself (subscriber, blocking reads). */
-  logger?: Logger;
 }
 
 /** A run as stored, with what only the store sees. */
@@ -102,7 +101,7 @@ export class RedisRunStore implements RunStore {
   private subscriber: Redis | undefined;
   private readonly cancelListeners = new Set<(runId: string) => void>();
 
-  /** `redis` stays the caller's: `close()` ends only the connections the store opened. */
+  /** `redis` stays the caller's: `close()` ends only the subscriber connection the store opened. */
   constructor(
     private readonly redis: Redis,
     options: RedisRunStoreOptions,
@@ -119,7 +118,7 @@ export class RedisRunStore implements RunStore {
     this.busyMarginMs = options.busyMarginMs ?? 2_000;
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.events = new RunEventReader(redis, this.keys, options.logger);
+    this.events = new RunEventReader(this.scripts, this.keys, options.eventPollMs ?? 250);
   }
 
   async create(tenant: string, spec: RunSpec, options: { idempotencyKey?: string } = {}): Promise<{ run: Run; created: boolean }> {
@@ -193,6 +192,8 @@ export class RedisRunStore implements RunStore {
   async startAttempt(message: RunMessage, worker: string): Promise<StartResult> {
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const stored = (await this.read(message.runId)) ?? (await this.rebuild(message));
+      // Another worker rebuilt it first: read its full record (with any lease) before deciding.
+      if (!stored) continue;
       if (stored.discarded) return { kind: 'finished', run: stored.run };
       const now = this.clock();
       const decision = decideStart(stored.run, stored.lease, { worker, now, busyMarginMs: this.busyMarginMs });
@@ -281,7 +282,8 @@ export class RedisRunStore implements RunStore {
     this.cancelListeners.clear();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
-    await Promise.all([subscriber?.quit().catch(() => subscriber.disconnect()), this.events.close()]);
+    this.events.close();
+    await subscriber?.quit().catch(() => subscriber.disconnect());
   }
 
   /** Writes a new run, or returns the run its idempotency key (or id) already names. */
@@ -294,7 +296,6 @@ export class RedisRunStore implements RunStore {
         doc,
         Date.parse(run.createdAt),
         statusEvent(run, run.createdAt),
-        this.eventsMaxLen,
         this.keys.prefix,
       ),
     )) as [number, string?, string?, string?];
@@ -302,11 +303,14 @@ export class RedisRunStore implements RunStore {
     return { run: JSON.parse(reply[1] as string) as Run, version: Number(reply[2]), discarded: reply[3] === '1' };
   }
 
-  /** DESIGN §6: a run survives the loss of its Redis record; its message carries the spec. */
-  private async rebuild(message: RunMessage): Promise<StoredRun> {
+  /**
+   * DESIGN §6: a run survives the loss of its Redis record; its message carries the spec.
+   * Undefined when the record reappeared meanwhile (another worker rebuilt it).
+   */
+  private async rebuild(message: RunMessage): Promise<StoredRun | undefined> {
     const run = runFromMessage(message, new Date(this.clock()).toISOString());
     const existing = await this.insert(run, undefined);
-    return existing ?? { run, version: 1, discarded: false };
+    return existing ? undefined : { run, version: 1, discarded: false };
   }
 
   private creationKeys(run: Run, idempotencyKey: string | undefined): string[] {

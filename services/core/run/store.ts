@@ -54,7 +54,7 @@ export type CancelResult =
 export type RunEventType = 'status' | 'log' | 'progress';
 
 export interface RunEvent {
-  /** Redis stream id; pass it back as `after` to resume. */
+  /** The event's number in its run's log (1, 2, 3...); pass it back as `after` to resume. */
   id: string;
   type: RunEventType;
   data: unknown;

@@ -4,7 +4,7 @@
   queue after all is dropped by the worker instead of rebuilding the run. A run that a worker has
   already touched (version > 1) is live and is kept.
 
-  KEYS[1] run hash                KEYS[2] run events stream
+  KEYS[1] run hash                KEYS[2] run events list
   KEYS[3] idempotency key (KEYS[1] again when the run has none)
   KEYS[4] tenant index            KEYS[5] tenant + status index
   KEYS[6] tenant + agent index    KEYS[7] tenant + agent + status index

@@ -13,6 +13,7 @@ const SCRIPT_FILES = {
   transition: 'transition-9.lua',
   heartbeat: 'heartbeat-1.lua',
   appendEvent: 'append-event-2.lua',
+  readEvents: 'read-events-2.lua',
   discardRun: 'discard-run-8.lua',
   listRuns: 'list-runs-1.lua',
 } as const;

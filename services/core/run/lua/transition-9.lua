@@ -3,7 +3,7 @@
   from version ARGV[1]; this script only makes it stick atomically, with everything that goes with a
   status change: lease, indexes, the status event, expiry of a finished run, the cancel notification.
 
-  KEYS[1] run hash                KEYS[2] run events stream
+  KEYS[1] run hash                KEYS[2] run events list
   KEYS[3] queued index            KEYS[4] expiring index (finished runs, scored by expiry ms)
   KEYS[5] tenant + old status index       KEYS[6] tenant + new status index
   KEYS[7] tenant + agent + old status     KEYS[8] tenant + agent + new status
@@ -11,7 +11,7 @@
 
   ARGV[1] expected version        ARGV[2] lease token that must be held ('' = no lease check)
   ARGV[3] new document (JSON)     ARGV[4] run id
-  ARGV[5] status event data       ARGV[6] events stream MAXLEN
+  ARGV[5] status event data       ARGV[6] most events kept per run
   ARGV[7] eligible-at score when the run is queued after this ('' = not queued)
   ARGV[8] lease: '' keep, '-' release, otherwise a new token    ARGV[9] new lease expiry (ms)
   ARGV[10] '1' to flag a cancel request    ARGV[11] channel to publish the run id on ('' = none)
@@ -51,7 +51,9 @@ else
   rcall('ZREM', KEYS[3], id)
 end
 
-rcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'type', 'status', 'data', ARGV[5])
+local seq = rcall('HINCRBY', KEYS[1], 'evseq', 1)
+rcall('RPUSH', KEYS[2], seq .. '|status|' .. ARGV[5])
+rcall('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
 
 if ARGV[12] ~= '' then
   local retention = tonumber(ARGV[12])
