@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import type { RunMessage } from '../queue/message.js';
+import type { Logger } from '../logger.js';
 import { withRedis } from '../redis.js';
 import { decideFinish, decideStart, type LeaseRecord } from './attempt-decisions.js';
 import { backoffPolicy, type BackoffPolicy } from './backoff.js';
@@ -59,6 +60,8 @@ export interface RedisRunStoreOptions {
   clock?: () => number;
   /** Jitter source, [0, 1). @defaultValue Math.random */
   random?: () => number;
+  /** Errors of the pub/sub connection the store opens itself (outages are logged by the shared client). */
+  logger?: Logger;
 }
 
 /** A run as stored, with what only the store sees. */
@@ -96,6 +99,7 @@ export class RedisRunStore implements RunStore {
   private readonly busyMarginMs: number;
   private readonly clock: () => number;
   private readonly random: () => number;
+  private readonly logger: Logger | undefined;
   /** Runs whose lease this process holds, as last written, so finishing needs no read. */
   private readonly held = new Map<string, StoredRun>();
   private subscriber: Redis | undefined;
@@ -118,6 +122,7 @@ export class RedisRunStore implements RunStore {
     this.busyMarginMs = options.busyMarginMs ?? 2_000;
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.logger = options.logger;
     this.events = new RunEventReader(this.scripts, this.keys, options.eventPollMs ?? 250);
   }
 
@@ -259,7 +264,7 @@ export class RedisRunStore implements RunStore {
   async onCancelRequested(onCancel: (runId: string) => void): Promise<() => Promise<void>> {
     if (!this.subscriber) {
       const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-      subscriber.on('error', () => {});
+      subscriber.on('error', (error: Error) => this.logger?.debug({ err: error }, 'run store subscriber connection error'));
       subscriber.on('message', (channel: string, runId: string) => {
         if (channel !== this.keys.cancelChannel) return;
         for (const listener of this.cancelListeners) listener(runId);
