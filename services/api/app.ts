@@ -28,7 +28,7 @@ export function createApp(deps: ApiDependencies): Koa<ApiState> {
   registerFleetRoutes(router, auth, deps);
   registerSystemRoutes(router, deps, buildOpenApiDocument(API_VERSION));
 
-  app.use(observeRequests(deps.logger, metrics));
+  app.use(observeRequests(deps.logger, metrics, deps.now));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

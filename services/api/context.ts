@@ -15,7 +15,7 @@ export interface ApiDependencies {
   workers: { list(now?: number): Promise<WorkerStatus[]> };
   logger: Logger;
   metrics: Registry;
-  /** ms since epoch; injected so key-cache expiry can be tested without waiting. */
+  /** ms since epoch; injected so time-based behaviour can be tested without waiting. */
   now: () => number;
 }
 

@@ -7,14 +7,27 @@ import { PROBLEM_CONTENT_TYPE, problemForError, problemForStatus } from './probl
 import type { Problem } from './schemas.js';
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** During an outage every request fails the same way; one warning per this interval says it all. */
+const OUTAGE_WARNING_INTERVAL_MS = 10_000;
 
 /**
  * The outermost middleware: gives each request an id (the client's X-Request-Id when sane),
  * answers every failure as problem+json, counts and times the request, and logs it: one debug line
- * per request (info would cost too much at thousands of requests a second), warn for a dependency
- * outage, error with the stack for a bug.
+ * per request (info would cost too much at thousands of requests a second), a warning per dependency
+ * outage every 10 s (with how many requests it failed), error with the stack for a bug.
  */
-export function observeRequests(logger: Logger, metrics: ApiMetrics): Middleware<ApiState> {
+export function observeRequests(logger: Logger, metrics: ApiMetrics, now: () => number): Middleware<ApiState> {
+  const outages = new Map<string, { warnedAt: number; failed: number }>();
+  const warnOutage = (dependency: string, requestId: string, detail: string) => {
+    const outage = outages.get(dependency) ?? { warnedAt: -Infinity, failed: 0 };
+    outage.failed += 1;
+    outages.set(dependency, outage);
+    if (now() - outage.warnedAt < OUTAGE_WARNING_INTERVAL_MS) return;
+    logger.warn({ dependency, requestId, detail, failedRequests: outage.failed }, 'dependency unavailable: answering 503');
+    outage.warnedAt = now();
+    outage.failed = 0;
+  };
+
   return async (ctx, next) => {
     const started = performance.now();
     const offered = ctx.get('X-Request-Id');
@@ -31,7 +44,7 @@ export function observeRequests(logger: Logger, metrics: ApiMetrics): Middleware
       const { problem, headers, expected } = problemForError(error, requestId);
       respondWithProblem(ctx, problem, headers);
       if (!expected) logger.error({ err: error, requestId, method: ctx.method, path: ctx.path }, 'request failed');
-      else if (problem.status === 503) logger.warn({ requestId, method: ctx.method, path: ctx.path, detail: (error as Error).message }, 'dependency unavailable');
+      else if (problem.status === 503) warnOutage(String(problem.dependency), requestId, (error as Error).message);
     }
 
     const route = routePattern(ctx);

@@ -1,4 +1,6 @@
 import test from 'ava';
+import { startApi } from '../../services/api/server.js';
+import { createLogger } from '../../services/core/logger.js';
 import { startSqs, type TestSqs } from '../support/fauxqs.js';
 import { receiveMessageFor, startApiHarness, type ApiHarness } from './helpers/api-harness.js';
 
@@ -45,6 +47,23 @@ test.serial('with the SQS driver, /readyz and /v1/queue answer from SQS', async 
   const queue = await api.bootstrap.get('/v1/queue');
   t.is(queue.status, 200);
   t.true(queue.json.visible >= 1);
+});
+
+test.serial('a run whose message could not be sent is withdrawn, and a retry with the same Idempotency-Key creates it', async (t) => {
+  // A second API on the same Redis whose SQS endpoint refuses connections.
+  const broken = await startApi({ ...api.config, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, createLogger('api-test', 'silent'));
+  t.teardown(() => broken.close());
+  const headers = { authorization: `Bearer ${api.bootstrap.key}`, 'content-type': 'application/json', 'idempotency-key': 'retry-me' };
+  const body = JSON.stringify({ agent: 'simulate', input: { attempt: 'first' } });
+  const refused = await fetch(`${broken.url}/v1/runs`, { method: 'POST', headers, body });
+  t.is(refused.status, 503);
+  t.is(((await refused.json()) as { dependency: string }).dependency, 'queue');
+
+  const retried = await api.bootstrap.submit({ input: { attempt: 'retry' } }, { 'Idempotency-Key': 'retry-me' });
+  t.is(retried.status, 202);
+  t.is(retried.headers.get('idempotent-replayed'), null, 'the withdrawn run does not count as the first');
+  t.deepEqual(retried.json.input, { attempt: 'retry' });
+  t.like(await receiveMessageFor(api.queue, retried.json.id), { input: { attempt: 'retry' } });
 });
 
 test.serial('with SQS down, POST /v1/runs is 503 and leaves no run behind; /readyz names the queue', async (t) => {
