@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 /** The machine a result was measured on, so figures from different machines are never compared blindly. */
 export interface MachineInfo {
@@ -16,7 +16,8 @@ export interface MachineInfo {
 export function describeMachine(redisVersion?: string): MachineInfo {
   return {
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    cores: availableParallelism(),
+    // Not availableParallelism(): that counts only the CPUs this (pinned) process may use.
+    cores: cpus().length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     os: `${platform()} ${release()}${containerNote()}`,

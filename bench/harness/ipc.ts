@@ -1,0 +1,44 @@
+/**
+ * The little protocol between the bench runner and the processes it starts: the runner sends
+ * `{id, type, payload}`, the child answers `{id, ok, result | error}`; a child announces itself with
+ * an unsolicited `{type: 'ready', ...}`.
+ */
+
+export interface IpcRequest {
+  id: number;
+  type: string;
+  payload?: unknown;
+}
+
+export type IpcResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+export interface IpcAnnouncement {
+  type: string;
+  [field: string]: unknown;
+}
+
+export type RequestHandlers = Record<string, (payload: unknown) => unknown>;
+
+/** Child side: answers the runner's requests. `keepAlive: false` lets the process exit as if no channel were open. */
+export function serveRequests(handlers: RequestHandlers, options: { keepAlive: boolean }): void {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('this process was not started with an IPC channel (run it through make bench)');
+  process.on('message', (message: IpcRequest) => {
+    if (typeof message?.id !== 'number') return;
+    const handler = handlers[message.type];
+    Promise.resolve()
+      .then(() => {
+        if (!handler) throw new Error(`unknown request "${message.type}"`);
+        return handler(message.payload);
+      })
+      .then(
+        (result) => send({ id: message.id, ok: true, result: result ?? null } satisfies IpcResponse),
+        (error: unknown) => send({ id: message.id, ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies IpcResponse),
+      );
+  });
+  if (!options.keepAlive) process.channel?.unref();
+}
+
+export function announce(announcement: IpcAnnouncement): void {
+  process.send?.(announcement);
+}

@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { BENCHMARKS } from './benchmarks/index.js';
+import type { Benchmark, BenchContext, Timing } from './harness/benchmark.js';
+import { checkGoals } from './harness/goals.js';
+import { describeMachine, type MachineInfo } from './harness/machine.js';
+import { pinProcess, planCpus, type CpuPlan } from './harness/pinning.js';
+import { figuresOf, resultFromError, resultFromMeasurement, type BenchResult, type ResultHeader } from './harness/result.js';
+import { renderSummary } from './harness/table.js';
+
+/**
+ * `make bench`: runs the benchmarks of issue 5 one after another, writes bench/results/<name>.json
+ * for each and bench/results/summary.md, and prints the summary table. A missed goal is a finding,
+ * not a failure; the exit status is non-zero only when a benchmark could not run.
+ */
+
+const FULL: Timing = { warmupSeconds: 2, trialSeconds: 5, trials: 3 };
+const QUICK: Timing = { warmupSeconds: 1, trialSeconds: 2, trials: 1 };
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, 'bench', 'results');
+const logDir = join(resultsDir, 'logs');
+
+const program = new Command('bench')
+  .description('run the agentfleet benchmarks and print a markdown table')
+  .argument('[names...]', `benchmarks to run (default: all): ${BENCHMARKS.map((b) => b.name).join(', ')}`)
+  .option('--quick', 'one short trial each: a smoke run of the harness, not figures to quote')
+  .action(async (names: string[], options: { quick?: boolean }) => {
+    const selected = select(names);
+    const plan = planCpus();
+    if (plan.pinned && plan.load !== undefined) pinProcess(process.pid, plan.load);
+    mkdirSync(resultsDir, { recursive: true });
+    rmSync(logDir, { recursive: true, force: true });
+    mkdirSync(logDir, { recursive: true });
+    const machine = describeMachine(redisVersion());
+    const timing = options.quick ? QUICK : FULL;
+    const started = performance.now();
+
+    const results: BenchResult[] = [];
+    for (const benchmark of selected) {
+      results.push(await runOne(benchmark, plan, machine, timing));
+    }
+    const summary = renderSummary(results, {
+      generatedAt: new Date().toISOString(),
+      machine,
+      pinning: results.find((result) => result.pinning)?.pinning,
+      totalSeconds: (performance.now() - started) / 1000,
+    });
+    writeFileSync(join(resultsDir, 'summary.md'), summary);
+    process.stdout.write(`\n${summary}`);
+    process.exitCode = results.some((result) => result.error !== undefined) ? 1 : 0;
+  });
+
+function select(names: string[]): readonly Benchmark[] {
+  if (names.length === 0) return BENCHMARKS;
+  const unknown = names.filter((name) => !BENCHMARKS.some((b) => b.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  }
+  return BENCHMARKS.filter((b) => names.includes(b.name));
+}
+
+async function runOne(benchmark: Benchmark, plan: CpuPlan, machine: MachineInfo, timing: Timing): Promise<BenchResult> {
+  const progress = (message: string) => process.stderr.write(`[${benchmark.name}] ${message}\n`);
+  for (const stale of [`${benchmark.name}.json`, `${benchmark.name}.profile.md`, `${benchmark.name}.cpuprofile`]) {
+    rmSync(join(resultsDir, stale), { force: true });
+  }
+  const context: BenchContext = {
+    root,
+    plan,
+    resultsDir,
+    logDir,
+    timing,
+    missesGoal: (measurement) => !checkGoals(benchmark.goals, figuresOf(measurement)).met,
+    progress,
+  };
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const header = (): ResultHeader => ({
+    name: benchmark.name,
+    title: benchmark.title,
+    unit: benchmark.unit,
+    goals: benchmark.goals,
+    machine,
+    startedAt,
+    durationSeconds: (performance.now() - started) / 1000,
+  });
+  progress(`starting: ${benchmark.title}`);
+  let result: BenchResult;
+  try {
+    const outcome = await benchmark.run(context);
+    result = { ...resultFromMeasurement(header(), outcome.measurement), ...(outcome.profile ? { profile: outcome.profile } : {}) };
+  } catch (error) {
+    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    result = resultFromError(header(), error);
+  }
+  const file = join(resultsDir, `${benchmark.name}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  progress(`${result.error ? 'not run' : result.met ? 'goal met' : 'goal missed'} in ${Math.round(result.durationSeconds)} s → ${relative(root, file)}`);
+  return result;
+}
+
+function redisVersion(): string | undefined {
+  try {
+    return /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+await program.parseAsync(process.argv);
