@@ -77,7 +77,7 @@ test('a duplicate delivery never runs a finished run again', async (t) => {
   t.is(run?.attempts.length, 1);
 });
 
-test('finishing twice is rejected: the second report is lost and changes nothing', async (t) => {
+test('finishing twice with a different outcome is rejected: the second report is lost and changes nothing', async (t) => {
   const store = openStore(t);
   const message = await queuedMessage(store);
   const { lease } = started(t, await store.startAttempt(message, 'w1'));
@@ -87,6 +87,24 @@ test('finishing twice is rejected: the second report is lost and changes nothing
   const run = await store.get('acme', message.runId);
   t.is(run?.status, 'succeeded');
   t.is(run?.result, 1);
+});
+
+test('a finish repeated after its reply was lost gets the same answer, so the retry message is still sent', async (t) => {
+  const clock = new Clock();
+  const worker = openStore(t, { clock: () => clock.now, random: () => 0.5, backoff: { baseMs: 10_000, capMs: 60_000 } });
+  const message = await queuedMessage(worker);
+  const { lease } = started(t, await worker.startAttempt(message, 'w1'));
+  const report = { outcome: 'failed', error: { type: 'agent_error', message: 'flaky' } } as const;
+  const first = await worker.finishAttempt(lease, report);
+  t.like(first, { kind: 'retry', delayMs: 5_000, message: { attempt: 2 } });
+  clock.advance(1_000);
+  // As if the first reply never arrived: the worker asks again, from this or a fresh store.
+  for (const store of [worker, openStore(t, { clock: () => clock.now })]) {
+    t.like(await store.finishAttempt(lease, report), { kind: 'retry', delayMs: 4_000, message: { ...message, attempt: 2 } });
+  }
+  const run = await worker.get('acme', message.runId);
+  t.is(run?.attempts.length, 1, 'the repeat changed nothing');
+  t.is(run?.status, 'queued');
 });
 
 test('a finish from another store instance (no cached run) is applied through a fresh read', async (t) => {

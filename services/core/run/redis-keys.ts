@@ -8,7 +8,8 @@ import type { RunStatus } from './model.js';
  *   <p>:run:<id>                         hash   doc (run JSON), ver (CAS version), lease + leaseUntil (ms)
  *                                               while an attempt runs, cancel ('1' when requested), idem
  *                                               (its idempotency key), evseq (number of the last event),
- *                                               discarded ('1' for a tombstone)
+ *                                               closedBy (lease token whose report closed the last
+ *                                               attempt), discarded ('1' for a tombstone)
  *   <p>:run:<id>:events                  list   the newest N events, '<seq>|<type>|<data JSON>'. A list,
  *                                               not a stream: a new stream preallocates a 4 KB node
  *                                               (stream-node-max-bytes), which alone would break the

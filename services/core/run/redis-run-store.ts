@@ -70,6 +70,8 @@ interface StoredRun {
   version: number;
   lease?: LeaseRecord;
   idempotencyKey?: string;
+  /** The lease whose report closed the last attempt. */
+  closedBy?: string;
   discarded: boolean;
 }
 
@@ -231,7 +233,7 @@ export class RedisRunStore implements RunStore {
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if (!stored || stored.lease?.token !== lease.token) {
         this.held.delete(lease.token);
-        return { kind: 'lost' };
+        return stored?.closedBy === lease.token ? this.repeatedFinish(stored.run, lease, report) : { kind: 'lost' };
       }
       const decision = decideFinish(stored.run, report, { now: this.clock(), backoff: this.backoff, random: this.random });
       const outcome = await this.write(stored, decision.run, { holding: lease.token, lease: 'release' });
@@ -291,6 +293,19 @@ export class RedisRunStore implements RunStore {
     await subscriber?.quit().catch(() => subscriber.disconnect());
   }
 
+  /**
+   * The same report again from the lease that closed the attempt (its first reply was lost to a
+   * connection drop): answer as the first call did, so the worker still hands back a retry message
+   * instead of dropping the run. A different outcome is a second, rejected finish.
+   */
+  private repeatedFinish(run: Run, lease: Lease, report: AttemptReport): FinishResult {
+    if (run.attempts[lease.attempt - 1]?.outcome !== report.outcome) return { kind: 'lost' };
+    if (isTerminal(run.status)) return { kind: 'done', run };
+    if (run.status !== 'queued') return { kind: 'lost' };
+    const delayMs = run.nextAttemptAt ? Math.max(0, Date.parse(run.nextAttemptAt) - this.clock()) : 0;
+    return { kind: 'retry', run, delayMs, message: messageForRun(run) };
+  }
+
   /** Writes a new run, or returns the run its idempotency key (or id) already names. */
   private async insert(run: Run, idempotencyKey: string | undefined): Promise<StoredRun | undefined> {
     const doc = JSON.stringify(run);
@@ -338,6 +353,7 @@ export class RedisRunStore implements RunStore {
     const stored: StoredRun = { run: JSON.parse(fields.doc) as Run, version: Number(fields.ver), discarded: fields.discarded === '1' };
     if (fields.lease) stored.lease = { token: fields.lease, expiresAt: Number(fields.leaseUntil) };
     if (fields.idem) stored.idempotencyKey = fields.idem;
+    if (fields.closedBy) stored.closedBy = fields.closedBy;
     return stored;
   }
 

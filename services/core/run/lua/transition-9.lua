@@ -33,6 +33,8 @@ rcall('HSET', KEYS[1], 'doc', ARGV[3], 'ver', version)
 
 if ARGV[8] == '-' then
   rcall('HDEL', KEYS[1], 'lease', 'leaseUntil')
+  -- Remember whose report closed the attempt, so a holder whose reply got lost can ask again.
+  if ARGV[2] ~= '' then rcall('HSET', KEYS[1], 'closedBy', ARGV[2]) end
 elseif ARGV[8] ~= '' then
   rcall('HSET', KEYS[1], 'lease', ARGV[8], 'leaseUntil', ARGV[9])
 end
