@@ -47,7 +47,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
       registerBootstrapKeys().catch((error: unknown) => logger.warn({ err: error }, 'could not re-register the bootstrap keys'));
     });
 
-    const store = new RedisRunStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS, leaseSeconds: config.LEASE_SECONDS });
+    const store = new RedisRunStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS, leaseSeconds: config.LEASE_SECONDS, logger });
     closeOnFailure.unshift(() => store.close());
     const queue = createQueueDriver(config, { logger });
     closeOnFailure.unshift(() => queue.close());
