@@ -1,9 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { parseAgentsFile, type AgentCatalog } from '../../../services/core/agents/catalog.js';
+import { loadAgentCatalog, type AgentCatalog } from '../../../services/core/agents/catalog.js';
 import { loadConfig, type PlatformConfig } from '../../../services/core/config.js';
 import { WorkerRegistry } from '../../../services/core/fleet/worker-registry.js';
 import { createQueueDriver } from '../../../services/core/queue/index.js';
@@ -29,18 +32,9 @@ import { eventually } from './recording-context.js';
 export const fixturesDir = fileURLToPath(new URL('../../fixtures/agents/', import.meta.url));
 export const TENANT = 'tenant-a';
 
-export const testCatalog: AgentCatalog = parseAgentsFile(
-  {
-    agents: {
-      echo: { type: 'command', command: [process.execPath, 'protocol-agent.mjs'] },
-      stubborn: { type: 'command', command: [process.execPath, 'stubborn-tree.mjs'] },
-      steps: { type: 'command', command: [process.execPath, 'checkpointing.mjs'] },
-      record: { type: 'module', module: './record-run.mjs' },
-      'echo-module': { type: 'module', module: './echo-module.mjs' },
-    },
-  },
-  fixturesDir,
-);
+/** test/fixtures/agents/agents.json: an AGENTS_FILE like an operator would write. */
+export const agentsFile = join(fixturesDir, 'agents.json');
+export const testCatalog: AgentCatalog = loadAgentCatalog(agentsFile);
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -50,6 +44,13 @@ export interface HarnessOptions {
   sqs?: TestSqs;
   env?: Record<string, string>;
   store?: Partial<RedisRunStoreOptions>;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  id: string;
+  metricsUrl: string | null;
+  exited: Promise<number | null>;
 }
 
 export interface WorkerHandle {
@@ -67,8 +68,11 @@ export class Harness {
   readonly queue: QueueDriver;
   private readonly closers: (() => Promise<void>)[] = [];
 
+  /** The environment the config was parsed from, for workers started as child processes. */
+  readonly env: Record<string, string>;
+
   constructor(private readonly options: HarnessOptions) {
-    this.config = loadConfig({
+    this.env = {
       REDIS_URL: options.redisUrl,
       QUEUE_NAME: `runs-${randomUUID()}`,
       LEASE_SECONDS: '3',
@@ -85,8 +89,10 @@ export class Harness {
             AWS_ENDPOINT_URL: options.sqs.endpoint,
           }
         : {}),
+      AGENTS_FILE: agentsFile,
       ...options.env,
-    });
+    };
+    this.config = loadConfig(this.env);
     const connections = this.connect();
     this.redis = connections.redis;
     this.store = connections.store;
@@ -146,6 +152,28 @@ export class Harness {
       (stopping ??= worker.stop(reason).then(() => this.closeConnections(connections)));
     this.closers.push(() => stop('test over'));
     return { worker, queue: connections.queue, store: connections.store, stop };
+  }
+
+  /** A worker in its own process (startWorker, as `agentfleet worker` runs it); resolves once it pulls. */
+  async startWorkerProcess(env: Record<string, string> = {}): Promise<WorkerProcess> {
+    const script = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { PATH: process.env.PATH, ...this.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    this.closers.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const ready = await new Promise<{ ready: string; metricsUrl: string | null }>((resolve, reject) => {
+      lines.on('line', (line) => {
+        if (line.startsWith('{"ready"')) resolve(JSON.parse(line) as { ready: string; metricsUrl: string | null });
+      });
+      void exited.then((code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
+    });
+    return { child, id: ready.ready, metricsUrl: ready.metricsUrl, exited };
   }
 
   async close(): Promise<void> {

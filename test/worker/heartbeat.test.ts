@@ -1,0 +1,92 @@
+import test from 'ava';
+import { encodeRunMessage } from '../../services/core/queue/message.js';
+import { messageForRun } from '../../services/core/run/run-message.js';
+import { Heartbeat, type KeptAttempt } from '../../services/worker/heartbeat.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { harness, silentLogger, TENANT } from './helpers/harness.js';
+import { eventually } from './helpers/recording-context.js';
+
+let redis: TestRedis;
+test.before(async () => {
+  redis = await startRedis();
+});
+test.after.always(async () => {
+  await redis?.stop();
+});
+
+test('a run longer than its lease and its visibility timeout is neither redelivered nor taken over', async (t) => {
+  const h = harness(t, { redisUrl: redis.url, env: { LEASE_SECONDS: '1', VISIBILITY_SECONDS: '2' } });
+  const workers = [await h.startWorker(), await h.startWorker()];
+  const run = await h.submit('simulate', { durationMs: 5000 });
+  const done = await h.waitForStatus(run.id, ['succeeded', 'failed']);
+  t.is(done.status, 'succeeded');
+  t.deepEqual(done.attempts.map((a) => a.outcome), ['succeeded']);
+  for (const { worker } of workers) {
+    const dropped = (await worker.metrics.deliveriesDropped.get()).values.reduce((sum, v) => sum + v.value, 0);
+    t.is(dropped, 0, 'no second delivery reached any worker');
+  }
+});
+
+/** A real lease on a real run, and a real delivery of its message. */
+async function keptAttempt(h: ReturnType<typeof harness>) {
+  const { run } = await h.store.create(TENANT, { agent: 'simulate', input: {}, timeoutSeconds: 60, maxAttempts: 1, priority: 0, metadata: {} });
+  const message = messageForRun(run);
+  await h.queue.send(encodeRunMessage(message));
+  const [delivery] = await h.queue.receive(1, { waitSeconds: 5 });
+  const start = await h.store.startAttempt(message, 'heartbeat-test');
+  if (start.kind !== 'started' || !delivery) throw new Error(`could not start: ${start.kind}`);
+  const seen: string[] = [];
+  const attempt: KeptAttempt = {
+    lease: start.lease,
+    delivery,
+    onLeaseLost: () => seen.push('lost'),
+    onCancelRequested: () => seen.push('cancel'),
+  };
+  return { run, attempt, seen };
+}
+
+test('a heartbeat reports a requested cancel and a lost lease to the attempt', async (t) => {
+  const h = harness(t, { redisUrl: redis.url });
+  let now = Date.now();
+  const heartbeat = new Heartbeat(h.store, h.queue, { leaseSeconds: 30, visibilitySeconds: 60 }, silentLogger, () => now);
+
+  const cancelled = await keptAttempt(h);
+  heartbeat.track(cancelled.attempt);
+  await h.store.requestCancel(TENANT, cancelled.run.id);
+  now += 10_001;
+  heartbeat.tick();
+  await eventually(() => cancelled.seen.length > 0, 'the cancel to be seen');
+  t.deepEqual(cancelled.seen, ['cancel']);
+
+  const stolen = await keptAttempt(h);
+  const forged: KeptAttempt = { ...stolen.attempt, lease: { ...stolen.attempt.lease, token: 'not-the-token' } };
+  heartbeat.track(forged);
+  now += 10_001;
+  heartbeat.tick();
+  await eventually(() => stolen.seen.length > 0, 'the lost lease to be seen');
+  t.deepEqual(stolen.seen, ['lost']);
+  t.is(heartbeat.size, 1, 'an attempt that lost its lease is no longer kept');
+});
+
+test('only due attempts are renewed, each once per period', async (t) => {
+  const h = harness(t, { redisUrl: redis.url });
+  let now = Date.now();
+  const calls: string[] = [];
+  const store = { heartbeat: async (lease: { runId: string }) => (calls.push(lease.runId), { held: true, cancelRequested: false }) };
+  // The store above only counts calls: what is under test is the ticker's scheduling, not Redis.
+  const heartbeat = new Heartbeat(store, h.queue, { leaseSeconds: 3, visibilitySeconds: 900 }, silentLogger, () => now);
+  const a = await keptAttempt(h);
+  heartbeat.track(a.attempt);
+  now += 500;
+  const b = await keptAttempt(h);
+  heartbeat.track(b.attempt);
+
+  now += 600;
+  heartbeat.tick();
+  t.deepEqual(calls, [a.run.id], 'a is due after 1 s, b is not yet');
+  now += 500;
+  heartbeat.tick();
+  t.deepEqual(calls, [a.run.id, b.run.id]);
+  heartbeat.tick();
+  t.is(calls.length, 2, 'nothing is due twice in the same period');
+});

@@ -1,0 +1,65 @@
+import test from 'ava';
+import { ImdsClient, ImdsError } from '../../services/worker/interruption/imds-client.js';
+import { scaleInNotice, spotNotice, type InterruptionNotice } from '../../services/worker/interruption/notices.js';
+import { InterruptionWatcher } from '../../services/worker/interruption/watcher.js';
+import { freePort } from '../support/ports.js';
+import { startFakeImds } from './helpers/fake-imds.js';
+import { silentLogger } from './helpers/harness.js';
+import { eventually } from './helpers/recording-context.js';
+
+// No local server can produce a Spot notice or an ASG scale-in: helpers/fake-imds.ts plays IMDSv2 on 127.0.0.1.
+
+test('a Spot notice sets the drain deadline a margin before the reclaim, never in the past', (t) => {
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  const notice = spotNotice('{"action":"terminate","time":"2025-01-01T00:02:00Z"}', now, 20_000);
+  t.deepEqual(notice, { kind: 'spot', deadline: now + 100_000, detail: 'spot terminate at 2025-01-01T00:02:00Z' });
+  t.is(spotNotice('{"action":"stop","time":"2025-01-01T00:00:05Z"}', now, 20_000)?.deadline, now);
+  t.is(spotNotice(undefined, now, 20_000), undefined);
+  t.is(spotNotice('garbage', now, 20_000)?.deadline, now, 'an unreadable notice drains at once');
+});
+
+test('only the Terminated lifecycle state means scale-in', (t) => {
+  const now = 1_000;
+  t.deepEqual(scaleInNotice('Terminated', now, 90_000), { kind: 'scale-in', deadline: 91_000, detail: 'auto scaling group scale-in (target lifecycle state Terminated)' });
+  t.is(scaleInNotice('InService', now, 90_000), undefined);
+  t.is(scaleInNotice(undefined, now, 90_000), undefined);
+});
+
+test('the IMDSv2 client fetches a token, uses it, refreshes it when refused, and reads 404 as absent', async (t) => {
+  const imds = await startFakeImds();
+  t.teardown(() => imds.close());
+  const client = new ImdsClient(imds.endpoint);
+  t.is(await client.get('/latest/meta-data/spot/instance-action'), undefined);
+  imds.setLifecycleState('InService');
+  t.is(await client.get('/latest/meta-data/autoscaling/target-lifecycle-state'), 'InService');
+  imds.revokeTokens();
+  t.is(await client.get('/latest/meta-data/autoscaling/target-lifecycle-state'), 'InService');
+  t.deepEqual(imds.requests, ['/latest/meta-data/spot/instance-action', '/latest/meta-data/autoscaling/target-lifecycle-state', '/latest/meta-data/autoscaling/target-lifecycle-state']);
+});
+
+test('an unreachable IMDS is a typed error', async (t) => {
+  const client = new ImdsClient(`http://127.0.0.1:${await freePort()}`, { timeoutMs: 500 });
+  await t.throwsAsync(client.get('/latest/meta-data/spot/instance-action'), { instanceOf: ImdsError });
+});
+
+test('the watcher reports a Spot notice and a scale-in once each', async (t) => {
+  const imds = await startFakeImds();
+  t.teardown(() => imds.close());
+  const notices: InterruptionNotice[] = [];
+  const watcher = new InterruptionWatcher(new ImdsClient(imds.endpoint), { pollMs: 50, spotMarginMs: 1000, scaleInGraceMs: 5000 }, (n) => notices.push(n), silentLogger);
+  t.teardown(() => watcher.stop());
+  watcher.start();
+  await eventually(() => imds.requests.length >= 4, 'a few polls');
+  t.deepEqual(notices, []);
+
+  const reclaimAt = new Date(Date.now() + 120_000);
+  imds.noticeSpot(reclaimAt);
+  await eventually(() => notices.length === 1, 'the Spot notice');
+  t.like(notices[0], { kind: 'spot', deadline: reclaimAt.getTime() - 1000 });
+  imds.setLifecycleState('Terminated');
+  await eventually(() => notices.length === 2, 'the scale-in');
+  t.is(notices[1]?.kind, 'scale-in');
+  const polled = imds.requests.length;
+  await eventually(() => imds.requests.length >= polled + 4, 'more polls');
+  t.is(notices.length, 2, 'each kind is reported once');
+});
