@@ -1,0 +1,97 @@
+import { Construct } from 'constructs';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy/index.js';
+import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy/index.js';
+import { denyInsecureTransport, policyDocument } from '../lib/iam.js';
+
+export interface QueueProps {
+  name: string;
+  deadLetterName: string;
+  retentionSeconds: number;
+  visibilityTimeoutSeconds: number;
+  /** Receives before SQS moves a message to the DLQ. */
+  maxReceiveCount: number;
+  receiveWaitSeconds: number;
+  deadLetterRetentionSeconds: number;
+  alarms: {
+    oldestMessageAgeSeconds: number;
+    deadLetterDepth: number;
+    /** SNS topic notified on alarm and on recovery. */
+    topicArn: string;
+  };
+}
+
+/**
+ * The run queue: an SQS standard queue (throughput without limits; duplicates are the run store's job),
+ * its dead-letter queue with a redrive policy both ways, encryption at rest with SQS-managed keys
+ * (no KMS cost or key policy), TLS required, and alarms on waiting time and on anything dead-lettered.
+ */
+export class Queue extends Construct {
+  readonly url: string;
+  readonly arn: string;
+  readonly deadLetterUrl: string;
+  readonly deadLetterArn: string;
+
+  constructor(scope: Construct, id: string, props: QueueProps) {
+    super(scope, id);
+    const deadLetter = new SqsQueue(this, 'dead-letter', {
+      name: props.deadLetterName,
+      messageRetentionSeconds: props.deadLetterRetentionSeconds,
+      sqsManagedSseEnabled: true,
+    });
+    const queue = new SqsQueue(this, 'queue', {
+      name: props.name,
+      messageRetentionSeconds: props.retentionSeconds,
+      visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
+      receiveWaitTimeSeconds: props.receiveWaitSeconds,
+      sqsManagedSseEnabled: true,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: props.maxReceiveCount }),
+    });
+    new SqsQueueRedriveAllowPolicy(this, 'dead-letter-sources', {
+      queueUrl: deadLetter.url,
+      redriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [queue.arn] }),
+    });
+    for (const [policyId, target] of [['queue-policy', queue], ['dead-letter-policy', deadLetter]] as const) {
+      new SqsQueuePolicy(this, policyId, {
+        queueUrl: target.url,
+        policy: policyDocument([denyInsecureTransport(['sqs:*'], [target.arn])]),
+      });
+    }
+
+    const actions = { alarmActions: [props.alarms.topicArn], okActions: [props.alarms.topicArn] };
+    new CloudwatchMetricAlarm(this, 'oldest-message-age', {
+      alarmName: `${props.name}-oldest-message-age`,
+      alarmDescription: `Runs have waited over ${props.alarms.oldestMessageAgeSeconds} s to start: the fleet is not keeping up.`,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      dimensions: { QueueName: props.name },
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 3,
+      threshold: props.alarms.oldestMessageAgeSeconds,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      ...actions,
+    });
+    new CloudwatchMetricAlarm(this, 'dead-letter-depth', {
+      alarmName: `${props.deadLetterName}-depth`,
+      alarmDescription: 'Messages reached the dead-letter queue: poison or crash-looping runs need a look.',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: props.deadLetterName },
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: props.alarms.deadLetterDepth,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      ...actions,
+    });
+
+    this.url = queue.url;
+    this.arn = queue.arn;
+    this.deadLetterUrl = deadLetter.url;
+    this.deadLetterArn = deadLetter.arn;
+  }
+}

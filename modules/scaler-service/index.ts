@@ -1,0 +1,96 @@
+import { Construct } from 'constructs';
+import { EcsService } from '@cdktf/provider-aws/lib/ecs-service/index.js';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
+import { arn, type AwsContext } from '../lib/aws-context.js';
+import type { ContainerSpec } from '../lib/container.js';
+import { FargateTask } from '../lib/fargate-task.js';
+import type { PolicyStatement } from '../lib/iam.js';
+
+export interface ScalerServiceProps {
+  name: string;
+  clusterArn: string;
+  clusterName: string;
+  vpcId: string;
+  subnetIds: string[];
+  task: { cpu: number; memoryMiB: number };
+  container: ContainerSpec;
+  /** What the scaler may steer: nothing else. */
+  controls: {
+    asgNames: string[];
+    ecsServiceNames: string[];
+    queueArns: string[];
+  };
+  aws: AwsContext;
+}
+
+/**
+ * The scaler: exactly one Fargate task (a deployment stops the old task before starting the new one,
+ * so two scalers never fight), allowed to read queue depth and to change the desired capacity of its
+ * own ASGs and ECS services, and nothing else.
+ */
+export class ScalerService extends Construct {
+  readonly securityGroupId: string;
+  readonly taskRoleArn: string;
+
+  constructor(scope: Construct, id: string, props: ScalerServiceProps) {
+    super(scope, id);
+    const securityGroup = new SecurityGroup(this, 'sg', {
+      name: `${props.name}-task`,
+      description: 'agentfleet scaler task',
+      vpcId: props.vpcId,
+      tags: { Name: `${props.name}-task` },
+    });
+    new VpcSecurityGroupEgressRule(this, 'out', {
+      securityGroupId: securityGroup.id,
+      cidrIpv4: '0.0.0.0/0',
+      ipProtocol: '-1',
+      description: 'Redis and AWS APIs',
+    });
+
+    const asgArns = props.controls.asgNames.map((name) => arn(props.aws, 'autoscaling', `autoScalingGroup:*:autoScalingGroupName/${name}`));
+    const serviceArns = props.controls.ecsServiceNames.map((name) => arn(props.aws, 'ecs', `service/${props.clusterName}/${name}`));
+    const steer: PolicyStatement[] = [
+      // Describe calls in Auto Scaling have no resource-level permissions: AWS only accepts "*".
+      { sid: 'SeeAutoScalingGroups', actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'], resources: ['*'] },
+      { sid: 'SizeOwnAutoScalingGroups', actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:UpdateAutoScalingGroup'], resources: asgArns },
+      { sid: 'SizeOwnServices', actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns },
+      {
+        sid: 'SeeOwnTasks',
+        actions: ['ecs:ListTasks'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'ecs:cluster': props.clusterArn } },
+      },
+      // Pending Fargate Spot tasks that never start are stopped once On-Demand replaces them.
+      { sid: 'ManageOwnTasks', actions: ['ecs:DescribeTasks', 'ecs:StopTask'], resources: [arn(props.aws, 'ecs', `task/${props.clusterName}/*`)] },
+      { sid: 'ReadQueueDepth', actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: props.controls.queueArns },
+    ];
+
+    const task = new FargateTask(this, 'task', {
+      family: props.name,
+      cpu: props.task.cpu,
+      memoryMiB: props.task.memoryMiB,
+      cpuArchitecture: 'ARM64',
+      container: props.container,
+      containerOptions: { name: 'scaler' },
+      taskPermissions: steer,
+      aws: props.aws,
+    });
+    new EcsService(this, 'service', {
+      name: props.name,
+      cluster: props.clusterArn,
+      taskDefinition: task.arn,
+      desiredCount: 1,
+      launchType: 'FARGATE',
+      networkConfiguration: { subnets: props.subnetIds, securityGroups: [securityGroup.id], assignPublicIp: false },
+      deploymentMinimumHealthyPercent: 0,
+      deploymentMaximumPercent: 100,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      enableEcsManagedTags: true,
+      propagateTags: 'SERVICE',
+    });
+
+    this.securityGroupId = securityGroup.id;
+    this.taskRoleArn = task.taskRoleArn;
+  }
+}
