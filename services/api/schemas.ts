@@ -21,6 +21,8 @@ export const LIMITS = {
   listLimitDefault: 50,
   listLimitMax: 200,
   cursorLength: 512,
+  /** Nesting of arrays/objects in `input`; far deeper JSON overflows the stack of JSON.stringify downstream. */
+  inputDepth: 64,
 } as const;
 
 export const componentSchemas = z.registry<{ id: string; description?: string }>();
@@ -32,10 +34,23 @@ const metadata = z
   .refine((value) => Object.keys(value).length <= LIMITS.metadataEntries, `at most ${LIMITS.metadataEntries} entries`)
   .meta({ maxProperties: LIMITS.metadataEntries, description: 'Free-form labels kept with the run (string to string).' });
 
+/** True when `value` nests arrays/objects more than `max` deep. Iterative, so hostile input cannot overflow it. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Any JSON value; a key that is absent is refused so a forgotten `input` is not silently `undefined`. */
 const runInput = z
   .custom<unknown>((value) => value !== undefined, { error: 'is required: any JSON value (null when the agent takes none)' })
-  .meta({ description: 'JSON handed to the agent as its input.' });
+  .refine((value) => !nestsDeeperThan(value, LIMITS.inputDepth), `must not nest arrays/objects more than ${LIMITS.inputDepth} deep`)
+  .meta({ description: `JSON handed to the agent as its input (arrays/objects nested at most ${LIMITS.inputDepth} deep).` });
 
 export const createRunRequest = z
   .strictObject({

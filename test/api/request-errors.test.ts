@@ -53,6 +53,18 @@ for (const [name, body, fields] of invalidBodies) {
   });
 }
 
+test('deeply nested input is 400 naming input, not a 500 from a stack overflow', async (t) => {
+  const client = await api.newTenant();
+  const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+  const response = await client.request('POST', '/v1/runs', {
+    rawBody: `{"agent":"simulate","input":${deep}}`,
+    headers: { 'content-type': 'application/json' },
+  });
+  assertProblem(t, response, 400);
+  t.deepEqual(fieldsOf(response), ['input']);
+  await assertNoRuns(t, client);
+});
+
 test('a body over 256 KiB is 413', async (t) => {
   const client = await api.newTenant();
   const response = await client.post('/v1/runs', { agent: 'simulate', input: { blob: 'x'.repeat(300 * 1024) } });

@@ -123,3 +123,11 @@ test('Idempotency-Key must be visible ASCII and bounded', (t) => {
   t.deepEqual(fields(fieldErrors(idempotencyKeyHeader, 'a b', 'Idempotency-Key')), ['Idempotency-Key']);
   t.deepEqual(fields(fieldErrors(idempotencyKeyHeader, 'k'.repeat(LIMITS.idempotencyKeyLength + 1), 'Idempotency-Key')), ['Idempotency-Key']);
 });
+
+test('input nested deeper than the limit is refused (deep JSON would overflow the stack downstream)', (t) => {
+  const nested = (depth: number): unknown => JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+  t.deepEqual(parseRequest(createRunRequest, { agent: 'simulate', input: nested(LIMITS.inputDepth) }, 'body').input, nested(LIMITS.inputDepth));
+  t.deepEqual(fields(fieldErrors(createRunRequest, { agent: 'simulate', input: nested(LIMITS.inputDepth + 1) })), ['input']);
+  t.deepEqual(fields(fieldErrors(createRunRequest, { agent: 'simulate', input: nested(100_000) })), ['input']);
+  t.deepEqual(fields(fieldErrors(createRunRequest, { agent: 'simulate', input: { a: [{ b: nested(LIMITS.inputDepth) }] } })), ['input']);
+});
