@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { createRedis, isRedisUnavailable } from '../redis.js';
+import { createRedis, isRedisUnavailable, waitUntilReady } from '../redis.js';
 import { untilAborted } from './abandon-on-abort.js';
 import { MarkerWait } from './bullmq-marker-wait.js';
+import { PendingWork } from './pending-work.js';
 import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, QueueUnavailableError } from './errors.js';
@@ -65,6 +66,9 @@ const MAX_BLOCK_MS = 10_000;
 /** Moves to active issued together once a receive has found work; bounds wasted calls on a nearly empty queue. */
 const FETCH_WAVE = 32;
 const INSERT_CHUNK = 500;
+const FIRST_CONNECT_WAIT_MS = 3_000;
+/** How long `close` waits for hand-backs of aborted receives. */
+const CLOSE_WAIT_MS = 10_000;
 const MAX_REASON_CHARS = 1024;
 const NOT_HELD_REPLY = /^(Missing lock for job|Lock mismatch for job|Missing key for job|Job \S+ is not in the active state)/;
 
@@ -73,7 +77,11 @@ export class BullmqDriver implements QueueDriver {
   private readonly producer: Redis;
   private readonly queue: Queue;
   private consumer: Consumer | undefined;
+  private readonly pending = new PendingWork();
+  private closed = false;
   private readonly handles = new DeliveryHandles<HeldJob>();
+  /** Until the first connection, producer calls wait for it rather than fail (a process just started). */
+  private producerConnected = false;
   private readonly tokenPrefix = randomUUID();
   private tokenCount = 0;
   private readonly logger: Logger;
@@ -82,6 +90,7 @@ export class BullmqDriver implements QueueDriver {
     assertVisibilitySeconds('visibilitySeconds', options.visibilitySeconds);
     this.logger = options.logger.child({ queue: options.queueName, driver: 'bullmq' });
     this.producer = createRedis(options.redisUrl, { name: 'queue-producer', failFast: true, logger: options.logger });
+    this.producer.once('ready', () => (this.producerConnected = true));
     this.queue = new Queue(options.queueName, {
       connection: asBullmqConnection(this.producer),
       skipVersionCheck: true,
@@ -116,8 +125,8 @@ export class BullmqDriver implements QueueDriver {
     const consumer = this.consumerSide();
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
-      if (signal?.aborted) return [];
-      const fetching = this.fetch(consumer, max).catch((error: unknown) => Promise.reject(this.translate(error)));
+      if (signal?.aborted || this.closed) return [];
+      const fetching = this.pending.track(this.fetch(consumer, max).catch((error: unknown) => Promise.reject(this.translate(error))));
       const fetched = await untilAborted(fetching, signal, (late) => this.handBack(late.deliveries));
       if (!fetched) return [];
       if (fetched.deliveries.length > 0) return fetched.deliveries;
@@ -186,7 +195,10 @@ export class BullmqDriver implements QueueDriver {
     await this.produce(() => this.producer.ping());
   }
 
+  /** Lets hand-backs of aborted receives finish, then closes every connection. */
   async close(): Promise<void> {
+    this.closed = true;
+    await this.pending.settled(CLOSE_WAIT_MS);
     const consumer = this.consumer;
     this.consumer = undefined;
     consumer?.markers.close();
@@ -260,7 +272,7 @@ export class BullmqDriver implements QueueDriver {
   /** Deliveries fetched for a receive that was aborted meanwhile go straight back to the queue. */
   private handBack(deliveries: Delivery[]): void {
     for (const delivery of deliveries) {
-      this.release(delivery, { delaySeconds: 0 }).catch((error: unknown) =>
+      this.pending.track(this.release(delivery, { delaySeconds: 0 })).catch((error: unknown) =>
         this.logger.warn({ err: error, deliveryId: delivery.id }, 'could not hand back a message received after abort; it returns after its visibility lapses'),
       );
     }
@@ -279,9 +291,9 @@ export class BullmqDriver implements QueueDriver {
 
   /** Producer calls fail at once while Redis is unreachable, so the API can answer 503 instead of hanging. */
   private async produce<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.producer.status !== 'ready') {
-      throw new QueueUnavailableError(`redis unavailable (connection ${this.producer.status})`);
-    }
+    const ready =
+      this.producer.status === 'ready' || (!this.producerConnected && (await waitUntilReady(this.producer, FIRST_CONNECT_WAIT_MS)));
+    if (!ready) throw new QueueUnavailableError(`redis unavailable (connection ${this.producer.status})`);
     try {
       return await operation();
     } catch (error) {

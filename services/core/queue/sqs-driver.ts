@@ -8,7 +8,6 @@ import {
   ChangeMessageVisibilityBatchCommand,
   ReceiveMessageCommand,
   type Message,
-  type ReceiveMessageCommandOutput,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
@@ -20,6 +19,7 @@ import { untilAborted } from './abandon-on-abort.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, MessageRejectedError, QueueUnavailableError } from './errors.js';
 import { assertBodySize, assertDelaySeconds, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
+import { PendingWork } from './pending-work.js';
 import { planSendBatches } from './sqs-batches.js';
 import { classifySqsError } from './sqs-errors.js';
 
@@ -51,12 +51,15 @@ const MAX_RECEIVE_MESSAGES = 10;
 const FAILED_ENTRY_RETRIES = 4;
 const MAX_REASON_CHARS = 1024;
 const PING_TIMEOUT_MS = 3_000;
+/** A long poll lasts at most 20 s; its hand-back needs a moment more. */
+const CLOSE_WAIT_MS = 25_000;
 
 export class SqsDriver implements QueueDriver {
   readonly name = 'sqs' as const;
   private readonly client: SQSClient;
   private readonly handles = new DeliveryHandles<string>();
-  private readonly polls = new Set<Promise<ReceiveMessageCommandOutput>>();
+  private readonly pending = new PendingWork();
+  private closed = false;
   private readonly logger: Logger;
 
   constructor(private readonly options: SqsDriverOptions) {
@@ -95,7 +98,7 @@ export class SqsDriver implements QueueDriver {
 
   async receive(max: number, { waitSeconds, signal }: ReceiveOptions): Promise<Delivery[]> {
     assertReceiveArguments(max, waitSeconds);
-    if (signal?.aborted) return [];
+    if (signal?.aborted || this.closed) return [];
     const command = new ReceiveMessageCommand({
       QueueUrl: this.options.queueUrl,
       // One call, capped at `max`, so a worker never holds more messages than it has free slots.
@@ -105,12 +108,7 @@ export class SqsDriver implements QueueDriver {
     });
     // An aborted HTTP request would not stop SQS from handing messages to it (hidden until their
     // visibility lapses), so an abort abandons the poll instead and hands back what it brings.
-    const poll = this.client.send(command);
-    this.polls.add(poll);
-    poll.then(
-      () => this.polls.delete(poll),
-      () => this.polls.delete(poll),
-    );
+    const poll = this.pending.track(this.client.send(command));
     let output;
     try {
       output = await untilAborted(poll, signal, (late) => this.handBack(late.Messages ?? []));
@@ -215,9 +213,10 @@ export class SqsDriver implements QueueDriver {
     }
   }
 
-  /** Waits for long polls still running (at most 20 s) so none strands a message, then closes connections. */
+  /** Waits for long polls still running (at most 20 s) and their hand-backs, so none strands a message. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.polls]);
+    this.closed = true;
+    await this.pending.settled(CLOSE_WAIT_MS);
     this.client.destroy();
   }
 
@@ -225,7 +224,8 @@ export class SqsDriver implements QueueDriver {
   private handBack(messages: Message[]): void {
     if (messages.length === 0) return;
     const entries = messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
-    this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries })).catch((error: unknown) =>
+    const handBack = this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }));
+    this.pending.track(handBack).catch((error: unknown) =>
       this.logger.warn({ err: error, count: messages.length }, 'could not hand back messages received after abort; they return after their visibility lapses'),
     );
   }
