@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerServiceCommands } from './commands/services.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerRunCommands } from './commands/runs.js';
+import { registerScalerCommands } from './commands/scaler.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -16,6 +17,7 @@ const program = new Command('agentfleet')
 registerServiceCommands(program);
 registerDevCommand(program);
 registerRunCommands(program);
+registerScalerCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,8 @@ export interface WorkerStatus {
   draining: boolean;
   breaker: 'closed' | 'open' | 'half-open';
   startedAt: string;
+  /** EC2 instance the worker runs on, when it knows it (IMDS): the scaler protects busy instances from scale-in. */
+  instanceId?: string;
   /** ms since epoch of the last report. */
   seenAt: number;
 }

@@ -1,0 +1,231 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { POOL_NAMES, isEnvironmentName, loadEnvironment, type EnvironmentConfig, type PoolName } from '../../../environments/index.js';
+import { createLogger } from '../../core/logger.js';
+import { CliError } from '../cli-error.js';
+import { configFromEnv, onShutdownSignal } from '../process-config.js';
+
+/**
+ * `agentfleet scaler` (the service), `scaler tick`, `scaler prewarm` and `scaler decide` (DESIGN §3).
+ * `decide` is offline: the same pure policy as the service, on a state given by flags.
+ * `--env` and `--dry-run` exist on `scaler` and on its subcommands; commander hands them to the
+ * parent wherever they appear, so subcommands read `optsWithGlobals()`.
+ */
+
+function environment(name: string | undefined): EnvironmentConfig {
+  const chosen = name ?? process.env.AGENTFLEET_ENV ?? 'dev';
+  if (!isEnvironmentName(chosen)) throw new CliError(`--env: unknown environment "${chosen}" (expected dev, staging or prod)`);
+  return loadEnvironment(chosen);
+}
+
+function count(flag: string, text: string | undefined, fallback?: number): number {
+  if (text === undefined) {
+    if (fallback === undefined) throw new CliError(`${flag}: required`);
+    return fallback;
+  }
+  if (!/^\d+$/.test(text.trim())) throw new CliError(`${flag}: expected a whole number ≥ 0, got "${text}"`);
+  return Number(text);
+}
+
+/** `spot=20,on-demand=30`: instances for EC2 pools, tasks for Fargate pools. */
+export function parseCurrent(text: string | undefined): Partial<Record<PoolName, number>> {
+  const current: Partial<Record<PoolName, number>> = {};
+  for (const entry of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, value, extra] = entry.split('=');
+    if (!name || value === undefined || extra !== undefined) throw new CliError(`--current: expected pool=N, got "${entry}"`);
+    if (!(POOL_NAMES as readonly string[]).includes(name)) throw new CliError(`--current: unknown pool "${name}" (expected ${POOL_NAMES.join(', ')})`);
+    current[name as PoolName] = count(`--current ${name}`, value);
+  }
+  return current;
+}
+
+const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** `90s`, `30m`, `2h`, `1h30m` → seconds. */
+export function parseDuration(flag: string, text: string): number {
+  const match = DURATION.exec(text.trim());
+  const seconds = match ? Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0) : 0;
+  if (!match || seconds <= 0) throw new CliError(`${flag}: expected a duration such as 90s, 30m, 2h or 1h30m, got "${text}"`);
+  return seconds;
+}
+
+function parseTime(text: string | undefined): Date {
+  if (text === undefined) return new Date();
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) throw new CliError(`--at: expected an ISO time such as 2026-03-02T13:00:00Z, got "${text}"`);
+  return at;
+}
+
+function policy(text: string | undefined): 'step' | 'backlog' | undefined {
+  if (text === undefined || text === 'step' || text === 'backlog') return text;
+  throw new CliError(`--policy: expected step or backlog, got "${text}"`);
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** One-shot commands log to stderr, so `--json` output on stdout stays clean. */
+function stderrLogger(level: string) {
+  return pino({ level, base: { service: 'scaler' } }, pino.destination(2));
+}
+
+interface ServiceFlags {
+  env?: string;
+  dryRun?: boolean;
+  local?: boolean;
+  slots?: string;
+  minWorkers?: string;
+  maxWorkers?: string;
+  tickSeconds?: string;
+  scaleOutCooldown?: string;
+  scaleInCooldown?: string;
+  metricsPort?: string;
+}
+
+export function registerScalerCommands(program: Command): void {
+  const scaler = program
+    .command('scaler')
+    .description('run the scaler: a tick every few seconds, acting only while it holds the leader lease in Redis')
+    .option('--env <env>', 'environment whose config drives the policy (default $AGENTFLEET_ENV or dev)')
+    .option('--dry-run', 'decide and log, change nothing')
+    .option('--local', 'drive local `agentfleet worker` processes instead of the AWS pools (agentfleet dev)')
+    .option('--slots <n>', 'local: slots per worker process (overrides WORKER_SLOTS)')
+    .option('--min-workers <n>', 'local: fewest worker processes (LOCAL_MIN_WORKERS, default 1)')
+    .option('--max-workers <n>', 'local: most worker processes (LOCAL_MAX_WORKERS, default 4)')
+    .option('--tick-seconds <s>', 'decide this often (SCALER_TICK_SECONDS; default: the environment\'s tickSeconds)')
+    .option('--scale-out-cooldown <s>', 'seconds between scale-outs (SCALER_SCALE_OUT_COOLDOWN_SECONDS)')
+    .option('--scale-in-cooldown <s>', 'seconds after a scale-out before scaling in (SCALER_SCALE_IN_COOLDOWN_SECONDS)')
+    .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (SCALER_METRICS_PORT)')
+    .action(async (flags: ServiceFlags) => {
+      const platform = configFromEnv({ WORKER_SLOTS: flags.slots });
+      const env = environment(flags.env);
+      const { loadScalerEnv, ScalerConfigError } = await import('../../scaler/config.js');
+      let processEnv;
+      try {
+        processEnv = loadScalerEnv(process.env, {
+          LOCAL_MIN_WORKERS: flags.minWorkers,
+          LOCAL_MAX_WORKERS: flags.maxWorkers,
+          SCALER_TICK_SECONDS: flags.tickSeconds,
+          SCALER_SCALE_OUT_COOLDOWN_SECONDS: flags.scaleOutCooldown,
+          SCALER_SCALE_IN_COOLDOWN_SECONDS: flags.scaleInCooldown,
+          SCALER_METRICS_PORT: flags.metricsPort,
+        });
+      } catch (error) {
+        if (error instanceof ScalerConfigError) throw new CliError(error.message, 1);
+        throw error;
+      }
+      const logger = createLogger('scaler', platform.LOG_LEVEL);
+      const { startScaler } = await import('../../scaler/main.js');
+      const running = await startScaler(platform, env, logger, {
+        dryRun: Boolean(flags.dryRun),
+        process: processEnv,
+        ...(flags.local
+          ? {
+              local: {
+                minWorkers: processEnv.LOCAL_MIN_WORKERS,
+                maxWorkers: processEnv.LOCAL_MAX_WORKERS,
+                slotsPerWorker: platform.WORKER_SLOTS,
+                workerEnv: { ...process.env, WORKER_SLOTS: String(platform.WORKER_SLOTS) },
+                stopGraceMs: (platform.SHUTDOWN_GRACE_SECONDS + 5) * 1000,
+              },
+            }
+          : {}),
+      });
+      onShutdownSignal(async () => running.stop());
+    });
+
+  scaler
+    .command('tick')
+    .description('run one tick against the environment\'s pools (with --dry-run: print what it would do)')
+    .option('--env <env>', 'environment (default $AGENTFLEET_ENV or dev)')
+    .option('--dry-run', 'change nothing')
+    .option('--json', 'print the decision as JSON')
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<{ env?: string; dryRun?: boolean; json?: boolean }>();
+      const platform = configFromEnv();
+      const env = environment(flags.env);
+      const { createScaler } = await import('../../scaler/main.js');
+      const { formatDecision } = await import('../../scaler/decision-table.js');
+      const scaler = createScaler(platform, env, stderrLogger(platform.LOG_LEVEL), { dryRun: Boolean(flags.dryRun), process: {} });
+      try {
+        let act = !flags.dryRun;
+        if (act && !(await scaler.lease.acquireOrRenew())) {
+          process.stderr.write(`agentfleet: scaler ${await scaler.lease.currentHolder()} holds the leader lease; not acting (dry run)\n`);
+          act = false;
+        }
+        const outcome = await scaler.tick({ act, mayAct: () => scaler.lease.holds() });
+        if (act) await scaler.lease.release();
+        const decision = { ...outcome.decision, memory: undefined, dryRun: !act, applied: outcome.applied, failed: outcome.failed };
+        if (flags.json) print(decision);
+        else process.stdout.write(formatDecision(outcome.decision, env.name) + (act ? `applied: ${outcome.applied.join(', ') || 'nothing'}\n` : 'dry run: nothing changed\n'));
+        if (outcome.failed.length > 0) process.exitCode = 1;
+      } finally {
+        await scaler.close();
+      }
+    });
+
+  scaler
+    .command('prewarm')
+    .description('raise a pool\'s floor for a while (the pre-warm job calls this before a known peak); the running scaler applies it on its next tick')
+    .option('--env <env>', 'environment (default $AGENTFLEET_ENV or dev)')
+    .requiredOption('--min <n>', 'floor in instances (EC2 pools), tasks (Fargate) or workers (local)')
+    .option('--for <duration>', 'how long the floor holds: 90s, 30m, 2h, 1h30m', '1h')
+    .option('--pool <name>', `pool to raise: ${[...POOL_NAMES, 'local'].join(', ')}`, 'spot')
+    .option('--json', 'print the floor as JSON')
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<{ env?: string; min: string; for: string; pool: string; json?: boolean }>();
+      const env = environment(flags.env);
+      const instances = count('--min', flags.min);
+      const seconds = parseDuration('--for', flags.for);
+      const pools = [...POOL_NAMES, 'local'] as const;
+      const pool = pools.find((name) => name === flags.pool);
+      if (!pool) throw new CliError(`--pool: unknown pool "${flags.pool}" (expected ${pools.join(', ')})`);
+      if (pool !== 'local' && instances > env.pools[pool].max) throw new CliError(`--min: ${instances} exceeds pools.${pool}.max (${env.pools[pool].max}) of ${env.name}`);
+      const platform = configFromEnv();
+      const { createRedis } = await import('../../core/redis.js');
+      const { PrewarmStore } = await import('../../scaler/prewarm-store.js');
+      const redis = createRedis(platform.REDIS_URL, { name: 'scaler-prewarm', failFast: true, logger: stderrLogger(platform.LOG_LEVEL) });
+      try {
+        const until = Date.now() + seconds * 1000;
+        await new PrewarmStore(redis).raise(pool, instances, until);
+        const floor = { environment: env.name, pool, min: instances, until: new Date(until).toISOString() };
+        if (flags.json) print(floor);
+        else process.stdout.write(`${env.name}: ${pool} keeps at least ${instances} until ${floor.until}\n`);
+      } catch (error) {
+        throw new CliError(`could not write the floor to Redis at ${platform.REDIS_URL}: ${(error as Error).message}`, 1);
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+  scaler
+    .command('decide')
+    .description('print what the policy would do for a given state, with its reasons (offline: no Redis, no AWS)')
+    .option('--env <env>', 'environment (default $AGENTFLEET_ENV or dev)')
+    .requiredOption('--visible <n>', 'visible messages in the queue')
+    .option('--in-flight <n>', 'messages in flight (runs in progress)', '0')
+    .option('--current <sizes>', 'current sizes: spot=N,on-demand=N (instances),burst-spot=N,burst-ondemand=N (tasks); missing pools sit at their min')
+    .option('--at <iso-time>', 'decide as of this time (pre-warm schedules), default now')
+    .option('--policy <policy>', 'step or backlog (default: the environment\'s)')
+    .option('--json', 'print the decision as JSON')
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<{ env?: string; visible: string; inFlight: string; current?: string; at?: string; policy?: string; json?: boolean }>();
+      const env = environment(flags.env);
+      const { whatIf } = await import('../../scaler/what-if.js');
+      const chosen = policy(flags.policy);
+      const decision = whatIf(env, {
+        visible: count('--visible', flags.visible),
+        inFlight: count('--in-flight', flags.inFlight),
+        current: parseCurrent(flags.current),
+        at: parseTime(flags.at),
+        ...(chosen ? { policy: chosen } : {}),
+      });
+      if (flags.json) {
+        print({ environment: env.name, ...decision, memory: undefined });
+        return;
+      }
+      const { formatDecision } = await import('../../scaler/decision-table.js');
+      process.stdout.write(formatDecision(decision, env.name));
+    });
+}
