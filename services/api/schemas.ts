@@ -29,9 +29,19 @@ export const componentSchemas = z.registry<{ id: string; description?: string }>
 
 const agentName = z.string().min(1).max(LIMITS.agentNameLength);
 
-const metadata = z
+const metadataRecord = z
   .record(z.string().min(1).max(LIMITS.metadataKeyLength), z.string().max(LIMITS.metadataValueLength))
-  .refine((value) => Object.keys(value).length <= LIMITS.metadataEntries, `at most ${LIMITS.metadataEntries} entries`)
+  .refine((value) => Object.keys(value).length <= LIMITS.metadataEntries, `at most ${LIMITS.metadataEntries} entries`);
+
+// zod drops a `__proto__` key while parsing a record (it cannot live in a plain object); refuse it
+// by name instead, so a client never loses an entry without being told.
+const metadata = z
+  .preprocess((value, ctx) => {
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'is a reserved name', input: value });
+    }
+    return value;
+  }, metadataRecord)
   .meta({ maxProperties: LIMITS.metadataEntries, description: 'Free-form labels kept with the run (string to string).' });
 
 /** True when `value` nests arrays/objects more than `max` deep. Iterative, so hostile input cannot overflow it. */

@@ -79,6 +79,11 @@ test('metadata is bounded in entries, key length and value length', (t) => {
   t.deepEqual(fields(fieldErrors(createRunRequest, { agent: 'simulate', input: null, metadata: longValue })), ['metadata.note']);
 });
 
+test('a metadata key that could not be kept (__proto__) is refused, not silently dropped', (t) => {
+  const body = JSON.parse('{"agent":"simulate","input":null,"metadata":{"__proto__":"x","team":"a"}}') as unknown;
+  t.deepEqual(fields(fieldErrors(createRunRequest, body)), ['metadata.__proto__']);
+});
+
 test('an unknown field is refused by name, so a typo is not silently ignored', (t) => {
   const errors = fieldErrors(createRunRequest, { agent: 'simulate', input: null, timeout: 30 });
   t.deepEqual(errors, [{ field: 'timeout', message: 'is not a known field' }]);
