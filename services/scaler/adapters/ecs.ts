@@ -1,4 +1,4 @@
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ClusterNotFoundException, DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs';
 import type { FargatePoolName } from '../../../environments/index.js';
 import { PoolNotFoundError, type CapacityPool, type PoolObservation } from './pool.js';
 
@@ -29,9 +29,7 @@ export class EcsPool implements CapacityPool {
   }
 
   async observe(): Promise<PoolObservation> {
-    const answer = await this.client.send(new DescribeServicesCommand({ cluster: this.options.cluster, services: [this.options.serviceName] }));
-    const service = answer.services?.find((s) => s.status !== 'INACTIVE');
-    if (!service) throw new PoolNotFoundError(this.name, `ECS service ${this.options.serviceName} in cluster ${this.options.cluster}`);
+    const service = await this.service();
     const desired = service.desiredCount ?? 0;
     const running = service.runningCount ?? 0;
     return {
@@ -43,6 +41,19 @@ export class EcsPool implements CapacityPool {
       min: this.options.min,
       max: this.options.max,
     };
+  }
+
+  private async service(): Promise<Service> {
+    const missing = new PoolNotFoundError(this.name, `ECS service ${this.options.serviceName} in cluster ${this.options.cluster}`);
+    try {
+      const answer = await this.client.send(new DescribeServicesCommand({ cluster: this.options.cluster, services: [this.options.serviceName] }));
+      const service = answer.services?.find((s) => s.status !== 'INACTIVE');
+      if (!service) throw missing;
+      return service;
+    } catch (error) {
+      if (error instanceof ClusterNotFoundException) throw missing;
+      throw error;
+    }
   }
 
   async setDesired(units: number): Promise<void> {
