@@ -73,7 +73,8 @@ export class Worker {
   private readonly breaker: RunBreaker;
   private readonly handler: DeliveryHandler;
   private readonly handling = new Set<Promise<void>>();
-  private readonly pulling = new AbortController();
+  /** Aborted when receives waiting on the queue must end: on drain, and (then replaced) whenever the breaker opens. */
+  private receiveCycle = new AbortController();
   private readonly startedAt = new Date().toISOString();
   private receivers: Promise<void>[] = [];
   private unsubscribeCancel: (() => Promise<void>) | undefined;
@@ -156,7 +157,7 @@ export class Worker {
       this.draining = true;
       this.metrics.draining.set(1);
       this.deps.logger.info({ reason, running: this.handler.active.size, graceMs: Math.max(0, deadline - Date.now()) }, 'worker draining');
-      this.pulling.abort();
+      this.receiveCycle.abort();
       this.slots.wake();
       this.drained = this.finishDrain();
     }
@@ -169,9 +170,9 @@ export class Worker {
   }
 
   private async receiveLoop(batch: number): Promise<void> {
-    const signal = this.pulling.signal;
     let failures = 0;
-    while (!signal.aborted) {
+    while (!this.draining) {
+      const signal = this.receiveCycle.signal;
       const allowed = this.breaker.allowance(Math.min(batch, this.slots.free));
       if (allowed === 0) {
         await this.slots.changed(signal);
@@ -187,7 +188,7 @@ export class Worker {
       } catch (error) {
         this.slots.give(taken);
         if (probe) this.breaker.probeInconclusive();
-        if (signal.aborted) break;
+        if (signal.aborted) continue;
         failures += 1;
         const delay = Math.min(RECEIVE_RETRY_MAX_MS, RECEIVE_RETRY_MIN_MS * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
         if (failures === 1 || failures % 10 === 0) this.deps.logger.warn({ err: error, failures }, 'receive failed; retrying');
@@ -196,7 +197,9 @@ export class Worker {
       }
       this.slots.give(taken - deliveries.length);
       if (probe && deliveries.length === 0) this.breaker.probeInconclusive();
-      for (const delivery of deliveries) this.track(this.draining ? this.handler.handBack(delivery) : this.handler.handle(delivery, probe));
+      // A receive that began before the breaker opened must not start new work after it did.
+      const refuse = this.draining || this.breaker.state === 'open';
+      for (const delivery of deliveries) this.track(refuse ? this.handler.handBack(delivery) : this.handler.handle(delivery, probe));
     }
   }
 
@@ -232,6 +235,11 @@ export class Worker {
 
   private breakerChanged(state: BreakerState): void {
     this.metrics.setBreaker(state);
+    if (state === 'open' && !this.draining) {
+      const cycle = this.receiveCycle;
+      this.receiveCycle = new AbortController();
+      cycle.abort();
+    }
     const { errorPercent, windowSeconds, cooldownSeconds } = this.options.breaker;
     if (state === 'open') {
       this.deps.logger.error(
