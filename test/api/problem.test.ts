@@ -1,6 +1,6 @@
 import test from 'ava';
 import { DependencyUnavailableError } from '../../services/core/errors.js';
-import { MessageTooLargeError, QueueUnavailableError } from '../../services/core/queue/errors.js';
+import { MessageRejectedError, MessageTooLargeError, QueueUnavailableError } from '../../services/core/queue/errors.js';
 import { InvalidCursorError } from '../../services/core/run/errors.js';
 import { NotFoundError, UnauthorizedError, ValidationError } from '../../services/api/errors.js';
 import { problemForError, problemForStatus } from '../../services/api/problem.js';
@@ -46,6 +46,12 @@ test("a run whose queue message would be over the queue's limit is 413", (t) => 
   const { problem } = problemForError(new MessageTooLargeError(300_000, 262_144), 'r');
   t.is(problem.status, 413);
   t.regex(problem.detail, /300000 bytes/);
+});
+
+test('a message the queue refuses for its content is a 400 naming input, not an outage', (t) => {
+  const { problem } = problemForError(new MessageRejectedError('invalid characters in the body', [0]), 'r');
+  t.is(problem.status, 400);
+  t.deepEqual((problem.errors ?? []).map((e) => e.field), ['input']);
 });
 
 test('a bug is 500 without its message or stack, but with the request id to quote', (t) => {
