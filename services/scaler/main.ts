@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
 import { type EnvironmentConfig, POOL_NAMES } from '../../environments/index.js';
 import type { PlatformConfig } from '../core/config.js';
 import { FleetSnapshotStore } from '../core/fleet/fleet-snapshot.js';
@@ -123,6 +124,8 @@ export function createScaler(platform: PlatformConfig, environment: EnvironmentC
 }
 
 export interface RunningScaler {
+  /** Served at `metricsUrl` when SCALER_METRICS_PORT is set. */
+  readonly metrics: Registry;
   readonly metricsUrl?: string;
   /** Finishes the current tick, releases the lease, stops local workers (they drain) and disconnects. */
   stop(): Promise<void>;
@@ -177,6 +180,7 @@ export async function startScaler(platform: PlatformConfig, environment: Environ
   logger.info({ environment: environment.name, policy: scaler.settings.policy, tickMs: scaler.tickMs, dryRun: options.dryRun, local: Boolean(options.local) }, 'scaler started');
 
   return {
+    metrics: scaler.metrics.registry,
     ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     stop: async () => {
       stopped = true;
