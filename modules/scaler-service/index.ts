@@ -53,7 +53,12 @@ export class ScalerService extends Construct {
     const steer: PolicyStatement[] = [
       // Describe calls in Auto Scaling have no resource-level permissions: AWS only accepts "*".
       { sid: 'SeeAutoScalingGroups', actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'], resources: ['*'] },
-      { sid: 'SizeOwnAutoScalingGroups', actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:UpdateAutoScalingGroup'], resources: asgArns },
+      // SetInstanceProtection: the scaler keeps instances whose workers are busy out of scale-in.
+      {
+        sid: 'SizeOwnAutoScalingGroups',
+        actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:SetInstanceProtection'],
+        resources: asgArns,
+      },
       { sid: 'SizeOwnServices', actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns },
       {
         sid: 'SeeOwnTasks',
