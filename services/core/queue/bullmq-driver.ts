@@ -66,6 +66,7 @@ const MAX_BLOCK_MS = 10_000;
 /** Moves to active issued together once a receive has found work; bounds wasted calls on a nearly empty queue. */
 const FETCH_WAVE = 32;
 const INSERT_CHUNK = 500;
+const INSERT_LANES = 2;
 const FIRST_CONNECT_WAIT_MS = 3_000;
 /** How long `close` waits for hand-backs of aborted receives. */
 const CLOSE_WAIT_MS = 10_000;
@@ -89,7 +90,7 @@ export class BullmqDriver implements QueueDriver {
   constructor(private readonly options: BullmqDriverOptions) {
     assertVisibilitySeconds('visibilitySeconds', options.visibilitySeconds);
     this.logger = options.logger.child({ queue: options.queueName, driver: 'bullmq' });
-    this.producer = createRedis(options.redisUrl, { name: 'queue-producer', failFast: true, logger: options.logger });
+    this.producer = createRedis(options.redisUrl, { name: 'queue-producer', failFast: true, autoPipelining: true, logger: options.logger });
     this.producer.once('ready', () => (this.producerConnected = true));
     this.queue = new Queue(options.queueName, {
       connection: asBullmqConnection(this.producer),
@@ -111,13 +112,22 @@ export class BullmqDriver implements QueueDriver {
     await this.produce(() => this.queue.add(JOB_NAME, { body }, jobOptions));
   }
 
+  /**
+   * One MULTI of `addBulk` per chunk of 500, two chunks in flight: larger transactions would hold
+   * Redis (and the producer's command timeout) up. Not atomic across chunks.
+   */
   async sendBatch(bodies: readonly string[]): Promise<void> {
     bodies.forEach((body, index) => assertBodySize(body, index));
     const chunks: string[][] = [];
     for (let start = 0; start < bodies.length; start += INSERT_CHUNK) chunks.push(bodies.slice(start, start + INSERT_CHUNK));
-    await this.produce(() =>
-      Promise.all(chunks.map((chunk) => this.queue.addBulk(chunk.map((body) => ({ name: JOB_NAME, data: { body } }))))),
-    );
+    let next = 0;
+    const lane = async () => {
+      for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
+        const jobs = chunk.map((body) => ({ name: JOB_NAME, data: { body } }));
+        await this.produce(() => this.queue.addBulk(jobs));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(INSERT_LANES, chunks.length) }, lane));
   }
 
   async receive(max: number, { waitSeconds, signal }: ReceiveOptions): Promise<Delivery[]> {
