@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { AgentCatalog } from '../core/agents/catalog.js';
+import type { FleetSnapshot } from '../core/fleet/fleet-snapshot.js';
 import type { WorkerStatus } from '../core/fleet/worker-registry.js';
 import type { Logger } from '../core/logger.js';
 import type { QueueDriver } from '../core/queue/contract.js';
@@ -13,6 +14,8 @@ export interface ApiDependencies {
   keys: KeyVerifier;
   agents: AgentCatalog;
   workers: { list(now?: number): Promise<WorkerStatus[]> };
+  /** What the scaler last published (pools and its latest decision); absent while no scaler runs. */
+  fleet: { read(): Promise<FleetSnapshot | undefined> };
   logger: Logger;
   metrics: Registry;
   /** ms since epoch; injected so time-based behaviour can be tested without waiting. */

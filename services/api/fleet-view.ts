@@ -1,3 +1,4 @@
+import type { FleetSnapshot } from '../core/fleet/fleet-snapshot.js';
 import { summarizePools, type WorkerStatus } from '../core/fleet/worker-registry.js';
 import type { Pool } from './schemas.js';
 
@@ -23,5 +24,24 @@ export function poolsFromWorkers(workers: readonly WorkerStatus[]): Pool[] {
     totalSlots: pool.totalSlots,
     min: pool.running,
     max: pool.running,
+  }));
+}
+
+/**
+ * /v1/fleet's pools while a scaler runs: its pools with their desired size, units in service and
+ * bounds (in each pool's units: slots for EC2, tasks for Fargate, workers for local), and the busy and
+ * total slots of the workers reporting now (fresher than the scaler's last tick).
+ */
+export function poolsFromSnapshot(snapshot: FleetSnapshot, workers: readonly WorkerStatus[]): Pool[] {
+  const live = new Map(summarizePools(workers).map((pool) => [pool.name, pool]));
+  return snapshot.pools.map((pool) => ({
+    name: pool.name,
+    kind: pool.kind,
+    desired: pool.desired,
+    running: pool.running,
+    busySlots: live.get(pool.name)?.busySlots ?? 0,
+    totalSlots: live.get(pool.name)?.totalSlots ?? 0,
+    min: pool.min,
+    max: pool.max,
   }));
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { loadAgentCatalog } from '../core/agents/catalog.js';
 import { KeyStore } from '../core/auth/key-store.js';
 import type { PlatformConfig } from '../core/config.js';
+import { FleetSnapshotStore } from '../core/fleet/fleet-snapshot.js';
 import { WorkerRegistry } from '../core/fleet/worker-registry.js';
 import type { Logger } from '../core/logger.js';
 import { createMetricsRegistry } from '../core/metrics.js';
@@ -58,6 +59,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
       keys: new CachedKeyVerifier(keyStore, now),
       agents,
       workers: new WorkerRegistry(redis),
+      fleet: new FleetSnapshotStore(redis),
       logger,
       metrics: createMetricsRegistry('api'),
       now,

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { withRedis } from '../../core/redis.js';
 import type { ApiDependencies, ApiState } from '../context.js';
-import { poolsFromWorkers } from '../fleet-view.js';
+import { poolsFromSnapshot, poolsFromWorkers } from '../fleet-view.js';
 import { fromQueue } from '../queue-call.js';
 import type { Fleet, QueueStats } from '../schemas.js';
 
@@ -24,8 +24,10 @@ export function registerFleetRoutes(router: Router<ApiState>, auth: Middleware<A
   });
 
   router.get('/v1/fleet', auth, async (ctx) => {
-    const workers = await withRedis(() => deps.workers.list(deps.now()));
-    const fleet: Fleet = { pools: poolsFromWorkers(workers), lastDecision: null };
+    const [workers, snapshot] = await withRedis(() => Promise.all([deps.workers.list(deps.now()), deps.fleet.read()]));
+    const fleet: Fleet = snapshot
+      ? { pools: poolsFromSnapshot(snapshot, workers), lastDecision: snapshot.lastDecision }
+      : { pools: poolsFromWorkers(workers), lastDecision: null };
     ctx.body = fleet;
   });
 }
