@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { BENCHMARKS } from './benchmarks/index.js';
+import { buildForBench, type BenchBuild } from './harness/build.js';
 import type { Benchmark, BenchContext, Timing } from './harness/benchmark.js';
 import { checkGoals } from './harness/goals.js';
 import { describeMachine, type MachineInfo } from './harness/machine.js';
@@ -38,10 +39,13 @@ const program = new Command('bench')
     const machine = describeMachine(redisVersion());
     const timing = options.quick ? QUICK : FULL;
     const started = performance.now();
+    process.stderr.write('[bench] compiling the services and bench processes (bench/tsconfig.build.json)\n');
+    const build = await buildForBench(root);
+    process.stderr.write(`[bench] compiled in ${Math.round(build.seconds)} s\n`);
 
     const results: BenchResult[] = [];
     for (const benchmark of selected) {
-      results.push(await runOne(benchmark, plan, machine, timing));
+      results.push(await runOne(benchmark, { plan, machine, timing, build }));
     }
     const summary = renderSummary(results, {
       generatedAt: new Date().toISOString(),
@@ -63,13 +67,21 @@ function select(names: string[]): readonly Benchmark[] {
   return BENCHMARKS.filter((b) => names.includes(b.name));
 }
 
-async function runOne(benchmark: Benchmark, plan: CpuPlan, machine: MachineInfo, timing: Timing): Promise<BenchResult> {
+interface RunSettings {
+  plan: CpuPlan;
+  machine: MachineInfo;
+  timing: Timing;
+  build: BenchBuild;
+}
+
+async function runOne(benchmark: Benchmark, { plan, machine, timing, build }: RunSettings): Promise<BenchResult> {
   const progress = (message: string) => process.stderr.write(`[${benchmark.name}] ${message}\n`);
   for (const stale of [`${benchmark.name}.json`, `${benchmark.name}.profile.md`, `${benchmark.name}.cpuprofile`]) {
     rmSync(join(resultsDir, stale), { force: true });
   }
   const context: BenchContext = {
     root,
+    build,
     plan,
     resultsDir,
     logDir,

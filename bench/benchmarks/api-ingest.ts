@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { compiledPath } from '../harness/build.js';
 import type { Benchmark } from '../harness/benchmark.js';
 import type { ClosedLoopResult } from '../harness/closed-loop.js';
 import { runHttpLoad, type HttpLoadOptions, type HttpLoadResult } from '../harness/http-load.js';
@@ -49,14 +50,14 @@ export const apiIngest: Benchmark = {
     const config: StackConfig = { redisUrl: redis.url, queueName: 'bench-ingest', queue: { driver: 'bullmq' } };
     const echo = BenchProcess.start({
       name: 'koa echo',
-      script: join(context.root, 'bench', 'ceilings', 'koa-echo.ts'),
+      script: compiledPath(context.build, 'bench/ceilings/koa-echo.ts'),
       cpus: plan.server,
       env: { PATH: process.env.PATH, NODE_ENV: 'production' },
       logFile: join(context.logDir, 'api-ingest.koa-echo.log'),
     });
     const adder = BenchProcess.start({
       name: 'raw bullmq add',
-      script: join(context.root, 'bench', 'ceilings', 'bullmq-add.ts'),
+      script: compiledPath(context.build, 'bench/ceilings/bullmq-add.ts'),
       args: [redis.url, 'bench-raw-add'],
       cpus: plan.server,
       env: { PATH: process.env.PATH, NODE_ENV: 'production' },
@@ -115,7 +116,7 @@ export const apiIngest: Benchmark = {
           uniquePerRequest: 'Idempotency-Key header',
           queueDriver: 'bullmq',
           logLevel: 'info',
-          runtime: 'node --import tsx (API, echo and raw add alike)',
+          runtime: 'node on tsc-compiled code (API, echo and raw add alike)',
         },
         trials: apiTrials.map((t, index) => ({ trial: index + 1, api: t, echo: echoTrials[index] })),
         ceilings: {

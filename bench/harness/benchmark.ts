@@ -1,3 +1,4 @@
+import type { BenchBuild } from './build.js';
 import type { Goal } from './goals.js';
 import type { CpuPlan } from './pinning.js';
 import type { Measurement } from './result.js';
@@ -29,6 +30,8 @@ export interface Timing {
 
 export interface BenchContext {
   root: string;
+  /** The compiled services and bench processes every measured process runs. */
+  build: BenchBuild;
   plan: CpuPlan;
   resultsDir: string;
   logDir: string;

@@ -30,6 +30,8 @@ export interface TimeShare {
 export interface ProfileSummary {
   totalMs: number;
   samples: number;
+  /** Samples left out because they were the measuring code's own (starting the profiler). */
+  excludedSamples: number;
   idlePercent: number;
   topSelf: TimeShare[];
   byArea: TimeShare[];
@@ -45,19 +47,35 @@ interface Frame {
   project: boolean;
 }
 
-export function summarizeCpuProfile(profile: CpuProfile, projectRoot: string, top = 20): ProfileSummary {
+/**
+ * `excludeUrl`: samples with a frame whose script URL contains it are left out, so the profiler's
+ * own start-up (run from the bench probe inside the profiled process) does not count.
+ */
+export function summarizeCpuProfile(profile: CpuProfile, projectRoot: string, options: { top?: number; excludeUrl?: string } = {}): ProfileSummary {
+  const top = options.top ?? 20;
   const frames = new Map<number, Frame>();
   const parents = new Map<number, number>();
+  const excludedNodes = new Set<number>();
   for (const node of profile.nodes) {
     frames.set(node.id, describeFrame(node, projectRoot));
     for (const child of node.children ?? []) parents.set(child, node.id);
+    if (options.excludeUrl && node.callFrame.url.includes(options.excludeUrl)) excludedNodes.add(node.id);
   }
+  const isExcluded = (nodeId: number): boolean => {
+    for (let id: number | undefined = nodeId; id !== undefined; id = parents.get(id)) if (excludedNodes.has(id)) return true;
+    return false;
+  };
 
   const self = new Map<string, number>();
   const byArea = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let totalUs = 0;
+  let excludedSamples = 0;
   profile.samples.forEach((nodeId, index) => {
+    if (excludedNodes.size > 0 && isExcluded(nodeId)) {
+      excludedSamples += 1;
+      return;
+    }
     const us = Math.max(profile.timeDeltas[index] ?? 0, 0);
     totalUs += us;
     const frame = frames.get(nodeId);
@@ -83,11 +101,27 @@ export function summarizeCpuProfile(profile: CpuProfile, projectRoot: string, to
 
   return {
     totalMs: totalUs / 1000,
-    samples: profile.samples.length,
+    samples: profile.samples.length - excludedSamples,
+    excludedSamples,
     idlePercent: totalUs > 0 ? (100 * (self.get(IDLE) ?? 0)) / totalUs : 0,
     topSelf: share(self, top),
     byArea: share(byArea, top),
     topInclusiveProject: share(inclusive, top),
+  };
+}
+
+/** Where a compiled position came from: the source file's URL and its 0-based line. */
+export type SourceLocator = (url: string, lineNumber: number, columnNumber: number) => { url: string; lineNumber: number } | undefined;
+
+/** The profile with every position the locator knows replaced by its source position. */
+export function mapToSources(profile: CpuProfile, locate: SourceLocator): CpuProfile {
+  return {
+    ...profile,
+    nodes: profile.nodes.map((node) => {
+      const { url, lineNumber, columnNumber } = node.callFrame;
+      const source = url === '' || lineNumber < 0 ? undefined : locate(url, lineNumber, columnNumber ?? 0);
+      return source ? { ...node, callFrame: { ...node.callFrame, url: source.url, lineNumber: source.lineNumber } } : node;
+    }),
   };
 }
 
@@ -136,7 +170,8 @@ export function renderProfileMarkdown(summary: ProfileSummary, heading: string, 
     `## ${heading}`,
     '',
     ...context.map((line) => `- ${line}`),
-    `- ${summary.samples} samples over ${(summary.totalMs / 1000).toFixed(1)} s; idle ${summary.idlePercent.toFixed(1)} %.`,
+    `- ${summary.samples} samples over ${(summary.totalMs / 1000).toFixed(1)} s; idle ${summary.idlePercent.toFixed(1)} % (waiting for I/O: Redis, the network).`,
+    ...(summary.excludedSamples > 0 ? [`- ${summary.excludedSamples} samples of the profiler starting up were left out.`] : []),
     '',
     ...table('Self time by area (package, project file, node internals, GC)', summary.byArea, 'area'),
     ...table('Functions with the most self time', summary.topSelf, 'function file:line'),

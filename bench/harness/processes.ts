@@ -6,13 +6,14 @@ import { pinnedCommand } from './pinning.js';
 import { readCpuSeconds, readRssBytes } from './proc-stats.js';
 
 /**
- * A Node process a benchmark starts: pinned to its CPUs, TypeScript run through tsx (the same way
- * for the stack and for its ceilings), stdout and stderr kept in a log file, and an IPC channel for
- * requests and announcements.
+ * A Node process a benchmark starts: compiled JavaScript (bench/harness/build.ts) run by plain node,
+ * the same way for the stack and for its ceilings, pinned to its CPUs, stdout and stderr kept in a
+ * log file, and an IPC channel for requests and announcements.
  */
 export interface NodeProcessOptions {
   /** Shown in errors: "agentfleet api", "koa echo". */
   name: string;
+  /** A compiled .js file (see compiledPath). */
   script: string;
   args?: readonly string[];
   cpus?: string;
@@ -57,7 +58,7 @@ export class BenchProcess {
   static start(options: NodeProcessOptions): BenchProcess {
     mkdirSync(dirname(options.logFile), { recursive: true });
     const log = openSync(options.logFile, 'w');
-    const nodeArgs = ['--import', 'tsx', ...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])];
+    const nodeArgs = [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])];
     const { command, args } = pinnedCommand(options.cpus, process.execPath, nodeArgs);
     const child = spawn(command, args, { env: options.env, stdio: ['ignore', log, log, 'ipc'] });
     closeSync(log);

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { SourceMap } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchContext } from './benchmark.js';
-import { renderProfileMarkdown, summarizeCpuProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
+import { mapToSources, renderProfileMarkdown, summarizeCpuProfile, type CpuProfile, type ProfileSummary, type SourceLocator } from './cpu-profile.js';
 import type { BenchProcess } from './processes.js';
 
 /**
@@ -34,9 +36,15 @@ export async function captureProfile(bench: BenchContext, name: string, request:
   } finally {
     await request.process.request('stopProfile', { path: rawPath });
   }
-  const summary = summarizeCpuProfile(JSON.parse(readFileSync(rawPath, 'utf8')) as CpuProfile, bench.root);
+  return summarizeProfileFile(bench, name, rawPath, request.context);
+}
+
+/** Summarises a .cpuprofile already in bench/results (from the probe, or from `node --cpu-prof`). */
+export function summarizeProfileFile(bench: BenchContext, name: string, rawPath: string, context: string[]): CapturedProfile {
+  const profile = mapToSources(JSON.parse(readFileSync(rawPath, 'utf8')) as CpuProfile, sourceMapLocator());
+  const summary = summarizeCpuProfile(profile, bench.root, { excludeUrl: '/bench/probe/' });
   const markdownPath = join(bench.resultsDir, `${name}.profile.md`);
-  const lines = [...request.context, `raw profile: ${relative(bench.root, rawPath)} (open it in Chrome DevTools, Performance tab)`];
+  const lines = [...context, `raw profile: ${relative(bench.root, rawPath)} (open it in Chrome DevTools, Performance tab)`];
   writeFileSync(markdownPath, renderProfileMarkdown(summary, `${name}: where the time goes`, lines));
   const headline = summary.byArea
     .filter((area) => area.name !== '(idle)')
@@ -44,4 +52,23 @@ export async function captureProfile(bench: BenchContext, name: string, request:
     .map((area) => `${area.name} ${area.percent.toFixed(0)} %`)
     .join(', ');
   return { path: relative(bench.root, markdownPath), summary, headline };
+}
+
+/** Reads the .js.map tsc wrote beside each compiled file (bench/.build), once per file. */
+function sourceMapLocator(): SourceLocator {
+  const maps = new Map<string, SourceMap | undefined>();
+  return (url, lineNumber, columnNumber) => {
+    if (!url.startsWith('file://')) return undefined;
+    const file = fileURLToPath(url);
+    if (!maps.has(file)) {
+      try {
+        maps.set(file, new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))));
+      } catch {
+        maps.set(file, undefined);
+      }
+    }
+    const entry = maps.get(file)?.findEntry(lineNumber, columnNumber);
+    if (!entry || !('originalSource' in entry)) return undefined;
+    return { url: pathToFileURL(resolve(dirname(file), entry.originalSource)).href, lineNumber: entry.originalLine };
+  };
 }

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.js';
 import type { BenchContext } from './benchmark.js';
+import { compiledPath } from './build.js';
 import { BenchProcess } from './processes.js';
 import { waitUntil } from './wait.js';
 
 /**
- * The real services, started the way operators start them (`agentfleet api`, `agentfleet worker`),
- * pinned to the plan's server CPU and configured only through the environment (DESIGN §4).
+ * The real services, started the way the container image starts them (`agentfleet api`,
+ * `agentfleet worker` from compiled code), pinned to the plan's server CPU and configured only
+ * through the environment (DESIGN §4).
  */
 
 export interface StackConfig {
@@ -69,7 +71,7 @@ export async function startApiProcess(
   const port = await freePort();
   const api = BenchProcess.start({
     name: 'agentfleet api',
-    script: join(context.root, 'bin', 'agentfleet.js'),
+    script: compiledPath(context.build, 'services/cli/main.ts'),
     args: ['api'],
     cpus: context.plan.server,
     nodeArgs: probe(context),
@@ -86,7 +88,7 @@ export async function startApiProcess(
 
 /** The service probe (event-loop delay, CPU profiles over IPC) loaded beside a service whose code is unchanged. */
 function probe(context: BenchContext): string[] {
-  return ['--import', join(context.root, 'bench', 'probe', 'service-probe.ts')];
+  return ['--import', compiledPath(context.build, 'bench/probe/service-probe.ts')];
 }
 
 /** `agentfleet worker`, with the service probe. */
@@ -97,7 +99,7 @@ export function startWorkerProcess(
 ): BenchProcess {
   return BenchProcess.start({
     name: 'agentfleet worker',
-    script: join(context.root, 'bin', 'agentfleet.js'),
+    script: compiledPath(context.build, 'services/cli/main.ts'),
     args: ['worker'],
     cpus: context.plan.server,
     nodeArgs: probe(context),

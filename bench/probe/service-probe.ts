@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { findSourceMap } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serveRequests } from '../harness/ipc.js';
 
@@ -10,8 +9,8 @@ import { serveRequests } from '../harness/ipc.js';
  * - `eventLoop`: event-loop delay percentiles since the last ask. The histogram records the time
  *   between samples, so the sampling resolution is taken off to give the delay.
  * - `startProfile` / `stopProfile`: V8's sampling CPU profiler (what `node --cpu-prof` uses) over
- *   the load window only, so start-up does not drown the figures; positions are mapped back to the
- *   TypeScript sources through the source maps tsx registers.
+ *   the load window only, so start-up does not drown the figures. The runner maps positions back
+ *   to the TypeScript sources afterwards, so the process pays nothing for source maps.
  * The probe lets the process exit as if it were not there.
  */
 const RESOLUTION_MS = 10;
@@ -21,22 +20,6 @@ histogram.enable();
 const delayMs = (nanoseconds: number) => Math.max(nanoseconds / 1e6 - RESOLUTION_MS, 0);
 
 let session: Session | undefined;
-
-interface ProfileNode {
-  callFrame: { url: string; lineNumber: number; columnNumber: number };
-}
-
-function mapToSources(nodes: ProfileNode[]): void {
-  for (const { callFrame } of nodes) {
-    if (!callFrame.url.startsWith('file://') || callFrame.lineNumber < 0) continue;
-    const entry = findSourceMap(callFrame.url)?.findEntry(callFrame.lineNumber, callFrame.columnNumber) as
-      | { originalLine?: number; originalColumn?: number }
-      | undefined;
-    if (entry?.originalLine === undefined) continue;
-    callFrame.lineNumber = entry.originalLine;
-    callFrame.columnNumber = entry.originalColumn ?? 0;
-  }
-}
 
 serveRequests(
   {
@@ -64,7 +47,6 @@ serveRequests(
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       session = undefined;
-      mapToSources(profile.nodes as ProfileNode[]);
       writeFileSync(path, JSON.stringify(profile));
       return { path, samples: profile.samples?.length ?? 0 };
     },

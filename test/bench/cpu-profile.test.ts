@@ -1,5 +1,5 @@
 import test from 'ava';
-import { renderProfileMarkdown, summarizeCpuProfile, type CpuProfile } from '../../bench/harness/cpu-profile.js';
+import { mapToSources, renderProfileMarkdown, summarizeCpuProfile, type CpuProfile } from '../../bench/harness/cpu-profile.js';
 
 const root = '/repo';
 const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
@@ -48,4 +48,42 @@ test('the markdown names the heading, the context and each table', (t) => {
   t.regex(markdown, /- server: agentfleet api/);
   t.regex(markdown, /\| `write node_modules\/ioredis\/built\/Redis\.js:100` \| 2 \| 25\.0 \|/);
   t.regex(markdown, /8 samples over 0\.0 s; idle 25\.0 %/);
+});
+
+test('samples taken inside the measuring code are left out', (t) => {
+  const withProbe: CpuProfile = {
+    ...profile,
+    nodes: [
+      ...profile.nodes.map((node) => (node.id === 1 ? { ...node, children: [...(node.children ?? []), 10] } : node)),
+      { id: 10, callFrame: frame('startProfile', 'file:///repo/bench/probe/service-probe.ts', 50), children: [11] },
+      { id: 11, callFrame: frame('dispatch', ''), children: [] },
+    ],
+    samples: [...profile.samples, 11, 11],
+    timeDeltas: [...profile.timeDeltas, 1000, 1000],
+  };
+  const summary = summarizeCpuProfile(withProbe, root, { excludeUrl: '/bench/probe/' });
+  t.is(summary.excludedSamples, 2);
+  t.is(summary.samples, 8);
+  t.is(summary.totalMs, 8);
+  t.false(summary.topSelf.some((entry) => entry.name === 'dispatch'));
+});
+
+test('compiled positions are replaced by the source positions the locator knows, others are kept', (t) => {
+  const compiled: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)', ''), children: [2, 3] },
+      { id: 2, callFrame: { functionName: 'handle', url: 'file:///repo/bench/.build/services/api/routes/runs.js', lineNumber: 19, columnNumber: 54 } },
+      { id: 3, callFrame: frame('write', 'file:///repo/node_modules/ioredis/built/Redis.js', 99) },
+    ],
+    samples: [2, 3],
+    timeDeltas: [1000, 1000],
+    startTime: 0,
+    endTime: 2000,
+  };
+  const mapped = mapToSources(compiled, (url, line, column) =>
+    url.endsWith('runs.js') && line === 19 && column === 54 ? { url: 'file:///repo/services/api/routes/runs.ts', lineNumber: 28 } : undefined,
+  );
+  const names = summarizeCpuProfile(mapped, root).topSelf.map((entry) => entry.name);
+  t.deepEqual(names.sort(), ['handle services/api/routes/runs.ts:29', 'write node_modules/ioredis/built/Redis.js:100']);
+  t.is(compiled.nodes[1]?.callFrame.lineNumber, 19, 'the input profile is not changed');
 });
