@@ -1,22 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { createRedis, isRedisUnavailable, waitUntilReady } from '../redis.js';
-import { untilAborted } from './abandon-on-abort.js';
-import { MarkerWait } from './bullmq-marker-wait.js';
-import { PendingWork } from './pending-work.js';
+import { asBullmqConnection, type HeldJob, JOB_NAME, moveToDeadLetter, quit } from './bullmq-jobs.js';
+import { BullmqReceiver } from './bullmq-receiver.js';
 import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, QueueUnavailableError } from './errors.js';
 import { assertBodySize, assertDelaySeconds, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
 
 /**
- * The queue on Redis with BullMQ, for development and self-hosted installs. BullMQ's Worker is used
- * in manual mode: this driver moves jobs to active itself (so `receive` never takes more than asked),
- * a receiver's visibility is the job lock, and BullMQ's stalled-job checker hands back the jobs of a
- * receiver that vanished. The failed set is the dead-letter queue: it keeps the body and the reason.
+ * The queue on Redis with BullMQ, for development and self-hosted installs. Sending goes through a
+ * fail-fast connection (the API answers 503 at once while Redis is away); receiving is
+ * bullmq-receiver.ts. A receiver's visibility is the job lock; a release with a new body rewrites the
+ * job in the same script that delays it. The failed set is the dead-letter queue: it keeps the body
+ * and the reason.
  *
  * Job ids are BullMQ's own counter, not derived from the run: a release with a new body reuses the
  * job, and a send of the same run after its job was removed must not be swallowed. Duplicate
@@ -43,48 +41,19 @@ export interface BullmqDriverOptions {
   logger: Logger;
 }
 
-interface JobData {
-  body: string;
-}
-
-interface HeldJob {
-  id: string;
-  job: Job<JobData>;
-  token: string;
-}
-
-/** The receiving half, made on the first receive: an API process that only sends never opens it. */
-interface Consumer {
-  redis: Redis;
-  worker: Worker<JobData>;
-  markers: MarkerWait;
-}
-
-const JOB_NAME = 'run';
-/** Re-check at least this often while idle, so a marker taken by another process costs little (BullMQ's own cap). */
-const MAX_BLOCK_MS = 10_000;
-/** Moves to active issued together once a receive has found work; bounds wasted calls on a nearly empty queue. */
-const FETCH_WAVE = 32;
 const INSERT_CHUNK = 500;
 const INSERT_LANES = 2;
 const FIRST_CONNECT_WAIT_MS = 3_000;
-/** How long `close` waits for hand-backs of aborted receives. */
-const CLOSE_WAIT_MS = 10_000;
-const MAX_REASON_CHARS = 1024;
 const NOT_HELD_REPLY = /^(Missing lock for job|Lock mismatch for job|Missing key for job|Job \S+ is not in the active state)/;
 
 export class BullmqDriver implements QueueDriver {
   readonly name = 'bullmq' as const;
   private readonly producer: Redis;
   private readonly queue: Queue;
-  private consumer: Consumer | undefined;
-  private readonly pending = new PendingWork();
-  private closed = false;
+  private receiver: BullmqReceiver | undefined;
   private readonly handles = new DeliveryHandles<HeldJob>();
   /** Until the first connection, producer calls wait for it rather than fail (a process just started). */
   private producerConnected = false;
-  private readonly tokenPrefix = randomUUID();
-  private tokenCount = 0;
   private readonly logger: Logger;
 
   constructor(private readonly options: BullmqDriverOptions) {
@@ -99,6 +68,8 @@ export class BullmqDriver implements QueueDriver {
         attempts: 1,
         removeOnComplete: true,
         removeOnFail: { age: options.deadLetterRetentionSeconds ?? 14 * 24 * 3600 },
+        // A dead letter's reason is what matters; the driver's own stack says nothing about the message.
+        stackTraceLimit: 0,
       },
     });
     this.queue.on('error', (error) => this.logError(error));
@@ -130,23 +101,17 @@ export class BullmqDriver implements QueueDriver {
     await Promise.all(Array.from({ length: Math.min(INSERT_LANES, chunks.length) }, lane));
   }
 
-  async receive(max: number, { waitSeconds, signal }: ReceiveOptions): Promise<Delivery[]> {
-    assertReceiveArguments(max, waitSeconds);
-    const consumer = this.consumerSide();
-    const deadline = Date.now() + waitSeconds * 1000;
-    for (;;) {
-      if (signal?.aborted || this.closed) return [];
-      const fetching = this.pending.track(this.fetch(consumer, max).catch((error: unknown) => Promise.reject(this.translate(error))));
-      const fetched = await untilAborted(fetching, signal, (late) => this.handBack(late.deliveries));
-      if (!fetched) return [];
-      if (fetched.deliveries.length > 0) return fetched.deliveries;
-      if (fetched.deadLettered > 0) continue;
-      const now = Date.now();
-      if (now >= deadline) return [];
-      const wakeAt = Math.min(deadline, fetched.nextDueAt ?? Infinity, now + MAX_BLOCK_MS);
-      const waited = await consumer.markers.wait(wakeAt - now, signal);
-      if (!waited) await sleep(Math.min(1_000, Math.max(deadline - Date.now(), 0)), undefined, { signal }).catch(() => {});
+  async receive(max: number, options: ReceiveOptions): Promise<Delivery[]> {
+    assertReceiveArguments(max, options.waitSeconds);
+    let held: HeldJob[];
+    try {
+      held = await this.receiverSide().receive(max, options);
+    } catch (error) {
+      throw this.translate(error);
     }
+    return held.map((taken) =>
+      this.handles.issue({ id: taken.id, body: taken.job.data.body, receiveCount: taken.job.attemptsStarted, sentAt: taken.job.timestamp }, taken),
+    );
   }
 
   async ack(delivery: Delivery): Promise<void> {
@@ -162,7 +127,7 @@ export class BullmqDriver implements QueueDriver {
       await this.settle(delivery, () => job.moveToWait(token));
       return;
     }
-    const worker = this.consumerSide().worker;
+    const worker = this.receiverSide().worker;
     const now = Date.now();
     // A new body makes a new message: the receive and crash counters start again, as with an SQS send.
     const fieldsToUpdate = body === undefined ? undefined : { data: JSON.stringify({ body }), ats: 0, stc: 0, timestamp: now };
@@ -187,8 +152,8 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {
-    const { job, token } = this.handles.get(delivery);
-    await this.settle(delivery, () => moveToDeadLetter(job, token, reason));
+    const held = this.handles.get(delivery);
+    await this.settle(delivery, () => moveToDeadLetter(held, reason));
   }
 
   async depth(): Promise<QueueDepth> {
@@ -205,87 +170,25 @@ export class BullmqDriver implements QueueDriver {
     await this.produce(() => this.producer.ping());
   }
 
-  /** Lets hand-backs of aborted receives finish, then closes every connection. */
   async close(): Promise<void> {
-    this.closed = true;
-    await this.pending.settled(CLOSE_WAIT_MS);
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    consumer?.markers.close();
-    await Promise.allSettled([this.queue.close(), consumer?.worker.close(true)]);
-    await Promise.allSettled([quit(this.producer), consumer && quit(consumer.redis)]);
+    const receiver = this.receiver;
+    this.receiver = undefined;
+    await Promise.allSettled([receiver?.close(), this.queue.close()]);
+    await quit(this.producer);
   }
 
-  private consumerSide(): Consumer {
-    if (this.consumer) return this.consumer;
+  private receiverSide(): BullmqReceiver {
     const { options } = this;
-    const redis = createRedis(options.redisUrl, { name: 'queue-consumer', failFast: false, logger: options.logger });
-    const stalledCheckSeconds = options.stalledCheckSeconds ?? Math.min(30, options.visibilitySeconds / 2);
-    const worker = new Worker<JobData>(options.queueName, null, {
-      connection: asBullmqConnection(redis),
-      autorun: false,
-      skipVersionCheck: true,
-      skipLockRenewal: true,
-      lockDuration: Math.round(options.visibilitySeconds * 1000),
-      stalledInterval: Math.max(Math.round(stalledCheckSeconds * 1000), 100),
-      maxStalledCount: (options.maxReceiveCount ?? 5) - 1,
+    this.receiver ??= new BullmqReceiver({
+      redisUrl: options.redisUrl,
+      queueName: options.queueName,
+      visibilitySeconds: options.visibilitySeconds,
+      maxReceiveCount: options.maxReceiveCount ?? 5,
+      stalledCheckSeconds: options.stalledCheckSeconds ?? Math.min(30, options.visibilitySeconds / 2),
+      logger: this.logger,
+      onError: (error) => this.logError(error),
     });
-    worker.on('error', (error) => this.logError(error));
-    worker.startStalledCheckTimer().catch((error: unknown) => this.logError(error));
-    const markers = new MarkerWait(worker.toKey('marker'), () => {
-      const connection = redis.duplicate({ connectionName: 'agentfleet-queue-wait' });
-      connection.on('error', () => {});
-      return connection;
-    });
-    this.consumer = { redis, worker, markers };
-    return this.consumer;
-  }
-
-  /** Takes up to `max` jobs: one call first, then waves of calls while the queue keeps giving. */
-  private async fetch(consumer: Consumer, max: number): Promise<{ deliveries: Delivery[]; deadLettered: number; nextDueAt?: number }> {
-    const first = await this.moveToActive(consumer);
-    if (!first.held) return { deliveries: [], deadLettered: 0, nextDueAt: first.nextDueAt };
-    const taken = [first.held];
-    while (taken.length < max) {
-      const wave = await Promise.all(Array.from({ length: Math.min(max - taken.length, FETCH_WAVE) }, () => this.moveToActive(consumer)));
-      const held = wave.flatMap((result) => (result.held ? [result.held] : []));
-      taken.push(...held);
-      if (held.length < wave.length) break;
-    }
-    const deliveries: Delivery[] = [];
-    let deadLettered = 0;
-    for (const { id, job, token } of taken) {
-      const problem = job.deferredFailure
-        ? `receivers vanished without settling it ${job.stalledCounter} times (${job.deferredFailure})`
-        : typeof job.data?.body !== 'string'
-          ? 'job data has no string body (not sent by an agentfleet queue driver)'
-          : undefined;
-      if (problem) {
-        await moveToDeadLetter(job, token, problem);
-        deadLettered += 1;
-        continue;
-      }
-      const fields = { id, body: job.data.body, receiveCount: job.attemptsStarted, sentAt: job.timestamp };
-      deliveries.push(this.handles.issue(fields, { id, job, token }));
-    }
-    return { deliveries, deadLettered };
-  }
-
-  private async moveToActive(consumer: Consumer): Promise<{ held?: HeldJob; nextDueAt?: number }> {
-    const token = `${this.tokenPrefix}:${++this.tokenCount}`;
-    const client = await consumer.worker.client;
-    const [raw, id, , dueAt] = (await consumer.worker.scripts.moveToActive(client, token)) as [unknown, string, number, number];
-    if (!raw) return { nextDueAt: dueAt > 0 ? dueAt : undefined };
-    return { held: { id, job: Job.fromJSON<JobData>(consumer.worker, raw as Parameters<typeof Job.fromJSON>[1], id), token } };
-  }
-
-  /** Deliveries fetched for a receive that was aborted meanwhile go straight back to the queue. */
-  private handBack(deliveries: Delivery[]): void {
-    for (const delivery of deliveries) {
-      this.pending.track(this.release(delivery, { delaySeconds: 0 })).catch((error: unknown) =>
-        this.logger.warn({ err: error, deliveryId: delivery.id }, 'could not hand back a message received after abort; it returns after its visibility lapses'),
-      );
-    }
+    return this.receiver;
   }
 
   private async settle(delivery: Delivery, operation: () => Promise<unknown>): Promise<void> {
@@ -326,24 +229,4 @@ export class BullmqDriver implements QueueDriver {
     if (isRedisUnavailable(error)) return;
     this.logger.error({ err: error }, 'bullmq error');
   }
-}
-
-function moveToDeadLetter(job: Job<JobData>, token: string, reason: string): Promise<unknown> {
-  const text = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
-  // Unrecoverable, so BullMQ never retries it whatever the job's attempts say.
-  return job.moveToFailed(new UnrecoverableError(text), token, false);
-}
-
-/** BullMQ bundles its own ioredis release; the client API it relies on is the same, only the types differ. */
-function asBullmqConnection(redis: Redis): ConnectionOptions {
-  return redis as unknown as ConnectionOptions;
-}
-
-async function quit(redis: Redis): Promise<void> {
-  const timeout = sleep(1_000, 'timeout' as const, { ref: false });
-  const quitted = redis.quit().then(
-    () => 'quit' as const,
-    () => 'failed' as const,
-  );
-  if ((await Promise.race([quitted, timeout])) !== 'quit') redis.disconnect();
 }

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { createRedis } from '../redis.js';
+import { untilAborted } from './abandon-on-abort.js';
+import { asBullmqConnection, type HeldJob, type JobData, moveToDeadLetter, quit } from './bullmq-jobs.js';
+import { MarkerWait } from './bullmq-marker-wait.js';
+import type { ReceiveOptions } from './contract.js';
+import { PendingWork } from './pending-work.js';
+
+/**
+ * The receiving half of the BullMQ driver, made on the first receive (an API process that only sends
+ * never opens it). BullMQ's Worker runs in manual mode: jobs are moved to active here, one script
+ * call each, so a receive never takes more than asked; its stalled-job checker hands back the jobs of
+ * receivers that vanished, and dead-letters (deferred failure) those that vanished too often.
+ */
+
+export interface BullmqReceiverOptions {
+  redisUrl: string;
+  queueName: string;
+  visibilitySeconds: number;
+  maxReceiveCount: number;
+  stalledCheckSeconds: number;
+  logger: Logger;
+  onError(error: unknown): void;
+}
+
+/** Re-check at least this often while idle, so a marker taken by another process costs little (BullMQ's own cap). */
+const MAX_BLOCK_MS = 10_000;
+/** Moves to active issued together once a receive has found work; bounds wasted calls on a nearly empty queue. */
+const FETCH_WAVE = 32;
+/** How long `close` waits for hand-backs of aborted receives. */
+const CLOSE_WAIT_MS = 10_000;
+
+interface Fetched {
+  held: HeldJob[];
+  deadLettered: number;
+  /** When the next delayed job is due, if one is. */
+  nextDueAt?: number;
+}
+
+export class BullmqReceiver {
+  readonly worker: Worker<JobData>;
+  private readonly redis: Redis;
+  private readonly markers: MarkerWait;
+  private readonly pending = new PendingWork();
+  private readonly tokenPrefix = randomUUID();
+  private tokenCount = 0;
+  private closed = false;
+
+  constructor(private readonly options: BullmqReceiverOptions) {
+    // Patient: while Redis is away, acks and extensions wait for it rather than fail.
+    this.redis = createRedis(options.redisUrl, { name: 'queue-consumer', failFast: false, logger: options.logger });
+    this.worker = new Worker<JobData>(options.queueName, null, {
+      connection: asBullmqConnection(this.redis),
+      autorun: false,
+      skipVersionCheck: true,
+      skipLockRenewal: true,
+      lockDuration: Math.round(options.visibilitySeconds * 1000),
+      stalledInterval: Math.max(Math.round(options.stalledCheckSeconds * 1000), 100),
+      maxStalledCount: options.maxReceiveCount - 1,
+    });
+    this.worker.on('error', options.onError);
+    this.worker.startStalledCheckTimer().catch(options.onError);
+    this.markers = new MarkerWait(this.worker.toKey('marker'), () => {
+      const connection = this.redis.duplicate({ connectionName: 'agentfleet-queue-wait' });
+      // Outages are logged by the main connection; a waiting connection only needs to not crash.
+      connection.on('error', () => {});
+      return connection;
+    });
+  }
+
+  /** Up to `max` held jobs; waits for work up to `waitSeconds` without polling. */
+  async receive(max: number, { waitSeconds, signal }: ReceiveOptions): Promise<HeldJob[]> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      if (signal?.aborted || this.closed) return [];
+      const fetching = this.pending.track(this.fetch(max));
+      const fetched = await untilAborted(fetching, signal, (late) => this.handBack(late.held));
+      if (!fetched) return [];
+      if (fetched.held.length > 0) return fetched.held;
+      if (fetched.deadLettered > 0) continue;
+      const now = Date.now();
+      if (now >= deadline) return [];
+      const wakeAt = Math.min(deadline, fetched.nextDueAt ?? Infinity, now + MAX_BLOCK_MS);
+      const waited = await this.markers.wait(wakeAt - now, signal);
+      if (!waited) await sleep(Math.min(1_000, Math.max(deadline - Date.now(), 0)), undefined, { signal }).catch(() => {});
+    }
+  }
+
+  /** Lets hand-backs of aborted receives finish, then closes the worker and its connections. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pending.settled(CLOSE_WAIT_MS);
+    this.markers.close();
+    await this.worker.close(true).catch(this.options.onError);
+    await quit(this.redis);
+  }
+
+  /** One call first, then waves of calls while the queue keeps giving. */
+  private async fetch(max: number): Promise<Fetched> {
+    const first = await this.moveToActive();
+    if (!first.held) return { held: [], deadLettered: 0, nextDueAt: first.nextDueAt };
+    const taken = [first.held];
+    while (taken.length < max) {
+      const wave = await Promise.all(Array.from({ length: Math.min(max - taken.length, FETCH_WAVE) }, () => this.moveToActive()));
+      const held = wave.flatMap((result) => (result.held ? [result.held] : []));
+      taken.push(...held);
+      if (held.length < wave.length) break;
+    }
+    const usable: HeldJob[] = [];
+    let deadLettered = 0;
+    for (const held of taken) {
+      const problem = deadLetterReason(held.job);
+      if (problem) {
+        await moveToDeadLetter(held, problem);
+        deadLettered += 1;
+      } else {
+        usable.push(held);
+      }
+    }
+    return { held: usable, deadLettered };
+  }
+
+  private async moveToActive(): Promise<{ held?: HeldJob; nextDueAt?: number }> {
+    const token = `${this.tokenPrefix}:${++this.tokenCount}`;
+    const client = await this.worker.client;
+    const [raw, id, , dueAt] = (await this.worker.scripts.moveToActive(client, token)) as [unknown, string, number, number];
+    if (!raw) return { nextDueAt: dueAt > 0 ? dueAt : undefined };
+    const job = Job.fromJSON<JobData>(this.worker, raw as Parameters<typeof Job.fromJSON>[1], id);
+    return { held: { id, job, token } };
+  }
+
+  /** Jobs fetched for a receive that was aborted meanwhile go straight back to the queue. */
+  private handBack(jobs: HeldJob[]): void {
+    for (const { job, token } of jobs) {
+      this.pending.track(job.moveToWait(token)).catch((error: unknown) =>
+        this.options.logger.warn({ err: error, jobId: job.id }, 'could not hand back a message received after abort; it returns after its visibility lapses'),
+      );
+    }
+  }
+}
+
+/** Why a fetched job must go to the dead-letter queue instead of a receiver, if it must. */
+function deadLetterReason(job: Job<JobData>): string | undefined {
+  if (job.deferredFailure) return `receivers vanished without settling it ${job.stalledCounter} times (${job.deferredFailure})`;
+  if (typeof job.data?.body !== 'string') return 'job data has no string body (not sent by an agentfleet queue driver)';
+  return undefined;
+}
