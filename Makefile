@@ -28,3 +28,7 @@ test: install typecheck ## every test; starts and stops the servers they need
 
 build: install ## compile to dist/ (what the container image runs)
 	npm run build
+
+.PHONY: bench
+bench: install ## benchmarks of issue 5: bench/results/<name>.json and a markdown table (BENCH="api-ingest --quick" to pick)
+	npx tsx bench/main.ts $(BENCH)

@@ -31,6 +31,7 @@ const program = new Command('bench')
   .option('--quick', 'one short trial each: a smoke run of the harness, not figures to quote')
   .action(async (names: string[], options: { quick?: boolean }) => {
     const selected = select(names);
+    requireTools(selected);
     const plan = planCpus();
     if (plan.pinned && plan.load !== undefined) pinProcess(process.pid, plan.load);
     mkdirSync(resultsDir, { recursive: true });
@@ -115,6 +116,30 @@ async function runOne(benchmark: Benchmark, { plan, machine, timing, build }: Ru
   return result;
 }
 
+/** What each benchmark starts besides node, with how to get it: named up front instead of failing mid-run. */
+const TOOLS: Record<string, { benchmarks: string[]; install: string }> = {
+  'redis-server': { benchmarks: ['api-ingest', 'dispatch-latency', 'worker-throughput', 'concurrency'], install: 'apt-get install redis-server' },
+  terraform: { benchmarks: ['synth-validate'], install: 'terraform >= 1.11 from HashiCorp' },
+};
+
+function requireTools(selected: readonly Benchmark[]): void {
+  const missing = Object.entries(TOOLS).filter(([tool, { benchmarks }]) => {
+    return selected.some((b) => benchmarks.includes(b.name)) && !onPath(tool);
+  });
+  if (missing.length > 0) {
+    throw new Error(`make bench needs ${missing.map(([tool, { install }]) => `${tool} (${install})`).join(', ')}`);
+  }
+}
+
+function onPath(tool: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function redisVersion(): string | undefined {
   try {
     return /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1];
@@ -123,4 +148,9 @@ function redisVersion(): string | undefined {
   }
 }
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}

@@ -2,8 +2,9 @@ import type { Benchmark } from '../harness/benchmark.js';
 import { apiIngest } from './api-ingest.js';
 import { concurrency } from './concurrency.js';
 import { dispatchLatency } from './dispatch-latency.js';
+import { sqsIngest } from './sqs-ingest.js';
 import { synthValidate } from './synth-validate.js';
 import { workerThroughput } from './worker-throughput.js';
 
 /** Every benchmark of `make bench`, in the order they run (issue 5). */
-export const BENCHMARKS: readonly Benchmark[] = [apiIngest, dispatchLatency, workerThroughput, concurrency, synthValidate];
+export const BENCHMARKS: readonly Benchmark[] = [apiIngest, sqsIngest, dispatchLatency, workerThroughput, concurrency, synthValidate];

@@ -19,24 +19,39 @@ export interface IpcAnnouncement {
 
 export type RequestHandlers = Record<string, (payload: unknown) => unknown>;
 
-/** Child side: answers the runner's requests. `keepAlive: false` lets the process exit as if no channel were open. */
-export function serveRequests(handlers: RequestHandlers, options: { keepAlive: boolean }): void {
+/** Every handler of this process: the probe and the process's own code may both serve requests. */
+const handlers: RequestHandlers = {};
+let listening = false;
+let keptAlive = false;
+
+/**
+ * Child side: answers the runner's requests with these handlers (added to any served already).
+ * `keepAlive: false` lets the process exit as if no channel were open, unless another caller of
+ * this process asked to keep it.
+ */
+export function serveRequests(added: RequestHandlers, options: { keepAlive: boolean }): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error('this process was not started with an IPC channel (run it through make bench)');
-  process.on('message', (message: IpcRequest) => {
-    if (typeof message?.id !== 'number') return;
-    const handler = handlers[message.type];
-    Promise.resolve()
-      .then(() => {
-        if (!handler) throw new Error(`unknown request "${message.type}"`);
-        return handler(message.payload);
-      })
-      .then(
-        (result) => send({ id: message.id, ok: true, result: result ?? null } satisfies IpcResponse),
-        (error: unknown) => send({ id: message.id, ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies IpcResponse),
-      );
-  });
-  if (!options.keepAlive) process.channel?.unref();
+  Object.assign(handlers, added);
+  if (!listening) {
+    listening = true;
+    process.on('message', (message: IpcRequest) => {
+      if (typeof message?.id !== 'number') return;
+      const handler = handlers[message.type];
+      Promise.resolve()
+        .then(() => {
+          if (!handler) throw new Error(`unknown request "${message.type}"`);
+          return handler(message.payload);
+        })
+        .then(
+          (result) => send({ id: message.id, ok: true, result: result ?? null } satisfies IpcResponse),
+          (error: unknown) => send({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies IpcResponse),
+        );
+    });
+  }
+  keptAlive ||= options.keepAlive;
+  if (keptAlive) process.channel?.ref();
+  else process.channel?.unref();
 }
 
 export function announce(announcement: IpcAnnouncement): void {
