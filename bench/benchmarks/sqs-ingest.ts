@@ -4,7 +4,7 @@ import type { Benchmark } from '../harness/benchmark.js';
 import type { ClosedLoopResult } from '../harness/closed-loop.js';
 import { pinningReport } from '../harness/pinning.js';
 import { BenchProcess } from '../harness/processes.js';
-import { CpuMeter } from '../harness/proc-stats.js';
+import { CpuBusyMeter, CpuMeter } from '../harness/proc-stats.js';
 import { captureProfile } from '../harness/profiling.js';
 import { median, round } from '../harness/stats.js';
 
@@ -25,6 +25,8 @@ interface SendTrial {
   p99: number;
   senderCores: number;
   fauxqsCores: number;
+  /** Share of the server's CPU taken by processes outside the benchmark. */
+  otherOnServerCpu: number;
 }
 
 export const sqsIngest: Benchmark = {
@@ -59,15 +61,18 @@ export const sqsIngest: Benchmark = {
         await started.request('purge');
         const senderCpu = new CpuMeter(started.pid);
         const fauxqsCpu = new CpuMeter(fauxqs.pid);
+        const serverBusy = plan.server === undefined ? undefined : new CpuBusyMeter(plan.server);
         const result = await started.request<ClosedLoopResult>(mode, { inFlight: IN_FLIGHT, durationMs: seconds * 1000 });
         if (!result.latency) throw new Error(`${mode}: no message was sent`);
+        const senderCores = senderCpu.coresUsed();
         return {
           messagesPerSecond: result.itemsPerSecond,
           p50: result.latency.p50,
           p95: result.latency.p95,
           p99: result.latency.p99,
-          senderCores: senderCpu.coresUsed(),
+          senderCores,
           fauxqsCores: fauxqsCpu.coresUsed(),
+          otherOnServerCpu: serverBusy ? Math.max(serverBusy.busyShare() - senderCores, 0) : 0,
         };
       };
 
@@ -106,6 +111,9 @@ export const sqsIngest: Benchmark = {
         pinning: pinningReport(plan, { server: started.pid, 'load generator': process.pid, fauxqs: fauxqs.pid }),
         notes: [
           `Latency columns are the driver's send calls. Sender CPU: ${round(of(driverTrials, 'senderCores'), 2)} cores with the driver, ${round(of(rawTrials, 'senderCores'), 2)} raw; fauxqs CPU: ${round(of(driverTrials, 'fauxqsCores'), 2)} cores with the driver, ${round(of(rawTrials, 'fauxqsCores'), 2)} raw.`,
+          ...(of(driverTrials, 'otherOnServerCpu') > 0.1
+            ? [`Processes outside the benchmark took ${Math.round(of(driverTrials, 'otherOnServerCpu') * 100)} % of the sender's CPU: the machine was shared.`]
+            : []),
         ],
       };
       if (!context.missesGoal(measurement)) return { measurement };

@@ -39,7 +39,7 @@ function machineLine({ machine, pinning }: SummaryContext): string {
       : `not pinned (${pinning.reason ?? 'no reason given'})`
     : 'pinning not recorded';
   const redis = machine.redis ? `, redis ${machine.redis}` : '';
-  return `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}${redis}, load ${machine.loadAverage}; ${where}.`;
+  return `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}${redis}, load average ${machine.loadAverage} at the start; ${where}.`;
 }
 
 function renderRow(result: BenchResult): string {
