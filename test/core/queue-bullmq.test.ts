@@ -132,3 +132,37 @@ test('completed messages leave nothing behind in Redis; dead-lettered ones keep 
     await driver.close();
   }
 });
+
+test('an idle long poll blocks instead of polling: five seconds on an empty queue cost only a few Redis calls', async (t) => {
+  const privateRedis = await startRedis();
+  const driver = driverOn(privateRedis.url, { stalledCheckSeconds: 30 });
+  const observer = new Redis(privateRedis.url);
+  try {
+    await driver.receive(1, { waitSeconds: 0 });
+    await observer.config('RESETSTAT');
+    t.deepEqual(await driver.receive(1, { waitSeconds: 5 }), []);
+    const stats = await observer.info('commandstats');
+    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    t.true(calls('bzpopmin') >= 1, 'it waited on the marker');
+    t.true(calls('bzpopmin') + calls('evalsha') <= 6, `bzpopmin ${calls('bzpopmin')}, evalsha ${calls('evalsha')}`);
+  } finally {
+    observer.disconnect();
+    await driver.close();
+    await privateRedis.stop();
+  }
+});
+
+test('an aborted receive returns even while Redis is down, and close does not hang', async (t) => {
+  const privateRedis = await startRedis();
+  const driver = driverOn(privateRedis.url);
+  try {
+    await driver.receive(1, { waitSeconds: 0 });
+    await privateRedis.stop();
+    const controller = new AbortController();
+    const receiving = driver.receive(1, { waitSeconds: 20, signal: controller.signal });
+    setTimeout(() => controller.abort(), 300);
+    t.deepEqual(await receiving, []);
+  } finally {
+    await driver.close();
+  }
+});

@@ -64,6 +64,8 @@ export class BullmqDriver implements QueueDriver {
     this.queue = new Queue(options.queueName, {
       connection: asBullmqConnection(this.producer),
       skipVersionCheck: true,
+      // Nothing reads BullMQ's event stream; keep it short rather than BullMQ's 10,000 entries.
+      streams: { events: { maxLen: 100 } },
       defaultJobOptions: {
         attempts: 1,
         removeOnComplete: true,

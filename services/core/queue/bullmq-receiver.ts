@@ -90,10 +90,10 @@ export class BullmqReceiver {
     }
   }
 
-  /** Lets hand-backs of aborted receives finish, then closes the worker and its connections. */
+  /** Lets hand-backs of aborted receives finish (unless Redis is away), then closes the worker and its connections. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.pending.settled(CLOSE_WAIT_MS);
+    if (this.redis.status === 'ready') await this.pending.settled(CLOSE_WAIT_MS);
     this.markers.close();
     await this.worker.close(true).catch(this.options.onError);
     await quit(this.redis);
