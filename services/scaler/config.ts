@@ -40,9 +40,8 @@ export class ScalerConfigError extends Error {
 
 /** Flags (already named like the variables) win over the environment; empty strings count as unset. */
 export function loadScalerEnv(env: NodeJS.ProcessEnv, overrides: Record<string, string | undefined> = {}): ScalerEnv {
-  const merged = Object.fromEntries(
-    Object.entries({ ...env, ...overrides }).filter(([, value]) => value !== undefined && value !== ''),
-  );
+  const set = (entries: Record<string, string | undefined>) => Object.entries(entries).filter(([, value]) => value !== undefined && value !== '');
+  const merged = Object.fromEntries([...set(env), ...set(overrides)]);
   const parsed = scalerEnvSchema.safeParse(merged);
   if (!parsed.success) {
     throw new ScalerConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);

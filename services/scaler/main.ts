@@ -8,7 +8,7 @@ import { WorkerRegistry } from '../core/fleet/worker-registry.js';
 import type { Logger } from '../core/logger.js';
 import { createMetricsRegistry } from '../core/metrics.js';
 import { createQueueDriver } from '../core/queue/index.js';
-import { createRedis } from '../core/redis.js';
+import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { awsClients, awsPools, type AwsEndpoint } from './adapters/aws-pools.js';
 import { LocalWorkerPool } from './adapters/local.js';
@@ -55,8 +55,17 @@ export interface Scaler {
   readonly lease: LeaderLease;
   readonly metrics: ScalerMetrics;
   tick(options: { act: boolean; mayAct?: () => boolean }): Promise<TickOutcome>;
+  /** Resolves once Redis answers; throws ScalerStartError after `timeoutMs`. */
+  connect(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The scaler could not start (Redis did not answer in time); a supervisor should restart it. */
+export class ScalerStartError extends Error {
+  override readonly name = 'ScalerStartError';
+}
+
+const STARTUP_REDIS_WAIT_MS = 30_000;
 
 export function createScaler(platform: PlatformConfig, environment: EnvironmentConfig, logger: Logger, options: ScalerOptions): Scaler {
   const tickMs = (options.process.SCALER_TICK_SECONDS ?? environment.scaling.tickSeconds) * 1000;
@@ -114,6 +123,9 @@ export function createScaler(platform: PlatformConfig, environment: EnvironmentC
     lease,
     metrics,
     tick: (tickOptions) => loop.tick(tickOptions),
+    connect: async (timeoutMs = STARTUP_REDIS_WAIT_MS) => {
+      if (!(await waitUntilReady(redis, timeoutMs))) throw new ScalerStartError(`Redis at ${platform.REDIS_URL} did not answer within ${timeoutMs / 1000}s`);
+    },
     close: async () => {
       await localPool?.close();
       await queue.close();
@@ -134,6 +146,12 @@ export interface RunningScaler {
 /** `agentfleet scaler`: ticks until stopped; only the replica holding the lease acts. */
 export async function startScaler(platform: PlatformConfig, environment: EnvironmentConfig, logger: Logger, options: ScalerOptions): Promise<RunningScaler> {
   const scaler = createScaler(platform, environment, logger, options);
+  try {
+    await scaler.connect();
+  } catch (error) {
+    await scaler.close();
+    throw error;
+  }
   const metricsServer =
     options.process.SCALER_METRICS_PORT === undefined ? undefined : await serveMetrics(scaler.metrics.registry, platform.HOST, options.process.SCALER_METRICS_PORT);
   let stopped = false;

@@ -9,13 +9,17 @@ import { CliError } from '../cli-error.js';
 
 /**
  * `agentfleet dev`: the whole platform on one machine, as child processes of this one: the API and
- * the worker fleet. Config comes from the environment like in production; this command only fills
- * in what a laptop lacks (a port, an API key, the example agents).
+ * the scaler, which runs the local worker fleet (`agentfleet scaler --local`: worker processes of
+ * `--slots` slots each, between `--min-workers` and `--max-workers`, grown by a burst and shrunk back
+ * when the queue drains). Config comes from the environment like in production; this command only
+ * fills in what a laptop lacks (a port, an API key, the example agents, a quick scaler tick).
  */
 
 /** `tenant:key` of the dev API key, kept between runs so scripts and `agentfleet submit` keep working. */
 export const DEV_KEY_FILE = '.dev/api-key';
 const EXAMPLE_AGENTS = 'examples/agents/agents.json';
+/** The local fleet is cheap to look at: decide every 2 s unless SCALER_TICK_SECONDS says otherwise. */
+const LOCAL_TICK_SECONDS = '2';
 
 function devKey(): string {
   if (existsSync(DEV_KEY_FILE)) return readFileSync(DEV_KEY_FILE, 'utf8').trim();
@@ -49,10 +53,12 @@ async function waitUntilReady(url: string, child: ServiceProcess, timeoutMs = 30
 export function registerDevCommand(program: Command): void {
   program
     .command('dev')
-    .description('run the API and a worker locally (BullMQ on REDIS_URL); prints the URL and a dev API key')
+    .description('run the API and the scaler with a local worker fleet (BullMQ on REDIS_URL); prints the URL and a dev API key')
     .option('--port <n>', 'API port (0 picks a free one)')
-    .option('--slots <n>', 'worker slots')
-    .action(async (flags: { port?: string; slots?: string }) => {
+    .option('--slots <n>', 'slots per worker process (WORKER_SLOTS)')
+    .option('--min-workers <n>', 'fewest worker processes (LOCAL_MIN_WORKERS, default 1)')
+    .option('--max-workers <n>', 'most worker processes (LOCAL_MAX_WORKERS, default 4)')
+    .action(async (flags: { port?: string; slots?: string; minWorkers?: string; maxWorkers?: string }) => {
       const config = configFromEnv({ PORT: flags.port, WORKER_SLOTS: flags.slots });
       const keyPair = config.AGENTFLEET_BOOTSTRAP_KEYS.length > 0 ? undefined : devKey();
       const port = config.PORT === 0 ? await freePort(config.HOST) : config.PORT;
@@ -61,14 +67,18 @@ export function registerDevCommand(program: Command): void {
         HOST: config.HOST,
         PORT: String(port),
         WORKER_SLOTS: String(config.WORKER_SLOTS),
+        SCALER_TICK_SECONDS: process.env.SCALER_TICK_SECONDS || LOCAL_TICK_SECONDS,
+        ...(flags.minWorkers ? { LOCAL_MIN_WORKERS: flags.minWorkers } : {}),
+        ...(flags.maxWorkers ? { LOCAL_MAX_WORKERS: flags.maxWorkers } : {}),
         ...(keyPair ? { AGENTFLEET_BOOTSTRAP_KEYS: keyPair } : {}),
         ...(!config.AGENTS_FILE && existsSync(EXAMPLE_AGENTS) ? { AGENTS_FILE: resolve(EXAMPLE_AGENTS) } : {}),
       };
 
       const api = new ServiceProcess('api', ['api'], env);
-      const worker = new ServiceProcess('worker', ['worker'], env);
-      const children = [api, worker];
-      const graceMs = (config.SHUTDOWN_GRACE_SECONDS + 5) * 1000;
+      const scaler = new ServiceProcess('scaler', ['scaler', '--local'], env);
+      const children = [api, scaler];
+      // The scaler stops its workers, which drain for up to SHUTDOWN_GRACE_SECONDS: give it longer.
+      const graceMs = (config.SHUTDOWN_GRACE_SECONDS + 15) * 1000;
       let stopping = false;
       const stopAll = async () => {
         stopping = true;
@@ -88,7 +98,7 @@ export function registerDevCommand(program: Command): void {
       await waitUntilReady(url, api);
       const key = keyPair ? keyPair.split(':').slice(1).join(':') : '(from AGENTFLEET_BOOTSTRAP_KEYS)';
       process.stdout.write(
-        `\nagentfleet dev is ready\n  API      ${url}\n  API key  ${key}\n  worker   ${config.WORKER_SLOTS} slots, queue ${config.QUEUE_DRIVER}\n` +
+        `\nagentfleet dev is ready\n  API      ${url}\n  API key  ${key}\n  workers  ${config.WORKER_SLOTS} slots each, scaled by the scaler (GET ${url}/v1/fleet), queue ${config.QUEUE_DRIVER}\n` +
           `  try      curl -s -X POST ${url}/v1/runs -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"agent":"simulate","input":{"durationMs":200}}'\n\n`,
       );
     });

@@ -116,7 +116,7 @@ export function registerScalerCommands(program: Command): void {
         throw error;
       }
       const logger = createLogger('scaler', platform.LOG_LEVEL);
-      const { startScaler } = await import('../../scaler/main.js');
+      const { startScaler, ScalerStartError } = await import('../../scaler/main.js');
       const running = await startScaler(platform, env, logger, {
         dryRun: Boolean(flags.dryRun),
         process: processEnv,
@@ -131,6 +131,8 @@ export function registerScalerCommands(program: Command): void {
               },
             }
           : {}),
+      }).catch((error: unknown) => {
+        throw error instanceof ScalerStartError ? new CliError(error.message, 1) : error;
       });
       onShutdownSignal(async () => running.stop());
     });
@@ -145,10 +147,13 @@ export function registerScalerCommands(program: Command): void {
       const flags = command.optsWithGlobals<{ env?: string; dryRun?: boolean; json?: boolean }>();
       const platform = configFromEnv();
       const env = environment(flags.env);
-      const { createScaler } = await import('../../scaler/main.js');
+      const { createScaler, ScalerStartError } = await import('../../scaler/main.js');
       const { formatDecision } = await import('../../scaler/decision-table.js');
       const scaler = createScaler(platform, env, stderrLogger(platform.LOG_LEVEL), { dryRun: Boolean(flags.dryRun), process: {} });
       try {
+        await scaler.connect(10_000).catch((error: unknown) => {
+          throw error instanceof ScalerStartError ? new CliError(error.message, 1) : error;
+        });
         let act = !flags.dryRun;
         if (act && !(await scaler.lease.acquireOrRenew())) {
           process.stderr.write(`agentfleet: scaler ${await scaler.lease.currentHolder()} holds the leader lease; not acting (dry run)\n`);
