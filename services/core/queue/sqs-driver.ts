@@ -69,7 +69,14 @@ export class SqsDriver implements QueueDriver {
       region: options.region,
       endpoint: options.endpoint,
       credentials: options.credentials,
-      requestHandler: { httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent), connectionTimeout: 3_000 },
+      requestHandler: {
+        httpAgent: new HttpAgent(agent),
+        httpsAgent: new HttpsAgent(agent),
+        connectionTimeout: 3_000,
+        // Longer than the longest long poll; a connection that goes silent fails (and is retried) instead of hanging.
+        requestTimeout: (MAX_WAIT_SECONDS + 15) * 1000,
+        throwOnRequestTimeout: true,
+      },
     });
   }
 
