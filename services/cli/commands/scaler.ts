@@ -188,10 +188,11 @@ export function registerScalerCommands(program: Command): void {
       if (!pool) throw new CliError(`--pool: unknown pool "${flags.pool}" (expected ${pools.join(', ')})`);
       if (pool !== 'local' && instances > env.pools[pool].max) throw new CliError(`--min: ${instances} exceeds pools.${pool}.max (${env.pools[pool].max}) of ${env.name}`);
       const platform = configFromEnv();
-      const { createRedis } = await import('../../core/redis.js');
+      const { createRedis, waitUntilReady } = await import('../../core/redis.js');
       const { PrewarmStore } = await import('../../scaler/prewarm-store.js');
       const redis = createRedis(platform.REDIS_URL, { name: 'scaler-prewarm', failFast: true, logger: stderrLogger(platform.LOG_LEVEL) });
       try {
+        if (!(await waitUntilReady(redis, 10_000))) throw new Error('no answer within 10s');
         const until = Date.now() + seconds * 1000;
         await new PrewarmStore(redis).raise(pool, instances, until);
         const floor = { environment: env.name, pool, min: instances, until: new Date(until).toISOString() };
