@@ -149,7 +149,10 @@ const scaling = z
     }),
     /** After scaling out, wait this long before scaling out again. */
     scaleOutCooldownSeconds: seconds,
-    /** After any change, wait this long before scaling in. */
+    /**
+     * After a pool scales out (by the scaler, a pre-warm floor or the CPU policy), wait this long before
+     * scaling it in; from then on each tick removes at most `maxScaleInPercentPerTick`.
+     */
     scaleInCooldownSeconds: seconds,
     /** Slow scale-in: one tick removes at most this share of a pool's current capacity (at least one unit). */
     maxScaleInPercentPerTick: percent,
