@@ -74,6 +74,9 @@ test('two scaler services on the same Redis: exactly one leads, and the other ta
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const first = await leaderIndex();
+  const exposition = await replicas[first]?.metrics.metrics();
+  t.regex(exposition ?? '', /agentfleet_scaler_pool_desired\{pool="spot",service="scaler"\} \d+/);
+  t.regex(exposition ?? '', /agentfleet_scaler_tick_duration_seconds_count\{service="scaler"\} [1-9]/);
   const [stopping] = replicas.splice(first, 1);
   await stopping?.stop();
   await waitFor(async () => (await leaders()) === 1, 'the other replica to take over', 20_000);
