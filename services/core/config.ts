@@ -66,6 +66,9 @@ export const envSchema = z
     SPOT_DRAIN_MARGIN_SECONDS: seconds.default(20),
     /** What an interrupted run's message becomes: released at once for another worker, or dead-lettered (the brief's original behaviour). */
     ON_INTERRUPT: z.enum(['release', 'dead-letter']).default('release'),
+    /** The worker's auto scaling group and its termination lifecycle hook: completed once a scale-in drain is over. */
+    WORKER_ASG_NAME: z.string().min(1).optional(),
+    WORKER_LIFECYCLE_HOOK: z.string().min(1).optional(),
     /** Circuit breaker: the worker stops taking work when more than this percent of attempts fail... */
     BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(10),
     /** ...over this rolling window... */
