@@ -32,3 +32,17 @@ build: install ## compile to dist/ (what the container image runs)
 .PHONY: bench
 bench: install ## benchmarks of issue 5: bench/results/<name>.json and a markdown table (BENCH="api-ingest --quick" to pick)
 	npx tsx bench/main.ts $(BENCH)
+
+.PHONY: synth plan deploy destroy
+
+synth: install ## synthesize one stack to cdktf.out/stacks/$(ENV) (ENV=dev|staging|prod|<env>-bootstrap)
+	scripts/infra.sh synth $(ENV)
+
+plan: install ## terraform plan for ENV (needs AWS credentials)
+	scripts/infra.sh plan $(ENV)
+
+deploy: install ## plan and apply ENV; refuses without AWS credentials, asks before prod unless CI=true
+	scripts/infra.sh deploy $(ENV)
+
+destroy: install ## destroy ENV; refuses without AWS credentials, asks before prod unless CI=true
+	scripts/infra.sh destroy $(ENV)

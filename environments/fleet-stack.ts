@@ -35,6 +35,7 @@ const COST_ALLOCATION_TAG = 'Environment';
 export const EMULATOR_LEAVES_OUT = {
   'run-state': 'moto_server cannot create ElastiCache replication groups; a plain secret carries the given REDIS_URL instead',
   'cost-guard': 'moto_server does not implement AWS Budgets notifications for budgets created through Terraform',
+  'api-autoscaling': 'moto_server answers Application Auto Scaling ListTagsForResource with a 500; the API runs at minTasks',
 } as const;
 
 export interface FleetStackOptions {
@@ -261,7 +262,7 @@ export class FleetStack extends TerraformStack {
       permissions: [{ sid: 'SubmitRunsAndReadDepth', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: queueArns }],
       listener: certificate ? { protocol: 'https', certificateArn: certificate.stringValue } : { protocol: 'http' },
       allowedCidrs: config.api.allowedCidrs,
-      cpuTargetPercent: config.scaling.cpu.scaleOutAbovePercent,
+      cpuTargetPercent: emulator ? undefined : config.scaling.cpu.scaleOutAbovePercent,
       aws,
     });
 

@@ -35,8 +35,8 @@ export interface ApiServiceProps {
   /** `https` terminates TLS at the load balancer with `certificateArn` and redirects HTTP to it. */
   listener: { protocol: 'http' } | { protocol: 'https'; certificateArn: string };
   allowedCidrs: string[];
-  /** Keep each task near this average CPU by adding or removing tasks. */
-  cpuTargetPercent: number;
+  /** Scale between `minTasks` and `maxTasks` to keep average CPU near this; absent: a fixed `minTasks`. */
+  cpuTargetPercent?: number;
   aws: AwsContext;
 }
 
@@ -171,7 +171,15 @@ export class ApiService extends Construct {
       lifecycle: { ignoreChanges: ['desired_count'] },
       dependsOn: [targets],
     });
+    if (props.cpuTargetPercent !== undefined) this.scaleOnCpu(service, props, props.cpuTargetPercent);
 
+    const scheme = props.listener.protocol === 'https' ? 'https' : 'http';
+    this.url = `${scheme}://${alb.dnsName}`;
+    this.loadBalancerDnsName = alb.dnsName;
+    this.securityGroupId = taskSg.id;
+  }
+
+  private scaleOnCpu(service: EcsService, props: ApiServiceProps, targetPercent: number): void {
     const scalable = new AppautoscalingTarget(this, 'scaling-target', {
       serviceNamespace: 'ecs',
       scalableDimension: 'ecs:service:DesiredCount',
@@ -187,16 +195,11 @@ export class ApiService extends Construct {
       resourceId: scalable.resourceId,
       policyType: 'TargetTrackingScaling',
       targetTrackingScalingPolicyConfiguration: {
-        targetValue: props.cpuTargetPercent,
+        targetValue: targetPercent,
         predefinedMetricSpecification: { predefinedMetricType: 'ECSServiceAverageCPUUtilization' },
         scaleInCooldown: 300,
         scaleOutCooldown: 60,
       },
     });
-
-    const scheme = props.listener.protocol === 'https' ? 'https' : 'http';
-    this.url = `${scheme}://${alb.dnsName}`;
-    this.loadBalancerDnsName = alb.dnsName;
-    this.securityGroupId = taskSg.id;
   }
 }

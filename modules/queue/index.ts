@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy/index.js';
-import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy/index.js';
 import { denyInsecureTransport, policyDocument } from '../lib/iam.js';
 
 export interface QueueProps {
@@ -24,7 +23,7 @@ export interface QueueProps {
 
 /**
  * The run queue: an SQS standard queue (throughput without limits; duplicates are the run store's job),
- * its dead-letter queue with a redrive policy both ways, encryption at rest with SQS-managed keys
+ * its dead-letter queue (redrive after `maxReceiveCount` receives), encryption at rest with SQS-managed keys
  * (no KMS cost or key policy), TLS required, and alarms on waiting time and on anything dead-lettered.
  */
 export class Queue extends Construct {
@@ -47,10 +46,6 @@ export class Queue extends Construct {
       receiveWaitTimeSeconds: props.receiveWaitSeconds,
       sqsManagedSseEnabled: true,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: props.maxReceiveCount }),
-    });
-    new SqsQueueRedriveAllowPolicy(this, 'dead-letter-sources', {
-      queueUrl: deadLetter.url,
-      redriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [queue.arn] }),
     });
     for (const [policyId, target] of [['queue-policy', queue], ['dead-letter-policy', deadLetter]] as const) {
       new SqsQueuePolicy(this, policyId, {
