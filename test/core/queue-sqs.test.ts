@@ -60,17 +60,21 @@ test('a body SQS refuses is a MessageRejectedError naming the refused batch entr
 });
 
 /**
- * fauxqs never fails a batch entry on its own side, so this proxy in front of it does: on the first
- * SendMessageBatch calls it withholds every third entry from fauxqs and reports it back as an
- * InternalError (SenderFault false), as SQS does under partial failure.
+ * A proxy in front of fauxqs that counts calls by action. fauxqs never fails a batch entry on its own
+ * side, so the proxy does: in its first `failedRounds` SendMessageBatch calls it withholds every
+ * third entry from fauxqs and reports it back as an InternalError (SenderFault false), as SQS does
+ * under partial failure.
  */
 async function startFailingProxy(target: string, failedRounds: number) {
   const forwardedBodies: string[] = [];
   let rounds = 0;
   let injected = 0;
+  const calls = new Map<string, number>();
   const server: Server = createServer((request, response) => {
     void (async () => {
       const payload = await readBody(request);
+      const action = String(request.headers['x-amz-target']).replace('AmazonSQS.', '');
+      calls.set(action, (calls.get(action) ?? 0) + 1);
       const isBatch = request.headers['x-amz-target'] === 'AmazonSQS.SendMessageBatch';
       const input = isBatch ? (JSON.parse(payload) as { Entries: { Id: string; MessageBody: string }[] }) : undefined;
       const injectFailures = input !== undefined && rounds < failedRounds && input.Entries.length > 1;
@@ -103,6 +107,7 @@ async function startFailingProxy(target: string, failedRounds: number) {
     endpoint: `http://127.0.0.1:${port}`,
     forwardedBodies,
     injectedFailures: () => injected,
+    calls: (action: string) => calls.get(action) ?? 0,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -152,6 +157,26 @@ test('close waits for an abandoned long poll and hands back what it received, so
     t.is(delivery?.body, 'taken by an abandoned poll', 'visible again long before its 600 s visibility');
   } finally {
     await other.close();
+    await sqs.stop();
+  }
+});
+
+test('sends made together share SendMessageBatch calls of up to 10 messages, each delivered once', async (t) => {
+  const sqs = await startSqs();
+  const proxy = await startFailingProxy(sqs.endpoint, 0);
+  const sender = driverFor(sqs, proxy.endpoint);
+  const receiver = driverFor(sqs);
+  try {
+    const bodies = Array.from({ length: 50 }, (_, index) => `request ${index}`);
+    await Promise.all(bodies.map((body) => sender.send(body)));
+    t.is(proxy.calls('SendMessage'), 0);
+    t.true(proxy.calls('SendMessageBatch') >= 5 && proxy.calls('SendMessageBatch') <= 10, `${proxy.calls('SendMessageBatch')} batch calls`);
+    const received = await collect(receiver, 50);
+    t.deepEqual(received.map((delivery) => delivery.body).sort(), [...bodies].sort());
+  } finally {
+    await sender.close();
+    await receiver.close();
+    await proxy.stop();
     await sqs.stop();
   }
 });

@@ -1,32 +1,33 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
-  ChangeMessageVisibilityBatchCommand,
-  ReceiveMessageCommand,
   type Message,
-  SendMessageBatchCommand,
+  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '../logger.js';
-import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { untilAborted } from './abandon-on-abort.js';
+import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, MessageRejectedError, QueueUnavailableError } from './errors.js';
 import { assertBodySize, assertDelaySeconds, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
 import { PendingWork } from './pending-work.js';
+import { type OutgoingMessage, sendMessageBatch } from './sqs-batch-send.js';
 import { planSendBatches } from './sqs-batches.js';
 import { classifySqsError } from './sqs-errors.js';
+import { SendCoalescer } from './sqs-send-coalescer.js';
 
 /**
- * The queue on Amazon SQS (standard queue) for production. The queue's own RedrivePolicy moves a
- * message whose receivers keep crashing (maxReceiveCount) to the dead-letter queue; `deadLetter`
- * moves poison there explicitly, with the reason as a message attribute.
+ * The queue on Amazon SQS (standard queue) for production. Sends made close together share
+ * SendMessageBatch calls. The queue's own RedrivePolicy moves a message whose receivers keep crashing
+ * (maxReceiveCount) to the dead-letter queue; `deadLetter` moves poison there explicitly, with the
+ * reason as a message attribute.
  */
 
 export interface SqsDriverOptions {
@@ -47,8 +48,6 @@ export interface SqsDriverOptions {
 /** SQS API caps. */
 const MAX_WAIT_SECONDS = 20;
 const MAX_RECEIVE_MESSAGES = 10;
-/** Batch entries SQS failed on its side are sent again this many times before giving up. */
-const FAILED_ENTRY_RETRIES = 4;
 const MAX_REASON_CHARS = 1024;
 const PING_TIMEOUT_MS = 3_000;
 /** A long poll lasts at most 20 s; its hand-back needs a moment more. */
@@ -57,6 +56,7 @@ const CLOSE_WAIT_MS = 25_000;
 export class SqsDriver implements QueueDriver {
   readonly name = 'sqs' as const;
   private readonly client: SQSClient;
+  private readonly sends: SendCoalescer;
   private readonly handles = new DeliveryHandles<string>();
   private readonly pending = new PendingWork();
   private closed = false;
@@ -78,24 +78,24 @@ export class SqsDriver implements QueueDriver {
         throwOnRequestTimeout: true,
       },
     });
+    this.sends = new SendCoalescer((messages) => this.call(() => sendMessageBatch(this.client, options.queueUrl, messages)));
   }
 
   async send(body: string, options: SendOptions = {}): Promise<void> {
     assertBodySize(body);
     const delaySeconds = options.delaySeconds ?? 0;
     assertDelaySeconds('delaySeconds', delaySeconds);
-    await this.call(
-      () => this.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: body, DelaySeconds: wholeSeconds(delaySeconds) })),
-    );
+    await this.sends.send({ body, delaySeconds: wholeSeconds(delaySeconds) });
   }
 
   /** Batches of 10 sent concurrently. Not atomic: when it throws, some messages may have been sent. */
   async sendBatch(bodies: readonly string[]): Promise<void> {
     bodies.forEach((body, index) => assertBodySize(body, index));
-    const batches = planSendBatches(bodies);
     const refused: number[] = [];
-    await inParallel(batches, this.options.sendConcurrency ?? 16, async (indexes) => {
-      refused.push(...(await this.sendEntries(bodies, indexes)));
+    await inParallel(planSendBatches(bodies), this.options.sendConcurrency ?? 16, async (indexes) => {
+      const messages: OutgoingMessage[] = indexes.map((index) => ({ body: bodies[index] as string }));
+      const refusals = await this.call(() => sendMessageBatch(this.client, this.options.queueUrl, messages));
+      refused.push(...refusals.map((refusal) => indexes[refusal.index] as number));
     });
     if (refused.length > 0) {
       refused.sort((a, b) => a - b);
@@ -146,61 +146,48 @@ export class SqsDriver implements QueueDriver {
     if (body !== undefined) assertBodySize(body);
     const receiptHandle = this.handles.get(delivery);
     if (body === undefined) {
-      const command = new ChangeMessageVisibilityCommand({
-        QueueUrl: this.options.queueUrl,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: wholeSeconds(delaySeconds),
-      });
-      await this.call(() => this.client.send(command), delivery);
+      await this.changeVisibility(delivery, receiptHandle, delaySeconds);
       this.handles.forget(delivery);
       return;
     }
     // Send first, then delete: a crash in between leaves a duplicate (dropped by the run store), never a loss.
-    await this.call(
-      () => this.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: body, DelaySeconds: wholeSeconds(delaySeconds) })),
-    );
+    await this.sends.send({ body, delaySeconds: wholeSeconds(delaySeconds) });
     await this.removeAfterCopy(delivery, receiptHandle, 'release');
   }
 
   async extendVisibility(delivery: Delivery, seconds: number): Promise<void> {
     assertVisibilitySeconds('seconds', seconds);
-    const receiptHandle = this.handles.get(delivery);
-    const command = new ChangeMessageVisibilityCommand({
-      QueueUrl: this.options.queueUrl,
-      ReceiptHandle: receiptHandle,
-      VisibilityTimeout: wholeSeconds(seconds),
-    });
-    await this.call(() => this.client.send(command), delivery);
+    await this.changeVisibility(delivery, this.handles.get(delivery), seconds);
   }
 
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {
     const receiptHandle = this.handles.get(delivery);
     const text = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
-    await this.call(
-      () => this.client.send(new SendMessageCommand({
-        QueueUrl: this.options.deadLetterQueueUrl,
-        MessageBody: delivery.body,
-        MessageAttributes: {
-          reason: { DataType: 'String', StringValue: text || '(no reason given)' },
-          sourceMessageId: { DataType: 'String', StringValue: delivery.id },
-          receiveCount: { DataType: 'Number', StringValue: String(delivery.receiveCount) },
-        },
-      })),
-    );
+    const copy = new SendMessageCommand({
+      QueueUrl: this.options.deadLetterQueueUrl,
+      MessageBody: delivery.body,
+      MessageAttributes: {
+        reason: { DataType: 'String', StringValue: text || '(no reason given)' },
+        sourceMessageId: { DataType: 'String', StringValue: delivery.id },
+        receiveCount: { DataType: 'Number', StringValue: String(delivery.receiveCount) },
+      },
+    });
+    await this.call(() => this.client.send(copy));
     await this.removeAfterCopy(delivery, receiptHandle, 'deadLetter');
   }
 
   async depth(): Promise<QueueDepth> {
+    const queueAttributes = new GetQueueAttributesCommand({
+      QueueUrl: this.options.queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    });
+    const deadLetterAttributes = new GetQueueAttributesCommand({
+      QueueUrl: this.options.deadLetterQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    });
     const [queue, deadLetters] = await Promise.all([
-      this.call(
-        () => this.client.send(new GetQueueAttributesCommand({
-          QueueUrl: this.options.queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-        })),
-      ),
-      this.call(
-        () => this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.options.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })),
-      ),
+      this.call(() => this.client.send(queueAttributes)),
+      this.call(() => this.client.send(deadLetterAttributes)),
     ]);
     const count = (value: string | undefined) => Number(value ?? 0);
     return {
@@ -213,11 +200,7 @@ export class SqsDriver implements QueueDriver {
 
   async ping(): Promise<void> {
     const command = new GetQueueAttributesCommand({ QueueUrl: this.options.queueUrl, AttributeNames: ['QueueArn'] });
-    try {
-      await this.client.send(command, { abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
-    } catch (error) {
-      throw this.translate(error);
-    }
+    await this.call(() => this.client.send(command, { abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) }));
   }
 
   /** Waits for long polls still running (at most 20 s) and their hand-backs, so none strands a message. */
@@ -225,6 +208,15 @@ export class SqsDriver implements QueueDriver {
     this.closed = true;
     await this.pending.settled(CLOSE_WAIT_MS);
     this.client.destroy();
+  }
+
+  private async changeVisibility(delivery: Delivery, receiptHandle: string, seconds: number): Promise<void> {
+    const command = new ChangeMessageVisibilityCommand({
+      QueueUrl: this.options.queueUrl,
+      ReceiptHandle: receiptHandle,
+      VisibilityTimeout: wholeSeconds(seconds),
+    });
+    await this.call(() => this.client.send(command), delivery);
   }
 
   /** Makes messages that arrived for an abandoned poll visible again at once. */
@@ -235,29 +227,6 @@ export class SqsDriver implements QueueDriver {
     this.pending.track(handBack).catch((error: unknown) =>
       this.logger.warn({ err: error, count: messages.length }, 'could not hand back messages received after abort; they return after their visibility lapses'),
     );
-  }
-
-  /** Sends one batch, retrying only the entries SQS failed on its side; returns the entries it refused. */
-  private async sendEntries(bodies: readonly string[], indexes: number[]): Promise<number[]> {
-    const refused: number[] = [];
-    let pending = indexes;
-    for (let attempt = 0; ; attempt += 1) {
-      const output = await this.call(
-        () => this.client.send(new SendMessageBatchCommand({
-          QueueUrl: this.options.queueUrl,
-          Entries: pending.map((index) => ({ Id: String(index), MessageBody: bodies[index] })),
-        })),
-      );
-      const failed = output.Failed ?? [];
-      refused.push(...failed.filter((entry) => entry.SenderFault).map((entry) => Number(entry.Id)));
-      const retry = failed.filter((entry) => !entry.SenderFault);
-      if (retry.length === 0) return refused;
-      if (attempt === FAILED_ENTRY_RETRIES) {
-        throw new QueueUnavailableError(`SQS failed ${retry.length} batch entries ${attempt + 1} times (${retry[0]?.Code}: ${retry[0]?.Message})`);
-      }
-      pending = retry.map((entry) => Number(entry.Id));
-      await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
-    }
   }
 
   /**
@@ -286,6 +255,7 @@ export class SqsDriver implements QueueDriver {
   }
 
   private translate(error: unknown, delivery?: Delivery): unknown {
+    if (error instanceof QueueUnavailableError) return error;
     const message = error instanceof Error ? error.message : String(error);
     switch (classifySqsError(error)) {
       case 'unavailable':
@@ -308,10 +278,7 @@ function wholeSeconds(seconds: number): number {
 async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
+    for (let item = items[next++]; item !== undefined; item = items[next++]) await work(item);
   });
   await Promise.all(lanes);
 }
