@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -10,6 +11,7 @@ import { checkGoals } from './harness/goals.js';
 import { describeMachine, type MachineInfo } from './harness/machine.js';
 import { pinProcess, planCpus, type CpuPlan } from './harness/pinning.js';
 import { figuresOf, resultFromError, resultFromMeasurement, type BenchResult, type ResultHeader } from './harness/result.js';
+import { acquireRunLock } from './harness/run-lock.js';
 import { renderSummary } from './harness/table.js';
 
 /**
@@ -32,10 +34,12 @@ const program = new Command('bench')
   .action(async (names: string[], options: { quick?: boolean }) => {
     const selected = select(names);
     requireTools(selected);
+    const release = await acquireRunLock(join(tmpdir(), 'agentfleet-bench.lock'), (owner) =>
+      process.stderr.write(`[bench] another make bench is running (pid ${owner}); waiting for it to finish\n`),
+    );
     const plan = planCpus();
     if (plan.pinned && plan.load !== undefined) pinProcess(process.pid, plan.load);
     mkdirSync(resultsDir, { recursive: true });
-    rmSync(logDir, { recursive: true, force: true });
     mkdirSync(logDir, { recursive: true });
     const redis = redisVersion();
     const timing = options.quick ? QUICK : FULL;
@@ -57,6 +61,7 @@ const program = new Command('bench')
     });
     writeFileSync(join(resultsDir, 'summary.md'), summary);
     process.stdout.write(`\n${summary}`);
+    release();
     process.exitCode = results.some((result) => result.error !== undefined) ? 1 : 0;
   });
 

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { compiledPath } from '../harness/build.js';
 import type { Benchmark } from '../harness/benchmark.js';
 import type { ClosedLoopResult } from '../harness/closed-loop.js';
-import { runHttpLoad, type HttpLoadOptions, type HttpLoadResult } from '../harness/http-load.js';
+import { runHttpLoad, type HttpLoadResult } from '../harness/http-load.js';
+import { INGEST_CONNECTIONS, ingestLoad, RUN_BODY } from '../harness/ingest-load.js';
 import { pinningReport } from '../harness/pinning.js';
 import { BenchProcess } from '../harness/processes.js';
 import { CpuBusyMeter, CpuMeter } from '../harness/proc-stats.js';
@@ -18,8 +19,7 @@ import { median, round } from '../harness/stats.js';
  * and raw BullMQ `add` at 50 in flight. Echo and API trials alternate, so drift hits both alike.
  */
 
-const CONNECTIONS = 50;
-const RUN_BODY = JSON.stringify({ agent: 'simulate', input: { durationMs: 1000, output: { note: 'bench' } }, metadata: { source: 'bench' } });
+const CONNECTIONS = INGEST_CONNECTIONS;
 
 interface ServerTrial {
   runsPerSecond: number;
@@ -69,16 +69,7 @@ export const apiIngest: Benchmark = {
       await adder.announcement('ready');
       api = await startApiProcess(context, config, tenant, { logName: 'api-ingest.api' });
       const running = api;
-      const load = (url: string, seconds: number): HttpLoadOptions => ({
-        url: `${url}/v1/runs`,
-        connections: CONNECTIONS,
-        durationSeconds: seconds,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.key}` },
-        body: RUN_BODY,
-        uniqueHeader: 'Idempotency-Key',
-        expectStatus: 202,
-      });
+      const load = (url: string, seconds: number) => ingestLoad(url, tenant.key, seconds);
       const pinning = pinningReport(plan, { server: running.process.pid, 'load generator': process.pid, redis: redis.pid });
 
       context.progress(`warming up the echo and the API (${timing.warmupSeconds} s each)`);

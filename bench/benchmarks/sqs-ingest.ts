@@ -5,7 +5,11 @@ import type { ClosedLoopResult } from '../harness/closed-loop.js';
 import { pinningReport } from '../harness/pinning.js';
 import { BenchProcess } from '../harness/processes.js';
 import { CpuBusyMeter, CpuMeter } from '../harness/proc-stats.js';
+import { runHttpLoad } from '../harness/http-load.js';
+import { INGEST_CONNECTIONS, ingestLoad } from '../harness/ingest-load.js';
 import { captureProfile } from '../harness/profiling.js';
+import { startBenchRedis, type BenchRedis } from '../harness/redis.js';
+import { newTenant, startApiProcess, type RunningApi } from '../harness/stack.js';
 import { median, round } from '../harness/stats.js';
 
 /**
@@ -13,7 +17,8 @@ import { median, round } from '../harness/stats.js';
  * messages sent through the driver's `send`, 50 in flight as 50 API connections would, against raw
  * SendMessageBatch calls of 10 with the same 50 messages in flight. Both from one process on the
  * server CPU, fauxqs in its own process on the other CPU; trials alternate and the queue is purged
- * before each, so both see the same, empty server.
+ * before each, so both see the same, empty server. Then, for the production path, accepted runs/s of
+ * `agentfleet api` with QUEUE_DRIVER=sqs under the API ingest load (reported, no goal of its own).
  */
 
 const IN_FLIGHT = 50;
@@ -44,6 +49,8 @@ export const sqsIngest: Benchmark = {
       logFile: join(context.logDir, 'sqs-ingest.fauxqs.log'),
     });
     let sender: BenchProcess | undefined;
+    let redis: BenchRedis | undefined;
+    let api: RunningApi | undefined;
     try {
       const sqs = await fauxqs.announcement<{ type: string; endpoint: string; queueUrl: string; dlqUrl: string }>('ready');
       const started = BenchProcess.start({
@@ -87,6 +94,23 @@ export const sqsIngest: Benchmark = {
         driverTrials.push(await trial('driver', timing.trialSeconds));
       }
 
+      context.progress(`agentfleet api with the SQS driver, ${INGEST_CONNECTIONS} connections (${timing.trials} × ${timing.trialSeconds} s)`);
+      redis = await startBenchRedis(plan);
+      const tenant = newTenant();
+      const queue = { driver: 'sqs' as const, endpoint: sqs.endpoint, queueUrl: sqs.queueUrl, dlqUrl: sqs.dlqUrl };
+      const runningApi = await startApiProcess(context, { redisUrl: redis.url, queueName: 'bench-sqs', queue }, tenant, { logName: 'sqs-ingest.api' });
+      api = runningApi;
+      await runHttpLoad(ingestLoad(runningApi.url, tenant.key, timing.warmupSeconds));
+      const apiTrials: { runsPerSecond: number; p99: number; rejected: number }[] = [];
+      for (let index = 1; index <= timing.trials; index += 1) {
+        await started.request('purge');
+        const result = await runHttpLoad(ingestLoad(runningApi.url, tenant.key, timing.trialSeconds));
+        const rejected = Object.values(result.otherStatuses).reduce((sum, count) => sum + count, 0) + result.errors + result.timeouts;
+        apiTrials.push({ runsPerSecond: result.okPerSecond, p99: result.latency?.p99 ?? Number.NaN, rejected });
+      }
+      const apiRate = median(apiTrials.map((t) => t.runsPerSecond));
+      const apiP99 = median(apiTrials.map((t) => t.p99));
+
       const of = (trials: SendTrial[], key: keyof SendTrial) => median(trials.map((t) => t[key]));
       const driverRate = of(driverTrials, 'messagesPerSecond');
       const rawRate = of(rawTrials, 'messagesPerSecond');
@@ -94,6 +118,7 @@ export const sqsIngest: Benchmark = {
         value: driverRate,
         ceiling: { name: 'raw SendMessageBatch', value: rawRate },
         latency: { p50: of(driverTrials, 'p50'), p95: of(driverTrials, 'p95'), p99: of(driverTrials, 'p99') },
+        figures: { apiRunsPerSecond: apiRate, apiP99Ms: apiP99 },
         inputs: {
           messagesInFlight: IN_FLIGHT,
           driver: 'SqsDriver.send, one message per call',
@@ -104,12 +129,13 @@ export const sqsIngest: Benchmark = {
           trialSeconds: timing.trialSeconds,
           trials: timing.trials,
         },
-        trials: driverTrials.map((t, index) => ({ trial: index + 1, driver: t, raw: rawTrials[index] })),
+        trials: driverTrials.map((t, index) => ({ trial: index + 1, driver: t, raw: rawTrials[index], api: apiTrials[index] })),
         ceilings: {
           sendMessageBatch: { value: rawRate, unit: 'msgs/s', description: 'raw SendMessageBatch of 10 against the same fauxqs', trials: rawTrials.map((t) => t.messagesPerSecond) },
         },
-        pinning: pinningReport(plan, { server: started.pid, 'load generator': process.pid, fauxqs: fauxqs.pid }),
+        pinning: pinningReport(plan, { server: started.pid, 'load generator': process.pid, fauxqs: fauxqs.pid, redis: redis.pid }),
         notes: [
+          `Through agentfleet api with the SQS driver (full stack, ${INGEST_CONNECTIONS} connections, Redis and fauxqs on the generator's CPU): ${round(apiRate)} runs/s, p99 ${round(apiP99)} ms.`,
           `Latency columns are the driver's send calls. Sender CPU: ${round(of(driverTrials, 'senderCores'), 2)} cores with the driver, ${round(of(rawTrials, 'senderCores'), 2)} raw; fauxqs CPU: ${round(of(driverTrials, 'fauxqsCores'), 2)} cores with the driver, ${round(of(rawTrials, 'fauxqsCores'), 2)} raw.`,
           ...(of(driverTrials, 'otherOnServerCpu') > 0.1
             ? [`Processes outside the benchmark took ${Math.round(of(driverTrials, 'otherOnServerCpu') * 100)} % of the sender's CPU: the machine was shared.`]
@@ -126,7 +152,8 @@ export const sqsIngest: Benchmark = {
       measurement.notes.push(`Where the sender's CPU goes: ${profile.headline}.`);
       return { measurement, profile: profile.path };
     } finally {
-      await Promise.allSettled([sender?.stop(), fauxqs.stop()]);
+      await Promise.allSettled([api?.process.stop(), sender?.stop(), fauxqs.stop()]);
+      await redis?.stop();
     }
   },
 };
