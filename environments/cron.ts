@@ -10,7 +10,15 @@ export class CronExpressionError extends Error {
 }
 
 const AWS_CRON = /^cron\((.+)\)$/;
-const FIELD = /^[0-9A-Za-z*,\-/?]+$/;
+const NAME = /^(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)$/i;
+
+/** Numbers, month and weekday names, `*` and `?`, joined by `,` `-` `/`: the part both forms share. */
+function checkField(expression: string, field: string): void {
+  for (const token of field.split(/[,\-/]/)) {
+    if (token === '*' || token === '?' || /^\d+$/.test(token) || NAME.test(token)) continue;
+    throw new CronExpressionError(`"${expression}": "${token}" (L, W, # and the like) has no five-field equivalent`);
+  }
+}
 
 /** AWS numbers weekdays 1–7 from Sunday; the five-field form numbers them 0–6 from Sunday. */
 function shiftWeekdayNumbers(field: string): string {
@@ -28,9 +36,7 @@ export function toFiveFieldCron(awsExpression: string): string {
   const fields = body.trim().split(/\s+/);
   if (fields.length !== 6) throw new CronExpressionError(`"${awsExpression}" has ${fields.length} fields, AWS cron has 6`);
   const [minute, hour, dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
-  for (const field of fields) {
-    if (!FIELD.test(field)) throw new CronExpressionError(`"${awsExpression}": field "${field}" uses L, W or # (not expressible in five-field cron)`);
-  }
+  for (const field of fields) checkField(awsExpression, field);
   if (year !== '*') throw new CronExpressionError(`"${awsExpression}": a year other than * cannot recur`);
   if ([minute, hour, month].some((field) => field.includes('?'))) {
     throw new CronExpressionError(`"${awsExpression}": ? is allowed only in day-of-month or day-of-week`);
