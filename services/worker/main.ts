@@ -11,6 +11,7 @@ import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { AgentExecutors } from './agents/agent-executors.js';
 import { RedisCheckpointStore } from './checkpoint-store.js';
 import { ImdsClient } from './interruption/imds-client.js';
+import { LifecycleHook } from './interruption/lifecycle-hook.js';
 import { InterruptionWatcher } from './interruption/watcher.js';
 import { WorkerMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
@@ -19,7 +20,8 @@ import { Worker, type WorkerOptions } from './worker.js';
 /**
  * `agentfleet worker`: wires a Worker to real Redis, the run store, the queue driver QUEUE_DRIVER
  * names, the agents of AGENTS_FILE, the fleet registry, the metrics endpoint and (on EC2) the Spot
- * and scale-in watcher. Signals are the CLI's business: it calls `stop('SIGTERM')`.
+ * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain. Signals are the
+ * CLI's business: it calls `stop('SIGTERM')`.
  */
 
 export interface RunningWorker {
@@ -80,24 +82,38 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
     collectDefaultMetrics({ register: metrics.registry });
     metricsServer = await serveMetrics(metrics.registry, config.HOST, config.WORKER_METRICS_PORT);
   }
-  const watcher = config.IMDS_ENDPOINT
+  const imds = config.IMDS_ENDPOINT ? new ImdsClient(config.IMDS_ENDPOINT) : undefined;
+  let scaledIn = false;
+  const watcher = imds
     ? new InterruptionWatcher(
-        new ImdsClient(config.IMDS_ENDPOINT),
+        imds,
         {
           pollMs: config.IMDS_POLL_SECONDS * 1000,
           spotMarginMs: config.SPOT_DRAIN_MARGIN_SECONDS * 1000,
           scaleInGraceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
         },
-        (notice) => void worker.drain(`${notice.kind} notice: ${notice.detail}`, notice.deadline),
+        (notice) => {
+          if (notice.kind === 'scale-in') scaledIn = true;
+          void worker.drain(`${notice.kind} notice: ${notice.detail}`, notice.deadline);
+        },
         logger,
       )
     : undefined;
+  const lifecycleHook =
+    imds && config.WORKER_ASG_NAME && config.WORKER_LIFECYCLE_HOOK
+      ? new LifecycleHook(
+          { asgName: config.WORKER_ASG_NAME, hookName: config.WORKER_LIFECYCLE_HOOK, region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL },
+          imds,
+          logger,
+        )
+      : undefined;
 
   await worker.start();
   watcher?.start();
 
   const closed = worker.stopped.then(async () => {
     watcher?.stop();
+    if (scaledIn) await lifecycleHook?.complete();
     await Promise.allSettled([metricsServer?.close(), queue.close(), store.close()]);
     await redis.quit().catch(() => redis.disconnect());
   });

@@ -3,6 +3,7 @@ import type { Delivery, QueueDriver } from '../core/queue/contract.js';
 import { encodeRunMessage, parseRunMessage, type RunMessage } from '../core/queue/message.js';
 import type { AttemptReport, FinishResult, Lease, RunStore } from '../core/run/store.js';
 import type { AgentExecutors } from './agents/agent-executors.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { AgentErrorType, agentError, type AgentContext, type AgentOutcome } from './agents/executor.js';
 import { attemptReport, delaySeconds, type AbortReason } from './attempt-report.js';
 import { breakerVerdict, type RunBreaker } from './breaker.js';
@@ -36,6 +37,8 @@ export interface DeliveryHandlerDependencies {
   onInterrupt: InterruptPolicy;
   /** How long to keep trying to record a finished attempt while the store fails. @defaultValue 60000 */
   finishRetryMs?: number;
+  /** Run-store transitions (start, finish) in flight at once. @defaultValue 32 */
+  transitionConcurrency?: number;
   clock?: () => number;
 }
 
@@ -87,9 +90,11 @@ export class DeliveryHandler {
   /** Set once the drain deadline has passed: deliveries still in hand are handed back unstarted. */
   interrupting = false;
   private readonly clock: () => number;
+  private readonly transitions: ConcurrencyLimit;
 
   constructor(private readonly deps: DeliveryHandlerDependencies) {
     this.clock = deps.clock ?? Date.now;
+    this.transitions = new ConcurrencyLimit(deps.transitionConcurrency ?? 32);
   }
 
   /** Never rejects: every failure is logged and leaves the delivery to the queue's redelivery. */
@@ -120,7 +125,7 @@ export class DeliveryHandler {
     const message = parsed.message;
     let start;
     try {
-      start = await store.startAttempt(message, workerId);
+      start = await this.transitions.run(() => store.startAttempt(message, workerId));
     } catch (error) {
       logger.error({ err: error, runId: message.runId }, 'could not begin an attempt; the delivery comes back later');
       this.deps.breaker.record(breakerVerdict('infrastructure_error'));
@@ -236,7 +241,7 @@ export class DeliveryHandler {
     const giveUpAt = this.clock() + (this.deps.finishRetryMs ?? FINISH_RETRY_MS);
     for (let tries = 0; ; tries++) {
       try {
-        return await this.deps.store.finishAttempt(lease, report);
+        return await this.transitions.run(() => this.deps.store.finishAttempt(lease, report));
       } catch (error) {
         if (this.clock() >= giveUpAt) {
           this.deps.logger.error({ err: error, runId: lease.runId, outcome: report.outcome }, 'could not record the attempt; giving up, the run will be retaken when its lease lapses');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { WorkerRegistry, WorkerStatus } from '../core/fleet/worker-registry.js';
 import type { Logger } from '../core/logger.js';
 import type { Delivery, QueueDriver } from '../core/queue/contract.js';
@@ -36,7 +37,7 @@ export interface WorkerOptions {
   breaker: BreakerOptions;
   /** Messages asked for per receive call. @defaultValue 10 (the SQS maximum) */
   receiveBatch?: number;
-  /** Concurrent receive calls. @defaultValue min(32, ceil(slots / receiveBatch)) */
+  /** Concurrent receive calls. @defaultValue min(8, ceil(slots / receiveBatch)) */
   receivers?: number;
   /** Long-poll time of one receive call. @defaultValue 20 (the SQS maximum) */
   receiveWaitSeconds?: number;
@@ -45,6 +46,8 @@ export interface WorkerOptions {
   events?: Partial<EventLimits>;
   /** How long to keep trying to record a finished attempt while the store fails. @defaultValue 60000 */
   finishRetryMs?: number;
+  /** Run-store transitions (start, finish) in flight at once. @defaultValue 32 */
+  transitionConcurrency?: number;
 }
 
 export interface WorkerDependencies {
@@ -58,7 +61,7 @@ export interface WorkerDependencies {
   metrics?: WorkerMetrics;
 }
 
-const MAX_RECEIVERS = 32;
+const MAX_RECEIVERS = 8;
 const RECEIVE_RETRY_MIN_MS = 500;
 const RECEIVE_RETRY_MAX_MS = 10_000;
 
@@ -74,7 +77,7 @@ export class Worker {
   private readonly handler: DeliveryHandler;
   private readonly handling = new Set<Promise<void>>();
   /** Aborted when receives waiting on the queue must end: on drain, and (then replaced) whenever the breaker opens. */
-  private receiveCycle = new AbortController();
+  private receiveCycle = receiveCycle();
   private readonly startedAt = new Date().toISOString();
   private receivers: Promise<void>[] = [];
   private unsubscribeCancel: (() => Promise<void>) | undefined;
@@ -112,6 +115,7 @@ export class Worker {
       logger: deps.logger,
       onInterrupt: options.onInterrupt,
       finishRetryMs: options.finishRetryMs,
+      transitionConcurrency: options.transitionConcurrency,
     });
   }
 
@@ -237,7 +241,7 @@ export class Worker {
     this.metrics.setBreaker(state);
     if (state === 'open' && !this.draining) {
       const cycle = this.receiveCycle;
-      this.receiveCycle = new AbortController();
+      this.receiveCycle = receiveCycle();
       cycle.abort();
     }
     const { errorPercent, windowSeconds, cooldownSeconds } = this.options.breaker;
@@ -270,6 +274,13 @@ export class Worker {
     await this.reporting;
     await this.deps.registry?.remove(this.id).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not leave the fleet registry'));
   }
+}
+
+/** Every receiver (and the driver's receive call) listens on the cycle's signal: dozens of listeners are expected. */
+function receiveCycle(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

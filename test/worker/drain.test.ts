@@ -1,7 +1,8 @@
 import test from 'ava';
 import { WorkerRegistry } from '../../services/core/fleet/worker-registry.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
-import { startFakeImds } from './helpers/fake-imds.js';
+import { startFakeAutoScaling } from './helpers/fake-autoscaling.js';
+import { INSTANCE_ID, startFakeImds } from './helpers/fake-imds.js';
 import { harness } from './helpers/harness.js';
 import { eventually } from './helpers/recording-context.js';
 
@@ -66,6 +67,38 @@ test('on a Spot notice the worker interrupts its runs before the reclaim, hands 
   t.deepEqual(done.attempts.map((a) => a.outcome), ['interrupted', 'succeeded']);
   t.true((done.result as { resumedFrom: number }).resumedFrom > 0);
   t.true(imds.requests.includes('/latest/meta-data/spot/instance-action'));
+});
+
+test('on ASG scale-in the worker lets its runs finish, completes the lifecycle hook and exits', async (t) => {
+  const [imds, autoscaling] = await Promise.all([startFakeImds(), startFakeAutoScaling()]);
+  t.teardown(() => Promise.all([imds.close(), autoscaling.close()]));
+  const h = harness(t, { redisUrl: redis.url });
+  const leaving = await h.startWorkerProcess({
+    IMDS_ENDPOINT: imds.endpoint,
+    IMDS_POLL_SECONDS: '0.2',
+    SHUTDOWN_GRACE_SECONDS: '60',
+    WORKER_ASG_NAME: 'agentfleet-dev-spot',
+    WORKER_LIFECYCLE_HOOK: 'agentfleet-dev-spot-drain',
+    AWS_ENDPOINT_URL: autoscaling.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+  const run = await h.submit('simulate', { durationMs: 1500, output: 'finished in the grace' });
+  await h.waitForStatus(run.id, 'running');
+
+  imds.setLifecycleState('Terminated');
+  t.is(await leaving.exited, 0);
+  const done = await h.get(run.id);
+  t.is(done.status, 'succeeded', 'a run that finishes within the grace is not interrupted');
+  t.like(autoscaling.calls, [
+    {
+      Action: 'CompleteLifecycleAction',
+      AutoScalingGroupName: 'agentfleet-dev-spot',
+      LifecycleHookName: 'agentfleet-dev-spot-drain',
+      InstanceId: INSTANCE_ID,
+      LifecycleActionResult: 'CONTINUE',
+    },
+  ]);
 });
 
 test('with onInterrupt "dead-letter" an interrupted run goes to the dead-letter queue instead', async (t) => {

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
  * interruption notice or an ASG scale-in, so this one answers like IMDSv2 does (token required,
  * 404 until a notice exists) and lets the test post one.
  */
+export const INSTANCE_ID = 'i-0123456789abcdef0';
+
 export interface FakeImds {
   endpoint: string;
   /** Makes spot/instance-action answer with a reclaim at `time`. */
@@ -38,6 +40,7 @@ export async function startFakeImds(): Promise<FakeImds> {
     const body =
       request.url === '/latest/meta-data/spot/instance-action' ? spotAction
       : request.url === '/latest/meta-data/autoscaling/target-lifecycle-state' ? lifecycleState
+      : request.url === '/latest/meta-data/instance-id' ? INSTANCE_ID
       : undefined;
     if (body === undefined) return void response.writeHead(404).end();
     response.writeHead(200, { 'content-type': 'text/plain' }).end(body);

@@ -159,8 +159,10 @@ export class Harness {
     const script = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: { PATH: process.env.PATH, ...this.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     this.closers.push(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -171,7 +173,7 @@ export class Harness {
       lines.on('line', (line) => {
         if (line.startsWith('{"ready"')) resolve(JSON.parse(line) as { ready: string; metricsUrl: string | null });
       });
-      void exited.then((code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
+      void exited.then((code) => reject(new Error(`worker process exited with ${code} before it was ready: ${stderr}`)));
     });
     return { child, id: ready.ready, metricsUrl: ready.metricsUrl, exited };
   }
