@@ -36,7 +36,7 @@ test('greet, a shell command agent, answers with its configured greeting', async
 test('page-title, a module agent, fetches a page and returns its title', async (t) => {
   const server = createServer((_, response) => response.end('<html><head><title> Local page </title></head></html>'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   t.deepEqual(await executors.get('page-title')!.execute(recordingContext({ url })), { kind: 'result', result: { url, title: 'Local page' } });
   t.like(await executors.get('page-title')!.execute(recordingContext({})), { kind: 'error', error: { type: 'invalid_input' }, retryable: false });
