@@ -1,0 +1,182 @@
+import test from 'ava';
+import { ENVIRONMENT_NAMES, loadEnvironment, resourceNames } from '../../environments/index.js';
+import { MANAGED_POLICY_MAX_CHARS, packStatements, policyDocument, type PolicyStatement } from '../../modules/lib/iam.js';
+import { asList, policies, resources, synthesizeAll, type FoundPolicy, type PolicyStatementJson, type Synthesized } from './support/synthesized.js';
+
+/**
+ * Actions AWS authorizes only against "Resource": "*" (the IAM Service Authorization Reference lists no
+ * resource type for them). A statement on "*" may hold only these, unless a condition narrows it.
+ */
+const ONLY_UNSCOPED = new Set([
+  'ec2:Describe*',
+  'autoscaling:Describe*',
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DescribeScalingActivities',
+  'elasticloadbalancing:Describe*',
+  'application-autoscaling:Describe*',
+  'ecs:DescribeTaskDefinition',
+  'ecs:RegisterTaskDefinition',
+  'ecs:DeregisterTaskDefinition',
+  'ecr:GetAuthorizationToken',
+  'logs:DescribeLogGroups',
+  'iam:ListOpenIDConnectProviders',
+  'secretsmanager:GetRandomPassword',
+]);
+
+/** AWS-owned resources have no account in their ARN. */
+const AWS_OWNED = [/^arn:\$\{[^}]+\}:ec2:[a-z0-9-]+::image\/\*$/, /^arn:\$\{[^}]+\}:ssm:[a-z0-9-]+::parameter\/aws\/service\/\*$/];
+const ACCOUNT = '${data.aws_caller_identity.account.account_id}';
+
+let stacks: Record<string, Synthesized>;
+test.before(() => {
+  stacks = synthesizeAll();
+});
+
+const allows = (policy: FoundPolicy): PolicyStatementJson[] => policy.statements.filter((s) => s.Effect === 'Allow');
+const identityPolicies = (stack: string): FoundPolicy[] => policies(stacks[stack] as Synthesized).filter((p) => p.kind === 'identity');
+const statementsWithAction = (stack: string, action: string): PolicyStatementJson[] =>
+  identityPolicies(stack).flatMap(allows).filter((s) => asList(s.Action).includes(action));
+
+test('no policy in any stack allows every action, or every action of a service', (t) => {
+  let checked = 0;
+  for (const [name, stack] of Object.entries(stacks)) {
+    for (const policy of policies(stack)) {
+      for (const statement of allows(policy)) {
+        for (const action of asList(statement.Action)) {
+          checked += 1;
+          t.false(action === '*' || /^[a-z0-9-]+:\*$/.test(action), `${name} ${policy.where} allows ${action}`);
+        }
+      }
+    }
+  }
+  t.true(checked > 300, `only ${checked} actions found: did the policies move?`);
+});
+
+test('a statement on "*" holds only actions AWS cannot scope to a resource, or is narrowed by a condition', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    for (const policy of identityPolicies(env)) {
+      for (const statement of allows(policy).filter((s) => asList(s.Resource).includes('*'))) {
+        if (statement.Condition) continue;
+        for (const action of asList(statement.Action)) t.true(ONLY_UNSCOPED.has(action), `${env} ${policy.where}: ${action} on "*"`);
+      }
+    }
+  }
+});
+
+test('every other resource is this account\'s, this environment\'s, or AWS-owned', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const { prefix } = resourceNames(env);
+    const stateBucket = loadEnvironment(env).state.bucket;
+    for (const policy of identityPolicies(env)) {
+      for (const statement of allows(policy)) {
+        for (const resource of asList(statement.Resource).filter((r) => r !== '*')) {
+          const reference = /^\$\{aws_[a-z0-9_]+\.[^}]+\}(:log-stream:\*)?$/.test(resource);
+          const ownAccount = resource.includes(`:${ACCOUNT}:`);
+          const ownBucket = resource.includes(`:s3:::${stateBucket}`);
+          const awsOwned = AWS_OWNED.some((pattern) => pattern.test(resource));
+          t.true(reference || ownAccount || ownBucket || awsOwned, `${env} ${policy.where}: ${resource}`);
+          const namedByService = /:(sqs|sns|ecr|secretsmanager|budgets|autoscaling|elasticloadbalancing|cloudwatch):/.test(resource) || /:iam::/.test(resource);
+          if (ownAccount && namedByService && !resource.includes('aws-service-role') && !resource.includes('oidc-provider')) {
+            t.true(resource.includes(prefix), `${env} ${policy.where}: ${resource} is not limited to ${prefix}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('the scaler may resize only its own two ASGs and two burst services', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const names = resourceNames(env);
+    const [resize] = statementsWithAction(env, 'autoscaling:SetDesiredCapacity');
+    t.deepEqual(
+      asList(resize?.Resource).map((r) => r.split('/').pop()),
+      [names.pools.spot, names.pools['on-demand']],
+    );
+    const [update] = statementsWithAction(env, 'ecs:UpdateService');
+    t.deepEqual(asList(update?.Resource), [
+      `arn:\${data.aws_partition.partition.partition}:ecs:us-east-1:${ACCOUNT}:service/${names.cluster}/${names.pools['burst-spot']}`,
+      `arn:\${data.aws_partition.partition.partition}:ecs:us-east-1:${ACCOUNT}:service/${names.cluster}/${names.pools['burst-ondemand']}`,
+    ]);
+    // Only the CI apply role may change services beyond that (it deploys them).
+    const ciWrite = statementsWithAction(env, 'autoscaling:UpdateAutoScalingGroup').filter((s) => s.Sid !== 'SizeOwnAutoScalingGroups');
+    t.true(ciWrite.every((s) => s.Sid === 'OwnAutoScalingGroupsWrite'));
+  }
+});
+
+test('a worker may complete the lifecycle action and protect instances only in its own ASG', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const names = resourceNames(env);
+    const statements = statementsWithAction(env, 'autoscaling:CompleteLifecycleAction');
+    t.deepEqual(
+      statements.map((s) => asList(s.Resource).map((r) => r.split('/').pop())).sort(),
+      [[names.pools['on-demand']], [names.pools.spot]],
+    );
+    const protect = statementsWithAction(env, 'ecs:UpdateTaskProtection');
+    t.true(protect.length === 2 && protect.every((s) => asList(s.Resource).every((r) => r.endsWith(`:task/${names.cluster}/*`))));
+  }
+});
+
+test('task roles trust only ECS tasks of this account; instance roles only EC2', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const trusts = policies(stacks[env] as Synthesized).filter((p) => p.kind === 'trust');
+    const services = trusts.map((p) => (p.statements[0]?.Principal as { Service?: string } | undefined)?.Service).filter(Boolean);
+    t.true(services.every((s) => s === 'ecs-tasks.amazonaws.com' || s === 'ec2.amazonaws.com'));
+    for (const trust of trusts.filter((p) => (p.statements[0]?.Principal as { Service?: string }).Service === 'ecs-tasks.amazonaws.com')) {
+      t.deepEqual(trust.statements[0]?.Condition, { StringEquals: { 'aws:SourceAccount': ACCOUNT } });
+    }
+  }
+});
+
+test('CI roles trust only the configured repository; apply only from its GitHub environment', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const config = loadEnvironment(env);
+    const roles = resources(stacks[env] as Synthesized, 'aws_iam_role').filter((r) => /-ci-(plan|apply)$/.test(r.name as string));
+    t.is(roles.length, 2);
+    for (const role of roles) {
+      const [statement] = (JSON.parse(role.assume_role_policy as string) as { Statement: PolicyStatementJson[] }).Statement;
+      t.is(statement?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud'], 'sts.amazonaws.com');
+      const subjects = asList(statement?.Condition?.StringLike?.['token.actions.githubusercontent.com:sub']);
+      t.true(subjects.every((s) => s.startsWith(`repo:${config.ci.githubRepository}:`)), subjects.join(', '));
+      if ((role.name as string).endsWith('-apply')) t.deepEqual(subjects, [`repo:${config.ci.githubRepository}:environment:${config.ci.githubEnvironment}`]);
+    }
+  }
+});
+
+test('the plan role can read but not change anything besides its state lock', (t) => {
+  const readOnly = /^[a-z0-9-]+:(Describe|Get|List|View)/;
+  for (const env of ENVIRONMENT_NAMES) {
+    const stack = stacks[env] as Synthesized;
+    const planAttachments = resources(stack, 'aws_iam_role_policy_attachment').filter((a) => /ci_plan-role/.test(a.role as string));
+    t.true(planAttachments.length >= 1);
+    t.true(planAttachments.every((a) => /ci_read-policy-\d+/.test(a.policy_arn as string)), 'the plan role gets only the read policies');
+    const actions = resources(stack, 'aws_iam_policy')
+      .filter((p) => (p.name as string).includes('-ci-read-'))
+      .flatMap((p) => (JSON.parse(p.policy as string) as { Statement: PolicyStatementJson[] }).Statement)
+      .flatMap((s) => asList(s.Action).map((action) => [action, s.Sid] as const));
+    t.true(actions.length > 50);
+    for (const [action, sid] of actions) {
+      t.true(readOnly.test(action) || (sid === 'StateLock' && action.startsWith('s3:')), `${env}: ${action} in ${sid}`);
+    }
+  }
+});
+
+test('managed policies are packed under AWS\'s 6,144-character limit', (t) => {
+  const statement = (i: number): PolicyStatement => ({ sid: `S${i}`, actions: [`sqs:Action${'x'.repeat(400)}`], resources: [`arn:aws:sqs:us-east-1:000000000000:q${i}`] });
+  const statements = Array.from({ length: 40 }, (_, i) => statement(i));
+  const groups = packStatements(statements, statements);
+  t.true(groups.length > 1);
+  t.deepEqual(groups.flat(), statements, 'nothing lost, order kept');
+  for (const group of groups) t.true(policyDocument(group).length <= MANAGED_POLICY_MAX_CHARS);
+  t.throws(() => packStatements([statement(0)], [{ ...statement(0), actions: ['x'.repeat(MANAGED_POLICY_MAX_CHARS)] }]), { message: /alone exceeds/ });
+});
+
+test('queues refuse requests without TLS', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const queuePolicies = policies(stacks[env] as Synthesized).filter((p) => p.where.startsWith('aws_sqs_queue_policy'));
+    t.is(queuePolicies.length, 2);
+    for (const policy of queuePolicies) {
+      t.like(policy.statements[0], { Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    }
+  }
+});
