@@ -29,8 +29,8 @@ export interface BullmqReceiverOptions {
 
 /** Re-check at least this often while idle, so a marker taken by another process costs little (BullMQ's own cap). */
 const MAX_BLOCK_MS = 10_000;
-/** Moves to active issued together once a receive has found work; bounds wasted calls on a nearly empty queue. */
-const FETCH_WAVE = 32;
+/** Moves to active issued together, so one receive for many slots does not hold Redis up for long. */
+const FETCH_WAVE = 100;
 /** How long `close` waits for hand-backs of aborted receives. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -99,16 +99,22 @@ export class BullmqReceiver {
     await quit(this.redis);
   }
 
-  /** One call first, then waves of calls while the queue keeps giving. */
+  /**
+   * The first job together with a count of the jobs still ready (same round trip), then as many
+   * more calls at once as that count and `max` allow: two round trips, and no calls wasted on an
+   * empty queue. Receivers elsewhere may take some meanwhile; the calls that find nothing end it.
+   */
   private async fetch(max: number): Promise<Fetched> {
-    const first = await this.moveToActive();
+    const [first, ready] = await Promise.all([this.moveToActive(), max > 1 ? this.readyCount() : 0]);
     if (!first.held) return { held: [], deadLettered: 0, nextDueAt: first.nextDueAt };
     const taken = [first.held];
-    while (taken.length < max) {
-      const wave = await Promise.all(Array.from({ length: Math.min(max - taken.length, FETCH_WAVE) }, () => this.moveToActive()));
+    let wanted = Math.min(max - 1, ready);
+    while (wanted > 0) {
+      const wave = await Promise.all(Array.from({ length: Math.min(wanted, FETCH_WAVE) }, () => this.moveToActive()));
       const held = wave.flatMap((result) => (result.held ? [result.held] : []));
       taken.push(...held);
       if (held.length < wave.length) break;
+      wanted -= wave.length;
     }
     const usable: HeldJob[] = [];
     let deadLettered = 0;
@@ -122,6 +128,12 @@ export class BullmqReceiver {
       }
     }
     return { held: usable, deadLettered };
+  }
+
+  /** Jobs waiting to be taken, in the plain and the prioritized lists. */
+  private async readyCount(): Promise<number> {
+    const [waiting, prioritized] = await Promise.all([this.redis.llen(this.worker.toKey('wait')), this.redis.zcard(this.worker.toKey('prioritized'))]);
+    return waiting + prioritized;
   }
 
   private async moveToActive(): Promise<{ held?: HeldJob; nextDueAt?: number }> {
