@@ -13,17 +13,15 @@ import type { AttemptReport } from '../core/run/store.js';
  */
 
 export interface BreakerOptions {
-  /** @defaultValue 10 */
+  /** Opens above this share of failed attempts, in percent (BREAKER_ERROR_PERCENT). */
   errorPercent: number;
-  /** @defaultValue 300 */
+  /** The rolling window the share is taken over (BREAKER_WINDOW_SECONDS). */
   windowSeconds: number;
-  /** Fewer outcomes than this in the window never open the breaker. @defaultValue 20 */
+  /** Fewer outcomes than this in the window never open the breaker (BREAKER_MIN_ATTEMPTS). */
   minAttempts: number;
-  /** How long the breaker stays open before a probe. @defaultValue 60 */
+  /** How long the breaker stays open before a probe (BREAKER_COOLDOWN_SECONDS). */
   cooldownSeconds: number;
 }
-
-export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = { errorPercent: 10, windowSeconds: 300, minAttempts: 20, cooldownSeconds: 60 };
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

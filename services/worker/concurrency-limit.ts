@@ -24,8 +24,4 @@ export class ConcurrencyLimit {
       else this.active -= 1;
     }
   }
-
-  get queued(): number {
-    return this.waiting.length;
-  }
 }

@@ -45,6 +45,8 @@ export interface DeliveryHandlerDependencies {
 /** When the store cannot begin an attempt, the delivery comes back after this long. */
 const STORE_UNAVAILABLE_RELEASE_SECONDS = 5;
 const FINISH_RETRY_MS = 60_000;
+/** setTimeout's ceiling (about 24.8 days); a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** An attempt whose agent is running on this worker. */
 export class ActiveAttempt implements KeptAttempt {
@@ -158,7 +160,7 @@ export class DeliveryHandler {
     heartbeat.track(attempt);
     metrics.attemptsStarted.inc();
     if (this.interrupting) attempt.abort('interrupt');
-    const timeout = setTimeout(() => attempt.abort('timeout'), message.timeoutSeconds * 1000);
+    const timeout = setTimeout(() => attempt.abort('timeout'), Math.min(message.timeoutSeconds * 1000, MAX_TIMER_MS));
     const events = this.deps.events.forAttempt(lease.runId);
     let outcome: AgentOutcome;
     try {

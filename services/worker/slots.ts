@@ -15,10 +15,6 @@ export class Slots {
     return this.total - this.taken;
   }
 
-  get inUse(): number {
-    return this.taken;
-  }
-
   /** Takes up to `wanted` free slots and returns how many it took (possibly 0). */
   take(wanted: number): number {
     const count = Math.max(0, Math.min(wanted, this.free));

@@ -142,11 +142,6 @@ export class Worker {
     };
   }
 
-  /** Runs on this worker right now, by run id: for tests and diagnostics. */
-  runningRunIds(): string[] {
-    return [...this.handler.active.keys()];
-  }
-
   /** Drains with the shutdown grace (SIGTERM, SIGINT, scale-in). Resolves when the worker has stopped. */
   stop(reason = 'stop'): Promise<void> {
     return this.drain(reason, Date.now() + this.options.shutdownGraceMs);

@@ -1,5 +1,4 @@
 import type { RunError } from '../../core/run/model.js';
-import type { AgentDefinition } from '../../core/agents/catalog.js';
 
 /**
  * One interface over the three agent types (DESIGN §6). An executor runs one attempt of one run and
@@ -42,9 +41,6 @@ export const AgentErrorType = {
   agentExit: 'agent_exit',
   agentSignal: 'agent_signal',
   agentSpawn: 'agent_spawn_failed',
-  agentProtocol: 'agent_protocol',
   agentModule: 'agent_module_invalid',
   resultTooLarge: 'result_too_large',
 } as const;
-
-export type ExecutorFactory = (definition: AgentDefinition) => AgentExecutor;

@@ -44,7 +44,7 @@ function loadRun(specifier: string): Promise<ModuleRunFunction> {
   return pending;
 }
 
-export function errorOutcome(thrown: unknown): AgentOutcome {
+function errorOutcome(thrown: unknown): AgentOutcome {
   if (thrown instanceof Error || (typeof thrown === 'object' && thrown !== null)) {
     const fields = thrown as { type?: unknown; message?: unknown; retryable?: unknown; name?: unknown };
     const type = typeof fields.type === 'string' && fields.type ? fields.type : AgentErrorType.agentError;

@@ -21,8 +21,6 @@ export const simulateInputSchema = z.strictObject({
   output: z.unknown().optional(),
 });
 
-export type SimulateInput = z.infer<typeof simulateInputSchema>;
-
 export class SimulateExecutor implements AgentExecutor {
   constructor(private readonly random: () => number = Math.random) {}
 
