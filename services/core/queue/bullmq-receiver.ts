@@ -12,9 +12,11 @@ import { PendingWork } from './pending-work.js';
 
 /**
  * The receiving half of the BullMQ driver, made on the first receive (an API process that only sends
- * never opens it). BullMQ's Worker runs in manual mode: jobs are moved to active here, one script
- * call each, so a receive never takes more than asked; its stalled-job checker hands back the jobs of
- * receivers that vanished, and dead-letters (deferred failure) those that vanished too often.
+ * never opens it). BullMQ's Worker runs in manual mode, without a processor: jobs are moved to active
+ * here with BullMQ's own moveToActive script, one call per job, so a receive never takes more than
+ * asked (the script, unlike getNextJob, also tells when the next delayed job is due, so an idle
+ * receive sleeps exactly until then). The Worker's stalled-job checker hands back the jobs of
+ * receivers that vanished, and marks those that vanished too often to be dead-lettered here.
  */
 
 export interface BullmqReceiverOptions {
