@@ -20,6 +20,7 @@ import { assertBodySize, assertDelaySeconds, assertReceiveArguments, assertVisib
 import { PendingWork } from './pending-work.js';
 import { type OutgoingMessage, sendMessageBatch } from './sqs-batch-send.js';
 import { planSendBatches } from './sqs-batches.js';
+import { deadLetterAttributes } from './sqs-dead-letter.js';
 import { classifySqsError } from './sqs-errors.js';
 import { SendCoalescer } from './sqs-send-coalescer.js';
 
@@ -163,15 +164,11 @@ export class SqsDriver implements QueueDriver {
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {
     const receiptHandle = this.handles.get(delivery);
     const text = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
-    const copy = new SendMessageCommand({
-      QueueUrl: this.options.deadLetterQueueUrl,
-      MessageBody: delivery.body,
-      MessageAttributes: {
-        reason: { DataType: 'String', StringValue: text || '(no reason given)' },
-        sourceMessageId: { DataType: 'String', StringValue: delivery.id },
-        receiveCount: { DataType: 'Number', StringValue: String(delivery.receiveCount) },
-      },
-    });
+    const attributes = deadLetterAttributes(delivery.body, { reason: text, sourceMessageId: delivery.id, receiveCount: delivery.receiveCount });
+    if (attributes.reason?.StringValue !== (text || '(no reason given)')) {
+      this.logger.warn({ deliveryId: delivery.id, reason: text }, 'dead-letter copy too large for its whole reason; the reason is whole only in this log');
+    }
+    const copy = new SendMessageCommand({ QueueUrl: this.options.deadLetterQueueUrl, MessageBody: delivery.body, MessageAttributes: attributes });
     await this.call(() => this.client.send(copy));
     await this.removeAfterCopy(delivery, receiptHandle, 'deadLetter');
   }
