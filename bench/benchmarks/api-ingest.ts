@@ -19,8 +19,6 @@ import { median, round } from '../harness/stats.js';
  * and raw BullMQ `add` at 50 in flight. Echo and API trials alternate, so drift hits both alike.
  */
 
-const CONNECTIONS = INGEST_CONNECTIONS;
-
 interface ServerTrial {
   runsPerSecond: number;
   p50: number;
@@ -83,22 +81,31 @@ export const apiIngest: Benchmark = {
         echoTrials.push(await measured(plan.server, echo.pid, redis.pid, () => runHttpLoad(load(echoUrl, timing.trialSeconds))));
         apiTrials.push(await measured(plan.server, running.process.pid, redis.pid, () => runHttpLoad(load(running.url, timing.trialSeconds))));
       }
-      context.progress(`raw BullMQ add, ${CONNECTIONS} in flight (${timing.trials} × ${timing.trialSeconds} s)`);
+      context.progress(`raw BullMQ add, ${INGEST_CONNECTIONS} in flight (${timing.trials} × ${timing.trialSeconds} s)`);
       const addTrials: ClosedLoopResult[] = [];
       for (let trial = 1; trial <= timing.trials; trial += 1) {
-        addTrials.push(await adder.request<ClosedLoopResult>('run', { concurrency: CONNECTIONS, durationMs: timing.trialSeconds * 1000 }));
+        addTrials.push(await adder.request<ClosedLoopResult>('run', { concurrency: INGEST_CONNECTIONS, durationMs: timing.trialSeconds * 1000 }));
       }
 
       const stack = medians(apiTrials);
       const echoRate = median(echoTrials.map((t) => t.runsPerSecond));
       const addRate = median(addTrials.map((t) => t.itemsPerSecond));
+      const perCore = (trials: ServerTrial[]) => median(trials.map((t) => t.runsPerSecond / Math.max(t.serverCores, 0.01)));
       const measurement = {
         value: stack.runsPerSecond,
         ceiling: { name: 'koa echo', value: echoRate },
         latency: { p50: stack.p50, p95: stack.p95, p99: stack.p99 },
-        figures: { rawBullmqAddPerSecond: addRate, ratioToRawAdd: stack.runsPerSecond / addRate, apiCores: stack.serverCores },
+        figures: {
+          rawBullmqAddPerSecond: addRate,
+          ratioToRawAdd: stack.runsPerSecond / addRate,
+          apiCores: stack.serverCores,
+          // Requests per CPU-second of the server: what a whole core would give, even on a shared machine.
+          apiRunsPerCoreSecond: perCore(apiTrials),
+          echoPerCoreSecond: perCore(echoTrials),
+          cpuNormalizedRatio: perCore(apiTrials) / perCore(echoTrials),
+        },
         inputs: {
-          connections: CONNECTIONS,
+          connections: INGEST_CONNECTIONS,
           pipelining: 1,
           warmupSeconds: timing.warmupSeconds,
           trialSeconds: timing.trialSeconds,
@@ -115,7 +122,7 @@ export const apiIngest: Benchmark = {
           bullmqAdd: {
             value: addRate,
             unit: 'adds/s',
-            description: `raw BullMQ Queue.add of a run-sized message, ${CONNECTIONS} in flight, from one process on the server CPU`,
+            description: `raw BullMQ Queue.add of a run-sized message, ${INGEST_CONNECTIONS} in flight, from one process on the server CPU`,
             trials: addTrials.map((t) => t.itemsPerSecond),
           },
         },
@@ -128,7 +135,7 @@ export const apiIngest: Benchmark = {
         const profile = await captureProfile(context, 'api-ingest', {
           process: running.process,
           load: async () => void (await runHttpLoad(load(running.url, timing.trialSeconds))),
-          context: [`agentfleet api under ${CONNECTIONS} connections of POST /v1/runs for ${timing.trialSeconds} s (BullMQ driver), after the trials`],
+          context: [`agentfleet api under ${INGEST_CONNECTIONS} connections of POST /v1/runs for ${timing.trialSeconds} s (BullMQ driver), after the trials`],
         });
         measurement.notes.push(`Where the API's CPU goes: ${profile.headline}.`);
         return { measurement, profile: profile.path };
@@ -177,7 +184,9 @@ function medians(trials: ServerTrial[]): ServerTrial {
 }
 
 function explain(stack: ServerTrial, echoCores: number, echoTrials: ServerTrial[], apiTrials: ServerTrial[]): string[] {
+  const perCore = (trials: ServerTrial[]) => median(trials.map((t) => t.runsPerSecond / Math.max(t.serverCores, 0.01)));
   const notes = [
+    `Per CPU-second of the server: the API accepted ${round(perCore(apiTrials))} runs, the echo answered ${round(perCore(echoTrials))} requests (ratio ${round(perCore(apiTrials) / perCore(echoTrials))}); on a machine of its own a saturated API reaches about its per-CPU-second figure.`,
     `During the API trials the API process used ${round(stack.serverCores, 2)} cores, the load generator ${round(stack.generatorCores, 2)}, Redis ${round(stack.redisCores, 2)} (Redis shares the generator's CPU); during the echo trials the echo used ${round(echoCores, 2)} cores.`,
   ];
   const rejected = apiTrials.reduce((sum, t) => sum + t.rejected, 0) + echoTrials.reduce((sum, t) => sum + t.rejected, 0);

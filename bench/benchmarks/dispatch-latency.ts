@@ -7,6 +7,7 @@ import type { Benchmark } from '../harness/benchmark.js';
 import { runPaced, type PacedResult } from '../harness/paced.js';
 import { pinningReport } from '../harness/pinning.js';
 import { BenchProcess } from '../harness/processes.js';
+import { CpuBusyMeter, CpuMeter } from '../harness/proc-stats.js';
 import { captureProfile } from '../harness/profiling.js';
 import { startBenchRedis } from '../harness/redis.js';
 import { sampleRunMessage } from '../harness/sample-message.js';
@@ -32,7 +33,14 @@ const RAW_QUEUE = 'bench-dispatch-raw';
 interface LatencyTrial extends LatencySummary {
   achievedRate: number;
   failed: number;
+  /** CPU the consumer used while the trial's runs were sent and drained, in cores. */
+  consumerCores: number;
+  /** Share of the consumer's CPU taken by processes outside the benchmark. */
+  otherOnServerCpu: number;
 }
+
+/** What one trial's runs tell, before the CPU meters are added. */
+type TrialLatencies = Omit<LatencyTrial, 'consumerCores' | 'otherOnServerCpu'>;
 
 export const dispatchLatency: Benchmark = {
   name: 'dispatch-latency',
@@ -64,8 +72,8 @@ export const dispatchLatency: Benchmark = {
     });
     try {
       await raw.announcement('ready');
-      const stackTrial = async (seconds: number) => sendToStack(seeder, seconds);
-      const rawTrial = async (seconds: number) => sendToRaw(rawQueue, raw, seconds);
+      const stackTrial = (seconds: number) => metered(context.plan.server, worker.pid, () => sendToStack(seeder, seconds));
+      const rawTrial = (seconds: number) => metered(context.plan.server, raw.pid, () => sendToRaw(rawQueue, raw, seconds));
 
       context.progress(`warming up both consumers at ${RATE} runs/s (${timing.warmupSeconds} s each)`);
       await stackTrial(timing.warmupSeconds);
@@ -78,7 +86,8 @@ export const dispatchLatency: Benchmark = {
         stackTrials.push(await stackTrial(timing.trialSeconds));
       }
 
-      const of = (trials: LatencyTrial[], key: 'p50' | 'p95' | 'p99' | 'achievedRate') => median(trials.map((t) => t[key]));
+      const of = (trials: LatencyTrial[], key: 'p50' | 'p95' | 'p99' | 'achievedRate' | 'consumerCores' | 'otherOnServerCpu') =>
+        median(trials.map((t) => t[key]));
       const measurement = {
         value: of(stackTrials, 'p50'),
         ceiling: { name: 'raw BullMQ p50', value: of(rawTrials, 'p50') },
@@ -107,7 +116,11 @@ export const dispatchLatency: Benchmark = {
         pinning: pinningReport(context.plan, { server: worker.pid, 'load generator': process.pid, redis: redis.pid }),
         notes: [
           'The ratio here is a latency multiple: agentfleet p50 ÷ raw BullMQ p50 (lower is better).',
+          `The agentfleet worker used ${round(of(stackTrials, 'consumerCores'), 2)} cores at ${RATE} runs/s, the raw BullMQ worker ${round(of(rawTrials, 'consumerCores'), 2)}.`,
           ...(of(stackTrials, 'achievedRate') < RATE * 0.95 ? [`The sender reached only ${round(of(stackTrials, 'achievedRate'))} runs/s.`] : []),
+          ...(of(stackTrials, 'otherOnServerCpu') > 0.1
+            ? [`Processes outside the benchmark took ${Math.round(of(stackTrials, 'otherOnServerCpu') * 100)} % of the worker's CPU: the machine was shared, and a worker short of CPU queues runs up.`]
+            : []),
         ],
       };
       if (!context.missesGoal(measurement)) return { measurement };
@@ -128,7 +141,7 @@ export const dispatchLatency: Benchmark = {
   },
 };
 
-async function sendToStack(seeder: RunSeeder, seconds: number): Promise<LatencyTrial> {
+async function sendToStack(seeder: RunSeeder, seconds: number): Promise<TrialLatencies> {
   const enqueued = new Map<string, bigint>();
   const spec = runSpec('bench-start', {});
   const paced = await runPaced(RATE, seconds * 1000, async () => {
@@ -150,7 +163,7 @@ async function sendToStack(seeder: RunSeeder, seconds: number): Promise<LatencyT
   return trialOf(latencies, paced, failed);
 }
 
-async function sendToRaw(queue: Queue, raw: BenchProcess, seconds: number): Promise<LatencyTrial> {
+async function sendToRaw(queue: Queue, raw: BenchProcess, seconds: number): Promise<TrialLatencies> {
   let sequence = 0;
   const paced = await runPaced(RATE, seconds * 1000, async () => {
     await queue.add('run', { body: sampleRunMessage(++sequence), enqueuedNs: process.hrtime.bigint().toString() });
@@ -167,7 +180,15 @@ async function drained(outstanding: () => Promise<number>): Promise<void> {
   await waitUntil(async () => (await outstanding()) === 0, 'the consumer to finish the trial', { timeoutMs: 60_000, intervalMs: 50 });
 }
 
-function trialOf(latencies: number[], paced: PacedResult, failed: number): LatencyTrial {
+async function metered(serverCpu: string | undefined, pid: number, trial: () => Promise<TrialLatencies>): Promise<LatencyTrial> {
+  const consumer = new CpuMeter(pid);
+  const busy = serverCpu === undefined ? undefined : new CpuBusyMeter(serverCpu);
+  const result = await trial();
+  const consumerCores = consumer.coresUsed();
+  return { ...result, consumerCores, otherOnServerCpu: busy ? Math.max(busy.busyShare() - consumerCores, 0) : 0 };
+}
+
+function trialOf(latencies: number[], paced: PacedResult, failed: number): TrialLatencies {
   if (latencies.length === 0) throw new Error(`no run started (${failed} failed${paced.firstError ? `: ${paced.firstError}` : ''})`);
   return { ...summarize(latencies), achievedRate: paced.ratePerSecond, failed };
 }

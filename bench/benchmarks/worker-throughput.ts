@@ -174,16 +174,19 @@ function measurementOf(rawTrials: DrainTrial[], stackTrials: DrainTrial[], pinni
   const stackRate = median(stackTrials.map((t) => t.ratePerSecond));
   const rawRate = median(rawTrials.map((t) => t.ratePerSecond));
   const workerCores = median(stackTrials.map((t) => t.consumerCores));
+  const perCore = (trials: DrainTrial[]) => median(trials.map((t) => t.ratePerSecond / Math.max(t.consumerCores, 0.01)));
   const other = median(stackTrials.map((t) => t.otherOnServerCpu));
   const notes = [
     `While draining, the agentfleet worker used ${round(workerCores, 2)} cores and Redis ${round(median(stackTrials.map((t) => t.redisCores)), 2)}; the raw BullMQ worker used ${round(median(rawTrials.map((t) => t.consumerCores)), 2)} cores.`,
+    `Per CPU-second: the agentfleet worker finished ${round(perCore(stackTrials))} runs, the raw BullMQ worker ${round(perCore(rawTrials))} jobs (ratio ${round(perCore(stackTrials) / perCore(rawTrials))}).`,
     `Per run the agentfleet worker makes the store's start (2 round trips), finish (1) and the queue's fetch and ack; raw BullMQ makes fetch and complete only.`,
   ];
   if (other > 0.1) notes.push(`Processes outside the benchmark took ${Math.round(other * 100)} % of the worker's CPU: the machine was shared.`);
   return {
     value: stackRate,
     ceiling: { name: 'raw BullMQ worker', value: rawRate },
-    figures: { workerCores },
+    // Runs per CPU-second of the worker: what a whole core would give, even on a shared machine.
+    figures: { workerCores, workerRunsPerCoreSecond: perCore(stackTrials), rawJobsPerCoreSecond: perCore(rawTrials), cpuNormalizedRatio: perCore(stackTrials) / perCore(rawTrials) },
     inputs: {
       slots: SLOTS,
       agent: 'simulate {durationMs: 0}',
