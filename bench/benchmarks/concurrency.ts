@@ -20,12 +20,13 @@ import { waitUntil } from '../harness/wait.js';
  * lapsed or a message was redelivered; not finishing means stuck). The event-loop delay comes from
  * the probe loaded beside the worker, per phase: ramp (creating and starting 10,000 runs) and run
  * (all running until all done); the goal takes the worse phase. Redis's bytes are also broken down
- * by key pattern. When a goal is missed, the worker is profiled through a second ramp of 10,000.
+ * by key pattern. When the event loop is too slow, the worker is profiled through a second ramp.
  */
 
 const RUNS = 10_000;
 const RUN_MS = 30_000;
 const QUEUE = 'bench-concurrency';
+const EVENT_LOOP_GOAL_MS = 20;
 
 interface EventLoopReport {
   samples: number;
@@ -41,7 +42,7 @@ export const concurrency: Benchmark = {
   goals: [
     { figure: 'value', op: '<=', target: 300, label: 'RSS', unit: 'MB' },
     { figure: 'redisKBPerRun', op: '<=', target: 3, label: 'Redis', unit: 'KB/run' },
-    { figure: 'eventLoopP99Ms', op: '<=', target: 20, label: 'event-loop p99', unit: 'ms' },
+    { figure: 'eventLoopP99Ms', op: '<=', target: EVENT_LOOP_GOAL_MS, label: 'event-loop p99', unit: 'ms' },
     { figure: 'stalls', op: '<=', target: 0, label: 'stalls' },
   ],
   async run(context) {
@@ -154,9 +155,10 @@ export const concurrency: Benchmark = {
           `Redis per running run, by key: ${perRun(redisByPattern)}.`,
         ],
       };
-      if (!context.missesGoal(measurement)) return { measurement };
+      // Memory is explained by the key breakdown above; only a slow event loop needs a CPU profile.
+      if (eventLoopP99Ms <= EVENT_LOOP_GOAL_MS) return { measurement };
 
-      context.progress(`goal missed: profiling the worker through a second ramp of ${RUNS} runs`);
+      context.progress(`event-loop goal missed: profiling the worker through a second ramp of ${RUNS} runs`);
       await redis.flush();
       const profile = await captureProfile(context, 'concurrency', {
         process: started,
