@@ -107,7 +107,7 @@ export function createScaler(platform: PlatformConfig, environment: EnvironmentC
       queue,
       store,
       workers,
-      prewarm: new PrewarmStore(redis),
+      prewarm: new PrewarmStore(redis, environment.name),
       memory: new PolicyMemoryStore(redis),
       snapshots: new FleetSnapshotStore(redis),
       logger,

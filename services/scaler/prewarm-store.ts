@@ -4,9 +4,9 @@ import type { ScalablePoolName, Floor } from './policy/types.js';
 /**
  * Floors raised by `agentfleet scaler prewarm` (the GitHub Actions pre-warm job calls it before a
  * known peak): one per pool, in instances, each with its own expiry. Stored in Redis so the running
- * scaler (and each of its replicas) sees them on its next tick.
+ * scaler (and each of its replicas) sees them on its next tick. Keyed by environment, so a floor
+ * meant for prod never lifts a dev fleet that shares the Redis.
  */
-const KEY = 'af:scaler:prewarm';
 
 interface StoredFloor {
   instances: number;
@@ -14,12 +14,19 @@ interface StoredFloor {
 }
 
 export class PrewarmStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    environment: string,
+  ) {
+    this.key = `af:scaler:prewarm:${environment}`;
+  }
 
   /** Replaces the pool's floor; `until` is ms since epoch. */
   async raise(pool: ScalablePoolName, instances: number, until: number): Promise<void> {
     const value: StoredFloor = { instances, until };
-    await this.redis.hset(KEY, pool, JSON.stringify(value));
+    await this.redis.hset(this.key, pool, JSON.stringify(value));
   }
 
   /**
@@ -27,7 +34,7 @@ export class PrewarmStore {
    * it (one entry per pool): deleting it here could race with a concurrent raise.
    */
   async active(now: number): Promise<Floor[]> {
-    const entries = await this.redis.hgetall(KEY);
+    const entries = await this.redis.hgetall(this.key);
     const floors: Floor[] = [];
     for (const [pool, json] of Object.entries(entries)) {
       const stored = JSON.parse(json) as StoredFloor;

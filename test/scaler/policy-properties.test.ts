@@ -125,6 +125,35 @@ test('under a constant load every pool moves in one direction at most once, then
   t.pass();
 });
 
+test('with no step rule firing the EC2 fleet never grows tick after tick, whatever its split or busy slots (no creep)', (t) => {
+  const idle = inputArbitrary
+    .filter((input) => input.settings.policy === 'step')
+    .map((input) => ({ ...input, floors: [], queue: { ...input.queue, visible: Math.min(input.queue.visible, input.settings.stepRules[0]?.visibleAbove ?? 0) } }));
+  fc.assert(
+    fc.property(idle, (start) => {
+      const ec2 = (pools: readonly PoolState[]) => pools.filter((p) => p.name === 'spot' || p.name === 'on-demand');
+      const bound = Math.max(
+        ec2(start.pools).reduce((sum, p) => sum + p.desired, 0),
+        ec2(start.pools).reduce((sum, p) => sum + p.min, 0),
+      );
+      let pools = start.pools.map((p) => ({ ...p }));
+      let memory = start.memory;
+      for (let i = 1; i <= 200; i++) {
+        const decision = decide({ ...start, now: start.now + i * 30_000, pools, memory });
+        memory = decision.memory;
+        pools = pools.map((p) => {
+          const desired = decision.pools.find((d) => d.name === p.name)?.desired ?? p.desired;
+          return { ...p, desired, running: desired, pending: 0 };
+        });
+        if (ec2(pools).reduce((sum, p) => sum + p.desired, 0) > bound) return false;
+      }
+      return true;
+    }),
+    { numRuns: 150 },
+  );
+  t.pass();
+});
+
 function directionChanges(sizes: readonly number[]): number {
   let changes = 0;
   let direction = 0;

@@ -91,11 +91,12 @@ test('scaler prewarm writes a floor with an expiry that the running scaler reads
 
   const client = new Redis(redis.url);
   t.teardown(() => client.disconnect());
-  const floors = await new PrewarmStore(client).active(Date.now());
+  const floors = await new PrewarmStore(client, 'prod').active(Date.now());
+  t.deepEqual(await new PrewarmStore(client, 'dev').active(Date.now()), [], 'a prod floor does not touch dev');
   t.is(floors.length, 1);
   t.like(floors[0], { pool: 'spot', instances: 50, source: 'prewarm' });
   t.true((floors[0]?.until ?? 0) >= before + 30 * 60_000);
-  t.deepEqual(await new PrewarmStore(client).active(before + 31 * 60_000), [], 'the floor lapses after 30 minutes');
+  t.deepEqual(await new PrewarmStore(client, 'prod').active(before + 31 * 60_000), [], 'the floor lapses after 30 minutes');
 
   const tooMany = await agentfleet(['scaler', 'prewarm', '--env', 'prod', '--min', '500'], { REDIS_URL: redis.url });
   t.is(tooMany.code, 2);

@@ -44,7 +44,7 @@ function loop(): ScalerLoop {
       queue,
       store,
       workers: new WorkerRegistry(client),
-      prewarm: new PrewarmStore(client),
+      prewarm: new PrewarmStore(client, config.name),
       memory: new PolicyMemoryStore(client),
       snapshots: new FleetSnapshotStore(client),
       logger,

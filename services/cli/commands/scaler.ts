@@ -194,7 +194,7 @@ export function registerScalerCommands(program: Command): void {
       try {
         if (!(await waitUntilReady(redis, 10_000))) throw new Error('no answer within 10s');
         const until = Date.now() + seconds * 1000;
-        await new PrewarmStore(redis).raise(pool, instances, until);
+        await new PrewarmStore(redis, env.name).raise(pool, instances, until);
         const floor = { environment: env.name, pool, min: instances, until: new Date(until).toISOString() };
         if (flags.json) print(floor);
         else process.stdout.write(`${env.name}: ${pool} keeps at least ${instances} until ${floor.until}\n`);

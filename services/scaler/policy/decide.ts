@@ -1,6 +1,6 @@
 import { backlogTarget } from './backlog.js';
 import { splitBurst } from './burst.js';
-import { burstSlots, placeOnEc2, type RawTarget } from './placement.js';
+import { burstSlots, onDemandShare, spotRest, type RawTarget } from './placement.js';
 import { shapePool } from './shaping.js';
 import { stepTarget } from './step.js';
 import type { FleetTarget } from './target.js';
@@ -19,52 +19,55 @@ export class PoolLayoutError extends Error {
 export function decide(input: DecisionInput): Decision {
   const { memory, scaledOutByOthers } = noteExternalScaleOuts(input);
   const context = { ...input, memory };
-  const raw = new Map<ScalablePoolName, RawTarget>();
-  let target: FleetTarget;
-  let burstPendingSince = memory.burstSpotPendingSince;
+  const nextMemory: PolicyMemory = { lastScaleOutAt: { ...memory.lastScaleOutAt }, lastSetDesired: { ...memory.lastSetDesired } };
+  const decided = new Map<ScalablePoolName, PoolDecision>();
 
-  const local = findPool(input.pools, 'local');
-  if (local) {
-    target = fleetTarget(context, [local]);
-    raw.set('local', { units: Math.ceil(target.slots / local.slotsPerUnit), reasons: [...target.reasons] });
-  } else {
-    const spot = requirePool(input.pools, 'spot');
-    const onDemand = requirePool(input.pools, 'on-demand');
-    target = fleetTarget(context, [spot, onDemand]);
-    const placed = placeOnEc2(target, spot, onDemand, input.settings.split);
-    raw.set('spot', { units: placed.spot.units, reasons: [...target.reasons, ...placed.spot.reasons] });
-    raw.set('on-demand', { units: placed.onDemand.units, reasons: [...target.reasons, ...placed.onDemand.reasons] });
-
-    const burstSpot = findPool(input.pools, 'burst-spot');
-    const burstOnDemand = findPool(input.pools, 'burst-ondemand');
-    if (burstSpot && burstOnDemand) {
-      const burst = burstSlots(target, [spot, onDemand], placed.overflowSlots, burstSpot.slotsPerUnit, input.settings);
-      const tasks = Math.ceil(burst.slots / burstSpot.slotsPerUnit);
-      const split = splitBurst(tasks, burstSpot, input.now, memory, input.settings);
-      burstPendingSince = split.pendingSince;
-      raw.set('burst-spot', { units: split.spot.units, reasons: [burst.reason, ...split.spot.reasons] });
-      raw.set('burst-ondemand', { units: split.onDemand.units, reasons: split.onDemand.reasons });
-    }
-  }
-
-  const pools: PoolDecision[] = [];
-  const nextMemory: PolicyMemory = {
-    lastScaleOutAt: { ...memory.lastScaleOutAt },
-    lastSetDesired: { ...memory.lastSetDesired },
-    ...(burstPendingSince === undefined ? {} : { burstSpotPendingSince: burstPendingSince }),
-  };
-  for (const pool of input.pools) {
-    const wanted = raw.get(pool.name);
-    if (!wanted) continue;
+  /** Applies the pool's limits to what the policy wants of it; returns the pool's final size. */
+  const settle = (pool: PoolState, wanted: RawTarget): number => {
     const shaped = shapePool(pool, wanted.units, { now: input.now, memory, settings: input.settings, floors: input.floors });
     const external: Reason[] = scaledOutByOthers.has(pool.name)
       ? [{ code: 'external-scale-out', message: `desired rose to ${pool.desired} outside the scaler (CPU policy, schedule or operator): scale-in waits` }]
       : [];
-    pools.push(describe(pool, shaped.desired, [...external, ...wanted.reasons, ...shaped.reasons]));
+    decided.set(pool.name, describe(pool, shaped.desired, [...external, ...wanted.reasons, ...shaped.reasons]));
     if (shaped.desired > pool.desired) nextMemory.lastScaleOutAt[pool.name] = input.now;
     nextMemory.lastSetDesired[pool.name] = shaped.desired;
+    return shaped.desired;
+  };
+
+  let target: FleetTarget;
+  const local = findPool(input.pools, 'local');
+  if (local) {
+    target = fleetTarget(context, [local]);
+    settle(local, { units: Math.ceil(target.slots / local.slotsPerUnit), reasons: [...target.reasons] });
+  } else {
+    const spot = requirePool(input.pools, 'spot');
+    const onDemand = requirePool(input.pools, 'on-demand');
+    target = fleetTarget(context, [spot, onDemand]);
+    const share = onDemandShare(target, onDemand, input.settings.split);
+    const limits = { now: input.now, memory, settings: input.settings, floors: input.floors };
+    const rest = spotRest(target, spot, shapePool(onDemand, share.units, limits).desired * onDemand.slotsPerUnit);
+    const spotUnits = settle(spot, { units: rest.units, reasons: [...target.reasons, ...rest.reasons] });
+    // On-Demand moves toward its share only as far as Spot leaves room (Spot may be held by its
+    // cooldowns, slow scale-in or max): moving capacity between the two never leaves EC2 short of
+    // the target, nor grows EC2 past it, while they rebalance.
+    const uncovered = Math.ceil(Math.max(0, target.slots - spotUnits * spot.slotsPerUnit) / onDemand.slotsPerUnit);
+    const current = onDemand.desired;
+    const toward = share.units >= current ? Math.min(share.units, Math.max(current, uncovered)) : Math.max(share.units, Math.min(current, uncovered));
+    const held: Reason[] = toward === share.units ? [] : [{ code: 'split', message: `moves only to ${toward} while Spot holds ${spotUnits * spot.slotsPerUnit} of ${target.slots} slots` }];
+    settle(onDemand, { units: toward, reasons: [...target.reasons, ...share.reasons, ...held] });
+
+    const burstSpot = findPool(input.pools, 'burst-spot');
+    const burstOnDemand = findPool(input.pools, 'burst-ondemand');
+    if (burstSpot && burstOnDemand) {
+      const burst = burstSlots(target, [spot, onDemand], rest.overflowSlots, burstSpot.slotsPerUnit, input.settings);
+      const split = splitBurst(Math.ceil(burst.slots / burstSpot.slotsPerUnit), burstSpot, input.now, memory, input.settings);
+      if (split.pendingSince !== undefined) nextMemory.burstSpotPendingSince = split.pendingSince;
+      settle(burstSpot, { units: split.spot.units, reasons: [burst.reason, ...split.spot.reasons] });
+      settle(burstOnDemand, split.onDemand);
+    }
   }
 
+  const pools = input.pools.flatMap((pool) => decided.get(pool.name) ?? []);
   return {
     at: new Date(input.now).toISOString(),
     policy: input.settings.policy,

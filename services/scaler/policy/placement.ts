@@ -5,7 +5,10 @@ import type { FleetTarget } from './target.js';
  * How a fleet target (in slots) is spread over the pools, following the brief's 70/20/10 split:
  * - On-Demand gets its share of the target (20 %), held within its fixed band (the pool's min/max,
  *   the brief's 30–50 instances): it is the guaranteed baseline, not a scaling pool.
- * - Spot takes the rest of the target (≈ 70 % or more): it is the cheap primary pool.
+ * - Spot takes the rest of the target (≈ 70 % or more), after what On-Demand will really hold once
+ *   its own limits apply (slow scale-in, floors, busy slots): it is the cheap primary pool. Placing
+ *   Spot after On-Demand's final size keeps Spot + On-Demand at the target, so capacity held by a
+ *   floor or a slow scale-in in one pool is never asked of the other again.
  * - The Fargate burst share (10 %) is not standing capacity: burst tasks bridge only what EC2 has not
  *   brought into service yet (instances still booting), at most the burst share of the target plus
  *   whatever the EC2 pools cannot hold even at their max, and never more than `maxBurstTasks`. Once
@@ -17,34 +20,26 @@ export interface RawTarget {
   reasons: Reason[];
 }
 
-export interface Ec2Placement {
-  spot: RawTarget;
-  onDemand: RawTarget;
-  /** Slots of the target that Spot cannot hold even at its max. */
-  overflowSlots: number;
+export function onDemandShare(target: FleetTarget, onDemand: PoolState, split: PolicySettings['split']): RawTarget {
+  const share = Math.ceil((target.slots * split['on-demand']) / onDemand.slotsPerUnit);
+  return {
+    units: Math.min(Math.max(share, onDemand.min), onDemand.max),
+    reasons: [
+      {
+        code: 'split',
+        message: `${percent(split['on-demand'])} of ${target.slots} slots = ${share}, held within the On-Demand band [${onDemand.min}, ${onDemand.max}]${instancesNote(onDemand)}`,
+      },
+    ],
+  };
 }
 
-export function placeOnEc2(target: FleetTarget, spot: PoolState, onDemand: PoolState, split: PolicySettings['split']): Ec2Placement {
-  const share = Math.ceil((target.slots * split['on-demand']) / onDemand.slotsPerUnit);
-  const onDemandUnits = Math.min(Math.max(share, onDemand.min), onDemand.max);
-  const rest = Math.max(0, target.slots - onDemandUnits * onDemand.slotsPerUnit);
-  const spotUnits = Math.ceil(rest / spot.slotsPerUnit);
-  const overflowSlots = Math.max(0, spotUnits - spot.max) * spot.slotsPerUnit;
+/** Spot's part given On-Demand's final size, and the slots of the target Spot cannot hold at its max. */
+export function spotRest(target: FleetTarget, spot: PoolState, onDemandSlots: number): RawTarget & { overflowSlots: number } {
+  const units = Math.ceil(Math.max(0, target.slots - onDemandSlots) / spot.slotsPerUnit);
   return {
-    onDemand: {
-      units: onDemandUnits,
-      reasons: [
-        {
-          code: 'split',
-          message: `${percent(split['on-demand'])} of ${target.slots} slots = ${share}, held within the On-Demand band [${onDemand.min}, ${onDemand.max}]${instancesNote(onDemand)}`,
-        },
-      ],
-    },
-    spot: {
-      units: spotUnits,
-      reasons: [{ code: 'split', message: `the rest of ${target.slots} slots after On-Demand's ${onDemandUnits * onDemand.slotsPerUnit}` }],
-    },
-    overflowSlots,
+    units,
+    overflowSlots: Math.max(0, units - spot.max) * spot.slotsPerUnit,
+    reasons: [{ code: 'split', message: `the rest of ${target.slots} slots after On-Demand's ${onDemandSlots}` }],
   };
 }
 

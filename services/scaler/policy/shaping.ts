@@ -72,3 +72,4 @@ export function shapePool(pool: PoolState, raw: number, context: ShapeContext): 
   }
   return { desired, reasons };
 }
+
