@@ -43,18 +43,37 @@ export interface TerraformRun {
   stderr: string;
 }
 
-/** Runs `terraform <args>` in `cwd`; rejects with TerraformError (carrying the output) on a non-zero exit. */
-export function terraform(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<TerraformRun> {
+export interface TerraformOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Interrupt Terraform (SIGINT, so it releases locks and saves state) after this long. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `terraform <args>` in `cwd`; rejects with TerraformError (carrying the output) on a non-zero
+ * exit or when `timeoutMs` passes first.
+ */
+export function terraform(args: readonly string[], options: TerraformOptions): Promise<TerraformRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('terraform', [...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGINT');
+          }, options.timeoutMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) => reject(new Error(`could not run terraform (is it installed?): ${error.message}`)));
     child.on('close', (code) => {
-      if (code === 0) resolvePromise({ stdout, stderr });
-      else reject(new TerraformError(args, code, `${stdout}\n${stderr}`));
+      clearTimeout(timer);
+      if (code === 0 && !timedOut) resolvePromise({ stdout, stderr });
+      else reject(new TerraformError(args, code, `${timedOut ? `interrupted after ${options.timeoutMs} ms\n` : ''}${stdout}\n${stderr}`));
     });
   });
 }

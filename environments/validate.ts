@@ -44,11 +44,11 @@ function requiredVariables(stackDir: string): Record<string, string> {
   return values;
 }
 
-export async function validateStacks(outdir: string, env: NodeJS.ProcessEnv): Promise<ValidationResult> {
+export async function validateStacks(outdir: string, env: NodeJS.ProcessEnv, stacks: readonly string[] = STACK_NAMES): Promise<ValidationResult> {
   const root = join(outdir, 'validate');
   mkdirSync(root, { recursive: true });
   const modules = Object.fromEntries(
-    STACK_NAMES.map((stack) => {
+    stacks.map((stack) => {
       const stackDir = join(outdir, 'stacks', stack);
       return [stack.replace(/-/g, '_'), { source: `./${relative(root, stackDir)}`, ...requiredVariables(stackDir) }];
     }),
