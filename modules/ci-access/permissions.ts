@@ -186,7 +186,10 @@ const SERVICES: ServiceAccess[] = [
     sid: 'OwnRepository',
     read: ['ecr:DescribeRepositories', 'ecr:GetLifecyclePolicy', 'ecr:GetRepositoryPolicy', 'ecr:ListTagsForResource'],
     write: ['ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:PutLifecyclePolicy', 'ecr:DeleteLifecyclePolicy',
-      'ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:TagResource', 'ecr:UntagResource'],
+      'ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:TagResource', 'ecr:UntagResource',
+      // The image workflow pushes with the apply role (.github/workflows/image.yml).
+      'ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload',
+      'ecr:PutImage', 'ecr:BatchGetImage'],
     resources: ({ aws, prefix }) => [arn(aws, 'ecr', `repository/${prefix}`)],
   },
   {

@@ -6,11 +6,12 @@ import { STACK_NAMES, synthesize } from '../../environments/main.js';
 import { localProviderMirror } from '../../environments/terraform.js';
 import { validateStacks } from '../../environments/validate.js';
 
-// Offline: the AWS provider comes from the local mirror named in infra/terraform.rc.
+// Offline where the local provider mirror named in infra/terraform.rc exists; elsewhere (CI) Terraform
+// downloads the provider.
 
-test('terraform validate accepts every environment and bootstrap stack, offline', async (t) => {
+test('terraform validate accepts every environment and bootstrap stack', async (t) => {
   t.timeout(5 * 60_000, 'terraform init + validate on a loaded machine');
-  t.truthy(localProviderMirror(), 'the provider mirror of infra/terraform.rc exists here');
+  if (localProviderMirror()) t.log('offline: provider from the local mirror');
   const outdir = mkdtempSync(join(tmpdir(), 'agentfleet-validate-'));
   try {
     synthesize(outdir, []);
