@@ -3,7 +3,7 @@ import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVari
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
-import { AwsProvider, type AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider/index.js';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
@@ -23,50 +23,23 @@ import { RunState } from '../modules/run-state/index.js';
 import { ScalerService } from '../modules/scaler-service/index.js';
 import { WorkerPool } from '../modules/worker-pool/index.js';
 import { EC2_POOL_NAMES, asgSizeInSlots, instancesToSlots, prewarmCron, type EnvironmentConfig } from './config.js';
+import { emulatorProviderSettings, type EmulatorTarget } from './emulator.js';
 import { resourceNames } from './names.js';
 
 const LOG_RETENTION_DAYS = 30;
 /** Tags on every resource; `Environment` is also the cost allocation tag the budget filters on. */
 const COST_ALLOCATION_TAG = 'Environment';
 
-/**
- * What the emulator run leaves out, and why. Everything else is the same construct tree as in AWS.
- */
-export const EMULATOR_LEAVES_OUT = {
-  'run-state': 'moto_server cannot create ElastiCache replication groups; a plain secret carries the given REDIS_URL instead',
-  'cost-guard': 'moto_server does not implement AWS Budgets notifications for budgets created through Terraform',
-  'api-autoscaling': 'moto_server answers Application Auto Scaling ListTagsForResource with a 500; the API runs at minTasks',
-} as const;
-
 export interface FleetStackOptions {
   /** Keep Terraform state in this local file instead of the environment's S3 bucket (tests, emulators). */
   localStatePath?: string;
-  /** Target an AWS emulator (moto_server) instead of AWS; see {@link EMULATOR_LEAVES_OUT}. */
-  emulator?: { endpoint: string; redisUrl: string };
+  /** Target an AWS emulator (moto_server) instead of AWS, leaving out what it cannot create (EMULATOR_LEAVES_OUT). */
+  emulator?: EmulatorTarget;
 }
 
 /** Where each environment's state lives in its bucket. */
 export function stateKey(config: EnvironmentConfig): string {
   return `${config.name}/terraform.tfstate`;
-}
-
-const EMULATED_SERVICES = [
-  'applicationautoscaling', 'autoscaling', 'budgets', 'cloudwatch', 'cloudwatchlogs', 'ec2', 'ecr', 'ecs', 'elasticache',
-  'elbv2', 'iam', 's3', 'secretsmanager', 'sns', 'sqs', 'ssm', 'sts',
-] as const satisfies readonly (keyof AwsProviderEndpoints)[];
-
-function emulatorProviderSettings(endpoint: string) {
-  return {
-    accessKey: 'emulator',
-    secretKey: 'emulator',
-    skipCredentialsValidation: true,
-    skipRequestingAccountId: true,
-    skipMetadataApiCheck: 'true',
-    skipRegionValidation: true,
-    s3UsePathStyle: true,
-    maxRetries: 1,
-    endpoints: [Object.fromEntries(EMULATED_SERVICES.map((service) => [service, endpoint]))],
-  };
 }
 
 /**
@@ -291,7 +264,7 @@ export class FleetStack extends TerraformStack {
     const ci = new CiAccess(this, 'ci', {
       aws,
       prefix: names.prefix,
-      logGroupPrefix: `/agentfleet/${config.name}/`,
+      logGroupPrefix: names.logGroupPrefix,
       stateBucket: config.state.bucket,
       stateKey: stateKey(config),
       githubRepository: config.ci.githubRepository,
@@ -307,6 +280,7 @@ export class FleetStack extends TerraformStack {
         savingsPlansCoverageTargetPercent: config.costGuard.savingsPlansCoverageTargetPercent,
         costAllocationTag: { key: COST_ALLOCATION_TAG, value: config.name },
         topicArn: alerts.topicArn,
+        accountId: aws.accountId,
       });
     }
 

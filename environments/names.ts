@@ -15,12 +15,14 @@ export interface ResourceNames {
   pools: Record<PoolName, string>;
   apiService: string;
   scalerService: string;
-  /** Log group per component, e.g. `/agentfleet/prod/worker`. */
+  /** Log group per component, e.g. `/agentfleet/prod/worker`, all under `logGroupPrefix`. */
   logGroups: { worker: string; api: string; scaler: string };
+  logGroupPrefix: string;
 }
 
 export function resourceNames(environment: EnvironmentName): ResourceNames {
   const prefix = `agentfleet-${environment}`;
+  const logGroupPrefix = `/agentfleet/${environment}/`;
   return {
     prefix,
     queue: `${prefix}-runs`,
@@ -34,10 +36,7 @@ export function resourceNames(environment: EnvironmentName): ResourceNames {
     },
     apiService: `${prefix}-api`,
     scalerService: `${prefix}-scaler`,
-    logGroups: {
-      worker: `/agentfleet/${environment}/worker`,
-      api: `/agentfleet/${environment}/api`,
-      scaler: `/agentfleet/${environment}/scaler`,
-    },
+    logGroups: { worker: `${logGroupPrefix}worker`, api: `${logGroupPrefix}api`, scaler: `${logGroupPrefix}scaler` },
+    logGroupPrefix,
   };
 }

@@ -11,6 +11,7 @@ export interface CostGuardProps {
   /** Cost allocation tag (`key` and `value`) that marks this environment's spend; it must be activated in Billing. */
   costAllocationTag: { key: string; value: string };
   topicArn: string;
+  accountId: string;
 }
 
 /**
@@ -22,6 +23,7 @@ export class CostGuard extends Construct {
   constructor(scope: Construct, id: string, props: CostGuardProps) {
     super(scope, id);
     new BudgetsBudget(this, 'monthly-cost', {
+      accountId: props.accountId,
       name: `${props.name}-monthly-cost`,
       budgetType: 'COST',
       timeUnit: 'MONTHLY',
@@ -40,6 +42,7 @@ export class CostGuard extends Construct {
     });
     if (props.savingsPlansCoverageTargetPercent !== undefined) {
       new BudgetsBudget(this, 'savings-plans-coverage', {
+        accountId: props.accountId,
         name: `${props.name}-savings-plans-coverage`,
         budgetType: 'SAVINGS_PLANS_COVERAGE',
         timeUnit: 'MONTHLY',

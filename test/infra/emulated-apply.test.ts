@@ -10,7 +10,8 @@ import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitio
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { asgSizeInSlots, instancesToSlots, loadEnvironment, parseEnvironmentConfig, resourceNames, type EnvironmentConfig } from '../../environments/index.js';
 import { dev as devSource } from '../../environments/dev.js';
-import { EMULATOR_LEAVES_OUT, FleetStack } from '../../environments/fleet-stack.js';
+import { EMULATOR_LEAVES_OUT } from '../../environments/emulator.js';
+import { FleetStack } from '../../environments/fleet-stack.js';
 import { terraform, terraformEnvironment } from '../../environments/terraform.js';
 import { startMoto, type TestMoto } from '../support/moto.js';
 import { unexplainedChanges, type EmulatorGap, type PlanJson } from './support/plan-changes.js';
