@@ -103,6 +103,7 @@ export const apiIngest: Benchmark = {
           apiRunsPerCoreSecond: perCore(apiTrials),
           echoPerCoreSecond: perCore(echoTrials),
           cpuNormalizedRatio: perCore(apiTrials) / perCore(echoTrials),
+          otherOnServerCpu: stack.otherOnServerCpu,
         },
         inputs: {
           connections: INGEST_CONNECTIONS,

@@ -3,6 +3,7 @@ import { WorkerRegistry } from '../../services/core/fleet/worker-registry.js';
 import type { Run } from '../../services/core/run/model.js';
 import type { Benchmark } from '../harness/benchmark.js';
 import { pinningReport } from '../harness/pinning.js';
+import { CpuBusyMeter, CpuMeter } from '../harness/proc-stats.js';
 import { captureProfile } from '../harness/profiling.js';
 import { memoryByKeyPattern, type KeyPatternUsage } from '../harness/redis-memory.js';
 import type { BenchProcess } from '../harness/processes.js';
@@ -69,6 +70,8 @@ export const concurrency: Benchmark = {
       await started.request('eventLoop');
 
       context.progress(`creating and queueing ${RUNS} runs of ${RUN_MS / 1000} s`);
+      const workerCpu = new CpuMeter(started.pid);
+      const serverBusy = context.plan.server === undefined ? undefined : new CpuBusyMeter(context.plan.server);
       const seedStarted = performance.now();
       const runs = await seeder.createRuns(RUNS, runSpec('simulate', { durationMs: RUN_MS }));
       await seeder.enqueue(runs);
@@ -105,6 +108,8 @@ export const concurrency: Benchmark = {
         { timeoutMs: RUN_MS + 90_000, intervalMs: 500, failIf: () => (started.running ? undefined : 'the worker exited') },
       ).catch((error: unknown) => context.progress(`not every run finished: ${(error as Error).message}`));
       const running = await started.request<EventLoopReport>('eventLoop');
+      const workerCores = workerCpu.coresUsed();
+      const otherOnServerCpu = serverBusy ? Math.max(serverBusy.busyShare() - workerCores, 0) : 0;
 
       const stalls = await countStalls(seeder, runs);
       const peakRssMB = Math.max(...rss) / 2 ** 20;
@@ -120,6 +125,8 @@ export const concurrency: Benchmark = {
           stalls: stalls.total,
           idleRssMB: idleRssBytes / 2 ** 20,
           rampSeconds,
+          workerCores,
+          otherOnServerCpu,
         },
         inputs: {
           runs: RUNS,

@@ -118,7 +118,7 @@ export const sqsIngest: Benchmark = {
         value: driverRate,
         ceiling: { name: 'raw SendMessageBatch', value: rawRate },
         latency: { p50: of(driverTrials, 'p50'), p95: of(driverTrials, 'p95'), p99: of(driverTrials, 'p99') },
-        figures: { apiRunsPerSecond: apiRate, apiP99Ms: apiP99 },
+        figures: { apiRunsPerSecond: apiRate, apiP99Ms: apiP99, otherOnServerCpu: of(driverTrials, 'otherOnServerCpu') },
         inputs: {
           messagesInFlight: IN_FLIGHT,
           driver: 'SqsDriver.send, one message per call',

@@ -186,7 +186,13 @@ function measurementOf(rawTrials: DrainTrial[], stackTrials: DrainTrial[], pinni
     value: stackRate,
     ceiling: { name: 'raw BullMQ worker', value: rawRate },
     // Runs per CPU-second of the worker: what a whole core would give, even on a shared machine.
-    figures: { workerCores, workerRunsPerCoreSecond: perCore(stackTrials), rawJobsPerCoreSecond: perCore(rawTrials), cpuNormalizedRatio: perCore(stackTrials) / perCore(rawTrials) },
+    figures: {
+      workerCores,
+      workerRunsPerCoreSecond: perCore(stackTrials),
+      rawJobsPerCoreSecond: perCore(rawTrials),
+      cpuNormalizedRatio: perCore(stackTrials) / perCore(rawTrials),
+      otherOnServerCpu: other,
+    },
     inputs: {
       slots: SLOTS,
       agent: 'simulate {durationMs: 0}',

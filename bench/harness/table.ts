@@ -63,11 +63,16 @@ function resultCell(result: BenchResult): string {
   return [`${formatNumber(result.value)} ${result.unit}`, ...extras].join('; ');
 }
 
+/** Above this share of the measured process's CPU taken by others, absolute figures are not to be trusted. */
+const SHARED_CPU_WARNING = 0.2;
+
 function metCell(result: BenchResult): string {
   if (result.error !== undefined) return 'not run';
-  if (result.met) return 'yes';
+  const shared = result.figures.otherOnServerCpu;
+  const warning = shared !== undefined && shared >= SHARED_CPU_WARNING ? ` ⚠ CPU ${Math.round(shared * 100)} % taken by other processes` : '';
+  if (result.met) return `yes${warning}`;
   const missed = result.goals.filter((check) => !check.met).map((check) => check.label ?? check.figure);
-  return `**no** (${missed.join(', ')})`;
+  return `**no** (${missed.join(', ')})${warning}`;
 }
 
 function renderNotes(result: BenchResult): string[] {

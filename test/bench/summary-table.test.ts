@@ -85,3 +85,10 @@ test('a pipe in a cell cannot break the table', (t) => {
   const failed = resultFromError({ ...ingest, title: 'a|b' }, new Error('x'));
   t.regex(renderSummary([failed], { generatedAt: 'now', machine, totalSeconds: 1 }), /\| a\\\|b \|/);
 });
+
+test('a result measured while other processes took much of its CPU carries a warning', (t) => {
+  const shared = resultFromMeasurement(ingest, { ...measured, figures: { otherOnServerCpu: 0.63 } });
+  t.regex(renderSummary([shared], { generatedAt: 'now', machine, totalSeconds: 1 }), /\| yes ⚠ CPU 63 % taken by other processes \|/);
+  const quiet = resultFromMeasurement(ingest, { ...measured, figures: { otherOnServerCpu: 0.05 } });
+  t.notRegex(renderSummary([quiet], { generatedAt: 'now', machine, totalSeconds: 1 }), /⚠/);
+});
