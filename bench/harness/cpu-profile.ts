@@ -36,6 +36,11 @@ export interface ProfileSummary {
   topSelf: TimeShare[];
   byArea: TimeShare[];
   topInclusiveProject: TimeShare[];
+  /**
+   * Each sample charged to the nearest project function on its stack (its own code and the library
+   * code it calls); samples with none (I/O callbacks, GC) stay with their area.
+   */
+  byNearestProjectFunction: TimeShare[];
 }
 
 const IDLE = '(idle)';
@@ -69,6 +74,7 @@ export function summarizeCpuProfile(profile: CpuProfile, projectRoot: string, op
   const self = new Map<string, number>();
   const byArea = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const nearest = new Map<string, number>();
   let totalUs = 0;
   let excludedSamples = 0;
   profile.samples.forEach((nodeId, index) => {
@@ -84,13 +90,16 @@ export function summarizeCpuProfile(profile: CpuProfile, projectRoot: string, op
     add(byArea, frame.area, us);
     // Each function counts once per sample however deep its recursion.
     const seen = new Set<string>();
+    let charged: string | undefined;
     for (let id: number | undefined = nodeId; id !== undefined; id = parents.get(id)) {
       const ancestor = frames.get(id);
       if (ancestor?.project && !seen.has(ancestor.key)) {
         seen.add(ancestor.key);
         add(inclusive, ancestor.key, us);
+        charged ??= ancestor.key;
       }
     }
+    add(nearest, charged ?? `${frame.area} (no project function on the stack)`, us);
   });
 
   const share = (entries: Map<string, number>, count: number): TimeShare[] =>
@@ -107,6 +116,7 @@ export function summarizeCpuProfile(profile: CpuProfile, projectRoot: string, op
     topSelf: share(self, top),
     byArea: share(byArea, top),
     topInclusiveProject: share(inclusive, top),
+    byNearestProjectFunction: share(nearest, top),
   };
 }
 
@@ -174,6 +184,7 @@ export function renderProfileMarkdown(summary: ProfileSummary, heading: string, 
     ...(summary.excludedSamples > 0 ? [`- ${summary.excludedSamples} samples of the profiler starting up were left out.`] : []),
     '',
     ...table('Self time by area (package, project file, node internals, GC)', summary.byArea, 'area'),
+    ...table('Time charged to the nearest project function (its code and the library code it calls)', summary.byNearestProjectFunction, 'function file:line'),
     ...table('Functions with the most self time', summary.topSelf, 'function file:line'),
     ...table('Project functions with the most inclusive time (self + callees)', summary.topInclusiveProject, 'function file:line'),
   ].join('\n');

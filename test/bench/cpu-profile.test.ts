@@ -42,6 +42,16 @@ test('inclusive time covers project callers once per sample, even through recurs
   t.deepEqual(inclusive, { 'handle services/api/routes/runs.ts:10': 5, 'walk services/core/walk.ts:1': 1 });
 });
 
+test('each sample is charged to the nearest project function on its stack, or stays with its area', (t) => {
+  const charged = Object.fromEntries(summarizeCpuProfile(profile, root).byNearestProjectFunction.map((entry) => [entry.name, entry.ms]));
+  t.deepEqual(charged, {
+    'handle services/api/routes/runs.ts:10': 4,
+    'walk services/core/walk.ts:1': 1,
+    '(idle) (no project function on the stack)': 2,
+    '(garbage collector) (no project function on the stack)': 1,
+  });
+});
+
 test('the markdown names the heading, the context and each table', (t) => {
   const markdown = renderProfileMarkdown(summarizeCpuProfile(profile, root), 'api-ingest: where the time goes', ['server: agentfleet api']);
   t.regex(markdown, /^## api-ingest: where the time goes/);
