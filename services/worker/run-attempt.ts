@@ -37,7 +37,7 @@ export interface DeliveryHandlerDependencies {
   onInterrupt: InterruptPolicy;
   /** How long to keep trying to record a finished attempt while the store fails. @defaultValue 60000 */
   finishRetryMs?: number;
-  /** Run-store transitions (start, finish) in flight at once. @defaultValue 32 */
+  /** Run-store transitions (start, finish) in flight at once. @defaultValue 16 */
   transitionConcurrency?: number;
   clock?: () => number;
 }
@@ -96,13 +96,16 @@ export class DeliveryHandler {
 
   constructor(private readonly deps: DeliveryHandlerDependencies) {
     this.clock = deps.clock ?? Date.now;
-    this.transitions = new ConcurrencyLimit(deps.transitionConcurrency ?? 32);
+    this.transitions = new ConcurrencyLimit(deps.transitionConcurrency ?? 16);
   }
 
-  /** Never rejects: every failure is logged and leaves the delivery to the queue's redelivery. */
-  async handle(delivery: Delivery, probe = false): Promise<void> {
+  /**
+   * Never rejects: every failure is logged and leaves the delivery to the queue's redelivery.
+   * `agentDone` is called once the agent has finished, before its outcome is recorded.
+   */
+  async handle(delivery: Delivery, probe = false, agentDone: () => void = () => undefined): Promise<void> {
     try {
-      await this.process(delivery, probe);
+      await this.process(delivery, probe, agentDone);
     } catch (error) {
       this.deps.logger.error({ err: error, messageId: delivery.id }, 'delivery handling failed; the queue will redeliver it');
     }
@@ -113,7 +116,7 @@ export class DeliveryHandler {
     await this.quietly('release', delivery.id, () => this.deps.queue.release(delivery, { delaySeconds: 0 }));
   }
 
-  private async process(delivery: Delivery, probe: boolean): Promise<void> {
+  private async process(delivery: Delivery, probe: boolean, agentDone: () => void): Promise<void> {
     const { store, queue, metrics, logger, workerId } = this.deps;
     const parsed = parseRunMessage(delivery.body);
     if (!parsed.ok) {
@@ -149,11 +152,11 @@ export class DeliveryHandler {
         );
         return this.inconclusiveProbe(probe);
       case 'started':
-        return this.execute(delivery, message, start.lease, probe);
+        return this.execute(delivery, message, start.lease, probe, agentDone);
     }
   }
 
-  private async execute(delivery: Delivery, message: RunMessage, lease: Lease, probe: boolean): Promise<void> {
+  private async execute(delivery: Delivery, message: RunMessage, lease: Lease, probe: boolean, agentDone: () => void): Promise<void> {
     const { heartbeat, metrics, logger } = this.deps;
     const attempt = new ActiveAttempt(lease, delivery, message, this.clock());
     this.active.set(lease.runId, attempt);
@@ -171,6 +174,7 @@ export class DeliveryHandler {
       outcome = agentError('worker_error', `the worker failed to run the agent: ${(error as Error).message}`);
     }
     attempt.settle();
+    agentDone();
     clearTimeout(timeout);
     metrics.eventsDropped.inc(events.close());
     const report = attemptReport(attempt.reason, outcome);

@@ -8,6 +8,7 @@ import { RunBreaker, type BreakerOptions, type BreakerState } from './breaker.js
 import type { CheckpointStore } from './checkpoint-store.js';
 import { Heartbeat } from './heartbeat.js';
 import { WorkerMetrics } from './metrics.js';
+import { EventLoopLag } from './event-loop-lag.js';
 import { DeliveryHandler, type InterruptPolicy } from './run-attempt.js';
 import { EventWriter, DEFAULT_EVENT_LIMITS, type EventLimits } from './run-events.js';
 import { Slots } from './slots.js';
@@ -37,7 +38,7 @@ export interface WorkerOptions {
   breaker: BreakerOptions;
   /** Messages asked for per receive call. @defaultValue 10 (the SQS maximum) */
   receiveBatch?: number;
-  /** Concurrent receive calls. @defaultValue min(8, ceil(slots / receiveBatch)) */
+  /** Concurrent receive calls. @defaultValue min(16, slots) */
   receivers?: number;
   /** Long-poll time of one receive call. @defaultValue 20 (the SQS maximum) */
   receiveWaitSeconds?: number;
@@ -46,7 +47,7 @@ export interface WorkerOptions {
   events?: Partial<EventLimits>;
   /** How long to keep trying to record a finished attempt while the store fails. @defaultValue 60000 */
   finishRetryMs?: number;
-  /** Run-store transitions (start, finish) in flight at once. @defaultValue 32 */
+  /** Run-store transitions (start, finish) in flight at once. @defaultValue 16 */
   transitionConcurrency?: number;
 }
 
@@ -61,7 +62,7 @@ export interface WorkerDependencies {
   metrics?: WorkerMetrics;
 }
 
-const MAX_RECEIVERS = 8;
+const MAX_RECEIVERS = 16;
 const RECEIVE_RETRY_MIN_MS = 500;
 const RECEIVE_RETRY_MAX_MS = 10_000;
 
@@ -74,8 +75,11 @@ export class Worker {
   private readonly slots: Slots;
   private readonly heartbeat: Heartbeat;
   private readonly breaker: RunBreaker;
+  private readonly loopLag = new EventLoopLag();
   private readonly handler: DeliveryHandler;
   private readonly handling = new Set<Promise<void>>();
+  /** Attempts whose agent is done and whose outcome is being recorded; they no longer hold a slot. */
+  private recording = 0;
   /** Aborted when receives waiting on the queue must end: on drain, and (then replaced) whenever the breaker opens. */
   private receiveCycle = receiveCycle();
   private readonly startedAt = new Date().toISOString();
@@ -122,8 +126,9 @@ export class Worker {
   async start(): Promise<void> {
     this.unsubscribeCancel = await this.deps.store.onCancelRequested((runId) => this.handler.active.get(runId)?.abort('cancel'));
     this.heartbeat.start();
+    this.loopLag.start();
     const batch = this.options.receiveBatch ?? 10;
-    const receivers = this.options.receivers ?? Math.min(MAX_RECEIVERS, Math.ceil(this.options.slots / batch));
+    const receivers = this.options.receivers ?? Math.min(MAX_RECEIVERS, this.options.slots);
     this.receivers = Array.from({ length: Math.max(1, receivers) }, () => this.receiveLoop(batch));
     await this.report();
     this.reportTimer = setInterval(() => void this.report(), this.options.reportIntervalMs ?? 5_000);
@@ -135,7 +140,7 @@ export class Worker {
       id: this.id,
       pool: this.options.pool,
       slots: this.options.slots,
-      busy: this.handling.size,
+      busy: this.busy,
       draining: this.draining,
       breaker: this.breaker.state,
       startedAt: this.startedAt,
@@ -177,6 +182,10 @@ export class Worker {
         await this.slots.changed(signal);
         continue;
       }
+      if (this.loopLag.lagging) {
+        await this.loopLag.keepingUp(signal);
+        continue;
+      }
       const probe = this.breaker.state === 'half-open';
       if (probe) this.breaker.takeProbe();
       const taken = this.slots.take(allowed);
@@ -198,19 +207,44 @@ export class Worker {
       if (probe && deliveries.length === 0) this.breaker.probeInconclusive();
       // A receive that began before the breaker opened must not start new work after it did.
       const refuse = this.draining || this.breaker.state === 'open';
-      for (const delivery of deliveries) this.track(refuse ? this.handler.handBack(delivery) : this.handler.handle(delivery, probe));
+      for (const delivery of deliveries) this.handOut(delivery, refuse, probe);
     }
   }
 
-  /** Keeps the delivery's slot until its handling is over. */
-  private track(handling: Promise<void>): void {
+  /**
+   * A delivery holds its slot while its agent runs. Recording the outcome and acking the message take
+   * round trips but no agent capacity, so once the agent is done the slot goes to the next message,
+   * while at most `slots` attempts are being recorded (beyond that the slot waits, as backpressure).
+   */
+  private handOut(delivery: Delivery, refuse: boolean, probe: boolean): void {
+    let slotHeld = true;
+    let recording = false;
+    const freeSlot = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      this.slots.give(1);
+      this.metrics.slotsBusy.set(this.busy);
+    };
+    const agentDone = () => {
+      if (this.recording >= this.options.slots) return;
+      recording = true;
+      this.recording += 1;
+      freeSlot();
+    };
+    const handling = refuse ? this.handler.handBack(delivery) : this.handler.handle(delivery, probe, agentDone);
     this.handling.add(handling);
-    this.metrics.slotsBusy.set(this.handling.size);
+    this.metrics.slotsBusy.set(this.busy);
     void handling.then(() => {
       this.handling.delete(handling);
-      this.metrics.slotsBusy.set(this.handling.size);
-      this.slots.give(1);
+      if (recording) this.recording -= 1;
+      freeSlot();
+      this.metrics.slotsBusy.set(this.busy);
     });
+  }
+
+  /** Deliveries whose agent has not finished yet (running, starting, or being handed back). */
+  private get busy(): number {
+    return this.handling.size - this.recording;
   }
 
   private interruptAll(reason: string): void {
@@ -225,6 +259,7 @@ export class Worker {
     while (this.handling.size > 0) await Promise.all([...this.handling]);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.heartbeat.stop();
+    this.loopLag.stop();
     this.breaker.shutdown();
     await this.unsubscribeCancel?.().catch(() => undefined);
     await this.leaveRegistry();
