@@ -67,13 +67,15 @@ function cpuTicks(cpu: string): { busy: number; total: number } {
     .find((entry) => entry.startsWith(`cpu${cpu} `));
   if (!line) throw new Error(`/proc/stat has no line for cpu${cpu}`);
   const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
-  const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
-  return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
+  // Interrupt time is left out of "busy": on loopback it is mostly the benchmark's own network traffic.
+  const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (steal ?? 0);
+  return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) + (irq ?? 0) + (softirq ?? 0) };
 }
 
 /**
- * How busy one CPU was, from anyone: compared with what the process pinned there used, it shows how
- * much of the core other processes on the machine took (a shared machine lowers absolute figures).
+ * How busy one CPU was with processes (anyone's): compared with what the process pinned there used,
+ * it shows how much of the core other processes on the machine took (a shared machine lowers
+ * absolute figures).
  */
 export class CpuBusyMeter {
   private readonly start: { busy: number; total: number };
@@ -82,7 +84,7 @@ export class CpuBusyMeter {
     this.start = cpuTicks(cpu);
   }
 
-  /** Share of the CPU that was busy, 0–1. */
+  /** Share of the CPU that ran processes, 0–1. */
   busyShare(): number {
     const now = cpuTicks(this.cpu);
     const total = now.total - this.start.total;
