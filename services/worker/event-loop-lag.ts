@@ -12,7 +12,7 @@ export class EventLoopLag {
 
   constructor(
     private readonly intervalMs = 10,
-    private readonly thresholdMs = 10,
+    private readonly thresholdMs = 5,
   ) {}
 
   start(): void {
