@@ -22,6 +22,9 @@ dev: install ## run API, worker and scaler locally (starts redis-server when non
 typecheck: install ## type-check every TypeScript file
 	npx tsc -p tsconfig.json --noEmit
 
+# The AWS SDK warns once per process that its 2027 releases will need Node 22; every test process
+# would print it. The image runs Node 22.
+test: export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = true
 test: install typecheck ## every test; starts and stops the servers they need
 	scripts/check-test-tools.sh
 	npx ava
