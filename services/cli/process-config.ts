@@ -1,16 +1,10 @@
-import { ConfigError, loadConfig, type PlatformConfig } from '../core/config.js';
-import { CliError } from './cli-error.js';
+import { loadConfig, type PlatformConfig } from '../core/config.js';
 
-/** The process's configuration, with CLI flags taking precedence over environment variables. */
+/** The process's configuration, with CLI flags taking precedence over environment variables; throws ConfigError. */
 export function configFromEnv(overrides: Record<string, string | number | undefined> = {}): PlatformConfig {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(overrides)) if (value !== undefined) env[name] = String(value);
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message, 1);
-    throw error;
-  }
+  return loadConfig(env);
 }
 
 /** Runs `stop` on the first SIGTERM/SIGINT; a second signal exits at once. */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { loadAgentCatalog } from '../../core/agents/catalog.js';
 import { configFromEnv, onShutdownSignal } from '../process-config.js';
 import { ServiceProcess } from '../children.js';
 import { CliError } from '../cli-error.js';
@@ -73,6 +74,8 @@ export function registerDevCommand(program: Command): void {
         ...(keyPair ? { AGENTFLEET_BOOTSTRAP_KEYS: keyPair } : {}),
         ...(!config.AGENTS_FILE && existsSync(EXAMPLE_AGENTS) ? { AGENTS_FILE: resolve(EXAMPLE_AGENTS) } : {}),
       };
+      // Every child would fail on a bad agents file: say so once, before starting any of them.
+      loadAgentCatalog(env.AGENTS_FILE);
 
       const api = new ServiceProcess('api', ['api'], env);
       const scaler = new ServiceProcess('scaler', ['scaler', '--local'], env);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { POOL_NAMES, isEnvironmentName, loadEnvironment, type EnvironmentConfig, type PoolName } from '../../../environments/index.js';
+import { loadAgentCatalog } from '../../core/agents/catalog.js';
 import { createLogger } from '../../core/logger.js';
 import { CliError } from '../cli-error.js';
 import { configFromEnv, onShutdownSignal } from '../process-config.js';
@@ -100,21 +101,17 @@ export function registerScalerCommands(program: Command): void {
     .action(async (flags: ServiceFlags) => {
       const platform = configFromEnv({ WORKER_SLOTS: flags.slots });
       const env = environment(flags.env);
-      const { loadScalerEnv, ScalerConfigError } = await import('../../scaler/config.js');
-      let processEnv;
-      try {
-        processEnv = loadScalerEnv(process.env, {
-          LOCAL_MIN_WORKERS: flags.minWorkers,
-          LOCAL_MAX_WORKERS: flags.maxWorkers,
-          SCALER_TICK_SECONDS: flags.tickSeconds,
-          SCALER_SCALE_OUT_COOLDOWN_SECONDS: flags.scaleOutCooldown,
-          SCALER_SCALE_IN_COOLDOWN_SECONDS: flags.scaleInCooldown,
-          SCALER_METRICS_PORT: flags.metricsPort,
-        });
-      } catch (error) {
-        if (error instanceof ScalerConfigError) throw new CliError(error.message, 1);
-        throw error;
-      }
+      const { loadScalerEnv } = await import('../../scaler/config.js');
+      const processEnv = loadScalerEnv(process.env, {
+        LOCAL_MIN_WORKERS: flags.minWorkers,
+        LOCAL_MAX_WORKERS: flags.maxWorkers,
+        SCALER_TICK_SECONDS: flags.tickSeconds,
+        SCALER_SCALE_OUT_COOLDOWN_SECONDS: flags.scaleOutCooldown,
+        SCALER_SCALE_IN_COOLDOWN_SECONDS: flags.scaleInCooldown,
+        SCALER_METRICS_PORT: flags.metricsPort,
+      });
+      // Each local worker would fail on a bad agents file: say so once, before starting any.
+      if (flags.local) loadAgentCatalog(platform.AGENTS_FILE);
       const logger = createLogger('scaler', platform.LOG_LEVEL);
       const { startScaler, ScalerStartError } = await import('../../scaler/main.js');
       const running = await startScaler(platform, env, logger, {
