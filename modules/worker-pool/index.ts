@@ -27,6 +27,13 @@ function asHclStringContent(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
+/**
+ * The instance metadata service as every EC2 instance sees it. With it set, the worker watches for Spot
+ * notices and scale-in and reports its instance id (the scaler protects busy instances from scale-in);
+ * Fargate tasks have no IMDS and never get it.
+ */
+export const EC2_IMDS_ENDPOINT = 'http://169.254.169.254';
+
 /** EC2 basic monitoring reports CPU every 5 minutes; alarms cannot look closer than that. */
 const BASIC_MONITORING_PERIOD_SECONDS = 300;
 
@@ -110,7 +117,7 @@ export class WorkerPool extends Construct {
       region: props.aws.region,
       container: props.container,
       slotsByType: Object.fromEntries(props.instanceTypes.map((t) => [t.type, t.slots])),
-      environment: { ...props.environment, WORKER_LIFECYCLE_HOOK: drainHookName, WORKER_ASG_NAME: props.name },
+      environment: { ...props.environment, IMDS_ENDPOINT: EC2_IMDS_ENDPOINT, WORKER_LIFECYCLE_HOOK: drainHookName, WORKER_ASG_NAME: props.name },
       stopTimeoutSeconds: props.drainTimeoutSeconds,
     });
     const tags = { Name: props.name, 'agentfleet:pool': props.name };

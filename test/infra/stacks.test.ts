@@ -16,6 +16,22 @@ const stack = (name: string): Synthesized => {
 const asg = (env: string, pool: 'spot' | 'on-demand'): Block =>
   resourceWhere(stack(env), 'aws_autoscaling_group', 'name', resourceNames(env as 'dev').pools[pool]);
 
+/** The variables the boot script writes for the worker container (`NAME=value` lines of the env file). */
+function userDataEnvironment(template: Block): Record<string, string> {
+  const hcl = /^\$\{base64encode\("([\s\S]*)"\)\}$/.exec(template.user_data as string)?.[1];
+  if (hcl === undefined) throw new Error('user_data is not base64encode("...")');
+  const script = hcl.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  const envFile = /<<'AGENTFLEET_ENV'\n([\s\S]*?)\nAGENTFLEET_ENV\n/.exec(script)?.[1];
+  if (envFile === undefined) throw new Error('no worker env file in the boot script');
+  return Object.fromEntries(envFile.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
+
+/** Environment variables of the one container of an ECS task definition. */
+function taskEnvironment(definition: Block): Record<string, string> {
+  const [container] = JSON.parse(definition.container_definitions as string) as Block[];
+  return Object.fromEntries((container?.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+}
+
 for (const env of ENVIRONMENT_NAMES) {
   const config = loadEnvironment(env);
 
@@ -79,6 +95,20 @@ for (const env of ENVIRONMENT_NAMES) {
       const [root] = template.block_device_mappings as Block[];
       t.like(root?.ebs, { encrypted: 'true', volume_type: 'gp3', volume_size: config.worker.rootVolumeGiB });
       t.regex(template.user_data as string, /^\$\{base64encode\(/);
+    }
+  });
+
+  test(`${env}: EC2 workers watch IMDS (Spot notices, scale-in, instance id); Fargate burst workers, which have none, do not`, (t) => {
+    const templates = resources(stack(env), 'aws_launch_template');
+    t.is(templates.length, 2);
+    for (const template of templates) {
+      t.like(userDataEnvironment(template), { IMDS_ENDPOINT: 'http://169.254.169.254', AGENTFLEET_ENV: env }, template.name as string);
+    }
+    for (const pool of ['burst-spot', 'burst-ondemand'] as const) {
+      const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', resourceNames(env).pools[pool]);
+      const environment = taskEnvironment(definition);
+      t.is(environment.WORKER_POOL, pool);
+      t.false('IMDS_ENDPOINT' in environment, pool);
     }
   });
 
