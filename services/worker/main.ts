@@ -11,6 +11,7 @@ import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { AgentExecutors } from './agents/agent-executors.js';
 import { RedisCheckpointStore } from './checkpoint-store.js';
 import { ImdsClient } from './interruption/imds-client.js';
+import { InstanceReportingRegistry, readInstanceId } from './interruption/instance-identity.js';
 import { LifecycleHook } from './interruption/lifecycle-hook.js';
 import { InterruptionWatcher } from './interruption/watcher.js';
 import { WorkerMetrics } from './metrics.js';
@@ -20,8 +21,9 @@ import { Worker, type WorkerOptions } from './worker.js';
 /**
  * `agentfleet worker`: wires a Worker to real Redis, the run store, the queue driver QUEUE_DRIVER
  * names, the agents of AGENTS_FILE, the fleet registry, the metrics endpoint and (on EC2) the Spot
- * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain. Signals are the
- * CLI's business: it calls `stop('SIGTERM')`.
+ * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain, and the instance id
+ * in the registry reports (the scaler keeps busy instances from scale-in). Signals are the CLI's
+ * business: it calls `stop('SIGTERM')`.
  */
 
 export interface RunningWorker {
@@ -64,13 +66,15 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
   const baseEnv = Object.fromEntries(AGENT_ENV_PASSTHROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
   const options = workerOptionsFromConfig(config, id);
   const metrics = new WorkerMetrics({ worker: id, pool: options.pool });
+  const imds = config.IMDS_ENDPOINT ? new ImdsClient(config.IMDS_ENDPOINT) : undefined;
+  const instanceId = imds ? await readInstanceId(imds, logger) : undefined;
   const worker = new Worker(
     {
       store,
       queue,
       executors: new AgentExecutors(catalog, { killGraceMs: config.KILL_GRACE_SECONDS * 1000, baseEnv }),
       checkpoints: new RedisCheckpointStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS }),
-      registry: new WorkerRegistry(redis),
+      registry: instanceId ? new InstanceReportingRegistry(redis, instanceId) : new WorkerRegistry(redis),
       metrics,
       logger: logger.child({ worker: id }),
     },
@@ -82,7 +86,6 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
     collectDefaultMetrics({ register: metrics.registry });
     metricsServer = await serveMetrics(metrics.registry, config.HOST, config.WORKER_METRICS_PORT);
   }
-  const imds = config.IMDS_ENDPOINT ? new ImdsClient(config.IMDS_ENDPOINT) : undefined;
   let scaledIn = false;
   const watcher = imds
     ? new InterruptionWatcher(
