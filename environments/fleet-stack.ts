@@ -8,7 +8,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
-import { Alerts, RUN_METRICS } from '../modules/alerts/index.js';
+import { Alerts } from '../modules/alerts/index.js';
 import { ApiService } from '../modules/api-service/index.js';
 import { CiAccess } from '../modules/ci-access/index.js';
 import { CostGuard } from '../modules/cost-guard/index.js';
@@ -159,22 +159,19 @@ export class FleetStack extends TerraformStack {
       };
     };
     const queueArns = [queue.arn, queue.deadLetterArn];
+    // Run metrics reach CloudWatch through the worker's log lines (EMF), so no PutMetricData permission.
     const workerPermissions: PolicyStatement[] = [
       {
         sid: 'ConsumeRuns',
         actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
         resources: queueArns,
       },
-      {
-        sid: 'PublishRunMetrics',
-        // PutMetricData has no resource-level permissions; the namespace condition scopes it instead.
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': RUN_METRICS.namespace } },
-      },
     ];
 
-    const workerContainer = container('worker');
+    const workerBase = container('worker');
+    // EC2 and Fargate workers both log through the awslogs driver, which turns these lines into the
+    // metrics of the error-rate alarm.
+    const workerContainer: ContainerSpec = { ...workerBase, environment: { ...workerBase.environment, CLOUDWATCH_METRICS: 'emf' } };
     for (const poolName of EC2_POOL_NAMES) {
       const pool = config.pools[poolName];
       const size = asgSizeInSlots(pool);

@@ -3,15 +3,9 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
+// The worker owns the names of the metrics it publishes (EMF lines in its logs); the alarm reads them.
+import { RUN_METRICS } from '../../services/worker/cloudwatch-metrics.js';
 import { policyDocument } from '../lib/iam.js';
-
-/** Where workers publish run outcomes (CloudWatch PutMetricData), one datapoint per finished attempt. */
-export const RUN_METRICS = {
-  namespace: 'AgentFleet',
-  failedAttempts: 'RunAttemptsFailed',
-  finishedAttempts: 'RunAttemptsFinished',
-  dimension: 'Environment',
-} as const;
 
 export interface AlertsProps {
   /** Topic name; also the prefix of the alarm. */

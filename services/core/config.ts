@@ -58,6 +58,11 @@ export const envSchema = z
     WORKER_POOL: z.string().min(1).default('local'),
     /** Serve the worker's Prometheus /metrics on this port (unset: not served). */
     WORKER_METRICS_PORT: port.optional(),
+    /**
+     * `emf`: once a minute the worker writes its run outcomes on stdout in CloudWatch's Embedded Metric
+     * Format, for the error-rate alarm (the stacks set it; the awslogs driver ships the line).
+     */
+    CLOUDWATCH_METRICS: z.enum(['emf', 'off']).default('off'),
     /** EC2 instance metadata (http://169.254.169.254 on EC2); when set, the worker watches for Spot notices and ASG scale-in. */
     IMDS_ENDPOINT: z.string().url().optional(),
     /** How often the worker asks IMDS for a Spot notice or scale-in. */

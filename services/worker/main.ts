@@ -9,6 +9,7 @@ import { createQueueDriver } from '../core/queue/index.js';
 import { createRedis } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { AgentExecutors } from './agents/agent-executors.js';
+import { outcomeTotals, RunMetricsPublisher } from './cloudwatch-metrics.js';
 import { RedisCheckpointStore } from './checkpoint-store.js';
 import { ImdsClient } from './interruption/imds-client.js';
 import { InstanceReportingRegistry, readInstanceId } from './interruption/instance-identity.js';
@@ -22,8 +23,9 @@ import { Worker, type WorkerOptions } from './worker.js';
  * `agentfleet worker`: wires a Worker to real Redis, the run store, the queue driver QUEUE_DRIVER
  * names, the agents of AGENTS_FILE, the fleet registry, the metrics endpoint and (on EC2) the Spot
  * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain, and the instance id
- * in the registry reports (the scaler keeps busy instances from scale-in). Signals are the CLI's
- * business: it calls `stop('SIGTERM')`.
+ * in the registry reports (the scaler keeps busy instances from scale-in), and (in AWS) the run
+ * outcomes for the error-rate alarm as EMF lines on stdout. Signals are the CLI's business: it calls
+ * `stop('SIGTERM')`.
  */
 
 export interface RunningWorker {
@@ -111,11 +113,23 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
         )
       : undefined;
 
+  const runMetrics =
+    config.CLOUDWATCH_METRICS === 'emf'
+      ? new RunMetricsPublisher({
+          source: { environment: config.AGENTFLEET_ENV, worker: id, pool: options.pool },
+          readTotals: () => outcomeTotals(metrics.attemptsFinished),
+          write: (line) => process.stdout.write(line),
+          logger,
+        })
+      : undefined;
+
   await worker.start();
   watcher?.start();
+  runMetrics?.start();
 
   const closed = worker.stopped.then(async () => {
     watcher?.stop();
+    await runMetrics?.stop();
     if (scaledIn) await lifecycleHook?.complete();
     await Promise.allSettled([metricsServer?.close(), queue.close(), store.close()]);
     await redis.quit().catch(() => redis.disconnect());

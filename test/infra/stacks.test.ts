@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ENVIRONMENT_NAMES, asgSizeInSlots, instancesToSlots, loadEnvironment, prewarmCron, resourceNames } from '../../environments/index.js';
 import { ARM64_AMI_PARAMETER } from '../../modules/worker-pool/index.js';
+import { RUN_METRICS } from '../../services/worker/cloudwatch-metrics.js';
 import { resourceWhere, resources, synthesizeAll, type Block, type Synthesized } from './support/synthesized.js';
 
 let stacks: Record<string, Synthesized>;
@@ -230,6 +231,30 @@ for (const env of ENVIRONMENT_NAMES) {
     const errorRate = alarms.find((a) => Array.isArray(a.metric_query));
     t.like(errorRate, { threshold: config.worker.breaker.errorRatePercent, evaluation_periods: config.worker.breaker.windowSeconds / 60 });
     for (const alarm of [oldest, dlq, errorRate]) t.regex((alarm?.alarm_actions as string[])[0] ?? '', /aws_sns_topic\.alerts_topic/);
+  });
+
+  test(`${env}: every worker publishes run outcomes as EMF lines through the awslogs driver, into the metrics the error-rate alarm reads`, (t) => {
+    const errorRate = resources(stack(env), 'aws_cloudwatch_metric_alarm').find((a) => Array.isArray(a.metric_query));
+    const read = (errorRate?.metric_query as Block[]).flatMap((q) => (q.metric ? [q.metric as Block] : []));
+    t.deepEqual(
+      read.map((m) => [m.namespace, m.metric_name, m.dimensions]),
+      [RUN_METRICS.failedAttempts, RUN_METRICS.finishedAttempts].map((name) => [RUN_METRICS.namespace, name, { [RUN_METRICS.dimension]: env }]),
+    );
+
+    for (const template of resources(stack(env), 'aws_launch_template')) {
+      t.like(userDataEnvironment(template), { CLOUDWATCH_METRICS: 'emf', AGENTFLEET_ENV: env });
+      t.regex(template.user_data as string, /--log-driver awslogs /);
+    }
+    for (const pool of ['burst-spot', 'burst-ondemand'] as const) {
+      const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', resourceNames(env).pools[pool]);
+      t.like(taskEnvironment(definition), { CLOUDWATCH_METRICS: 'emf', AGENTFLEET_ENV: env });
+      const [container] = JSON.parse(definition.container_definitions as string) as Block[];
+      t.is(container?.logConfiguration?.logDriver, 'awslogs');
+    }
+    for (const service of [resourceNames(env).apiService, resourceNames(env).scalerService]) {
+      const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', service);
+      t.false('CLOUDWATCH_METRICS' in taskEnvironment(definition), `${service} runs no attempts`);
+    }
   });
 
   test(`${env}: a monthly budget alerts on actual and forecast spend`, (t) => {
