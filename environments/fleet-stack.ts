@@ -267,6 +267,12 @@ export class FleetStack extends TerraformStack {
       githubRepository: config.ci.githubRepository,
       githubEnvironment: config.ci.githubEnvironment,
       oidcProvider: config.ci.oidcProvider,
+      prewarm: {
+        clusterName: names.cluster,
+        scalerServiceName: names.scalerService,
+        scalerTaskFamily: scaler.taskDefinitionFamily,
+        scalerRoleNames: scaler.roleNames,
+      },
     });
 
     if (!emulator) {

@@ -5,7 +5,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { packStatements, policyDocument, type PolicyStatement } from '../lib/iam.js';
-import { readStatements, writeStatements, type PermissionScope } from './permissions.js';
+import { prewarmStatements, readStatements, writeStatements, type PermissionScope, type PrewarmTarget } from './permissions.js';
 
 const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 
@@ -19,12 +19,15 @@ export interface CiAccessProps extends PermissionScope {
   githubEnvironment: string;
   /** The GitHub OIDC provider is one per account: create it here, or use the one that exists. */
   oidcProvider: 'create' | 'existing';
+  /** The scaler task the pre-warm workflow runs with the apply role (.github/workflows/prewarm.yml). */
+  prewarm: PrewarmTarget;
 }
 
 /**
  * GitHub Actions access without stored keys: the account's GitHub OIDC provider, a read-only role for
  * `terraform plan` (pull requests and the main branch of the one repository) and an apply role only
- * for jobs in the environment's GitHub environment, so required reviewers gate every apply.
+ * for jobs in the environment's GitHub environment, so required reviewers gate every apply. The apply
+ * role also runs the pre-warm job's one-off scaler task.
  */
 export class CiAccess extends Construct {
   readonly planRoleArn: string;
@@ -84,6 +87,7 @@ export class CiAccess extends Construct {
     };
     attach('read', readStatements(props), readStatements(measuring), { plan, apply });
     attach('write', writeStatements(props), writeStatements(measuring), { apply });
+    attach('prewarm', prewarmStatements(props.aws, props.prewarm), prewarmStatements(measuring.aws, props.prewarm), { apply });
 
     this.planRoleArn = plan.arn;
     this.applyRoleArn = apply.arn;

@@ -266,3 +266,39 @@ export function writeStatements(scope: PermissionScope): PolicyStatement[] {
     { sid: 'WriteState', actions: ['s3:PutObject'], resources: [`arn:${aws.partition}:s3:::${scope.stateBucket}/${scope.stateKey}`] },
   ];
 }
+
+/** The one-off scaler task the pre-warm job runs inside the VPC (scripts/prewarm-ecs.sh). */
+export interface PrewarmTarget {
+  clusterName: string;
+  scalerServiceName: string;
+  scalerTaskFamily: string;
+  /** The scaler's execution and task roles: ECS takes them on for the task, so the caller passes them. */
+  scalerRoleNames: string[];
+}
+
+/**
+ * What the pre-warm job needs and nothing more: read the scaler service (task definition, network),
+ * run its task definition in its own cluster, watch that task end, and pass the scaler's roles to it.
+ */
+export function prewarmStatements(aws: AwsContext, target: PrewarmTarget): PolicyStatement[] {
+  return [
+    {
+      sid: 'PrewarmReadScalerService',
+      actions: ['ecs:DescribeServices'],
+      resources: [arn(aws, 'ecs', `service/${target.clusterName}/${target.scalerServiceName}`)],
+    },
+    {
+      sid: 'PrewarmRunScalerTask',
+      actions: ['ecs:RunTask'],
+      resources: [arn(aws, 'ecs', `task-definition/${target.scalerTaskFamily}:*`)],
+      conditions: { ArnEquals: { 'ecs:cluster': arn(aws, 'ecs', `cluster/${target.clusterName}`) } },
+    },
+    { sid: 'PrewarmWatchTask', actions: ['ecs:DescribeTasks'], resources: [arn(aws, 'ecs', `task/${target.clusterName}/*`)] },
+    {
+      sid: 'PrewarmPassScalerRoles',
+      actions: ['iam:PassRole'],
+      resources: target.scalerRoleNames.map((name) => arn(aws, 'iam', `role/${name}`, { region: '' })),
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    },
+  ];
+}

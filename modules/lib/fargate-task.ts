@@ -29,17 +29,20 @@ export class FargateTask extends Construct {
   readonly family: string;
   readonly taskRoleArn: string;
   readonly executionRoleArn: string;
+  /** Names of the execution and task roles, known at synth time (for policies that must name them). */
+  readonly roleNames: { execution: string; task: string };
 
   constructor(scope: Construct, id: string, props: FargateTaskProps) {
     super(scope, id);
     const trust = serviceTrustPolicy('ecs-tasks.amazonaws.com', props.aws.accountId);
-    const execution = new IamRole(this, 'execution-role', { name: `${props.family}-execution`, assumeRolePolicy: trust });
+    this.roleNames = { execution: `${props.family}-execution`, task: `${props.family}-task` };
+    const execution = new IamRole(this, 'execution-role', { name: this.roleNames.execution, assumeRolePolicy: trust });
     new IamRolePolicy(this, 'execution-policy', {
       role: execution.id,
       name: 'launch',
       policy: policyDocument(containerLaunchStatements(props.container)),
     });
-    const task = new IamRole(this, 'task-role', { name: `${props.family}-task`, assumeRolePolicy: trust });
+    const task = new IamRole(this, 'task-role', { name: this.roleNames.task, assumeRolePolicy: trust });
     if (props.taskPermissions.length > 0) {
       new IamRolePolicy(this, 'task-policy', { role: task.id, name: 'task', policy: policyDocument(props.taskPermissions) });
     }

@@ -24,6 +24,9 @@ export interface ScalerServiceProps {
   aws: AwsContext;
 }
 
+/** The scaler task's one container; scripts/prewarm-ecs.sh overrides its command by this name. */
+export const SCALER_CONTAINER_NAME = 'scaler';
+
 /**
  * The scaler: exactly one Fargate task (a deployment stops the old task before starting the new one,
  * so two scalers never fight), allowed to read queue depth and to change the desired capacity of its
@@ -32,6 +35,9 @@ export interface ScalerServiceProps {
 export class ScalerService extends Construct {
   readonly securityGroupId: string;
   readonly taskRoleArn: string;
+  /** What a one-off task of the scaler (the pre-warm job) needs to name: its family and its two roles. */
+  readonly taskDefinitionFamily: string;
+  readonly roleNames: string[];
 
   constructor(scope: Construct, id: string, props: ScalerServiceProps) {
     super(scope, id);
@@ -77,7 +83,7 @@ export class ScalerService extends Construct {
       memoryMiB: props.task.memoryMiB,
       cpuArchitecture: 'ARM64',
       container: props.container,
-      containerOptions: { name: 'scaler' },
+      containerOptions: { name: SCALER_CONTAINER_NAME },
       taskPermissions: steer,
       aws: props.aws,
     });
@@ -97,5 +103,7 @@ export class ScalerService extends Construct {
 
     this.securityGroupId = securityGroup.id;
     this.taskRoleArn = task.taskRoleArn;
+    this.taskDefinitionFamily = task.family;
+    this.roleNames = [task.roleNames.execution, task.roleNames.task];
   }
 }

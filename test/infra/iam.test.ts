@@ -117,6 +117,42 @@ test('a worker may complete the lifecycle action and protect instances only in i
   }
 });
 
+test('for the pre-warm job the apply role may read the scaler service, run only its task definition in its own cluster, watch that task and pass only its two roles', (t) => {
+  const partition = '${data.aws_partition.partition.partition}';
+  for (const env of ENVIRONMENT_NAMES) {
+    const stack = stacks[env] as Synthesized;
+    const names = resourceNames(env);
+    const region = loadEnvironment(env).region;
+    const ecs = (resource: string) => `arn:${partition}:ecs:${region}:${ACCOUNT}:${resource}`;
+
+    const prewarmPolicies = resources(stack, 'aws_iam_policy').filter((p) => (p.name as string).includes('-ci-prewarm-'));
+    t.is(prewarmPolicies.length, 1);
+    const statements = (JSON.parse(prewarmPolicies[0]?.policy as string) as { Statement: PolicyStatementJson[] }).Statement;
+    const byAction = Object.fromEntries(statements.flatMap((s) => asList(s.Action).map((action) => [action, s] as const)));
+    t.deepEqual(Object.keys(byAction).sort(), ['ecs:DescribeServices', 'ecs:DescribeTasks', 'ecs:RunTask', 'iam:PassRole']);
+    t.true(statements.every((s) => asList(s.Action).length === 1 && s.Effect === 'Allow'));
+
+    t.deepEqual(asList(byAction['ecs:DescribeServices']?.Resource), [ecs(`service/${names.cluster}/${names.scalerService}`)]);
+    t.deepEqual(asList(byAction['ecs:RunTask']?.Resource), [ecs(`task-definition/${names.scalerService}:*`)]);
+    t.deepEqual(byAction['ecs:RunTask']?.Condition, { ArnEquals: { 'ecs:cluster': ecs(`cluster/${names.cluster}`) } });
+    t.deepEqual(asList(byAction['ecs:DescribeTasks']?.Resource), [ecs(`task/${names.cluster}/*`)]);
+
+    // The roles passed are the very roles of the scaler's task definition.
+    const scalerTask = resources(stack, 'aws_ecs_task_definition').find((d) => d.family === names.scalerService);
+    const roleName = (reference: string) => {
+      const [, key] = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(reference) ?? [];
+      return stack.resource.aws_iam_role?.[key ?? '']?.name as string;
+    };
+    const scalerRoles = [roleName(scalerTask?.execution_role_arn as string), roleName(scalerTask?.task_role_arn as string)];
+    t.deepEqual(scalerRoles, [`${names.scalerService}-execution`, `${names.scalerService}-task`]);
+    t.deepEqual(asList(byAction['iam:PassRole']?.Resource), scalerRoles.map((name) => `arn:${partition}:iam::${ACCOUNT}:role/${name}`));
+    t.deepEqual(byAction['iam:PassRole']?.Condition, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+
+    const attachments = resources(stack, 'aws_iam_role_policy_attachment').filter((a) => /ci_prewarm-policy/.test(a.policy_arn as string));
+    t.deepEqual(attachments.map((a) => /ci_(plan|apply)-role/.exec(a.role as string)?.[1]), ['apply']);
+  }
+});
+
 test('task roles trust only ECS tasks of this account; instance roles only EC2', (t) => {
   for (const env of ENVIRONMENT_NAMES) {
     const trusts = policies(stacks[env] as Synthesized).filter((p) => p.kind === 'trust');

@@ -71,6 +71,31 @@ function stderrLogger(level: string) {
   return pino({ level, base: { service: 'scaler' } }, pino.destination(2));
 }
 
+const PREWARM_POOLS = [...POOL_NAMES, 'local'] as const;
+type PrewarmPool = (typeof PREWARM_POOLS)[number];
+
+/**
+ * The floors `scaler prewarm` writes: `--min` on one `--pool`, or the floor and pools of a named
+ * pre-warm schedule of the environment, so a scheduled job needs no capacity numbers of its own.
+ */
+function prewarmFloors(env: EnvironmentConfig, flags: { min?: string; pool?: string; schedule?: string }): { pool: PrewarmPool; min: number }[] {
+  if (flags.schedule !== undefined) {
+    if (flags.min !== undefined || flags.pool !== undefined) throw new CliError('--schedule: takes the floor and the pools from the schedule; leave out --min and --pool');
+    const schedule = env.scaling.prewarm.find((s) => s.name === flags.schedule);
+    if (!schedule) {
+      const known = env.scaling.prewarm.map((s) => s.name);
+      throw new CliError(`--schedule: ${env.name} has no pre-warm schedule "${flags.schedule}" (${known.length > 0 ? `it has ${known.join(', ')}` : 'it has none'})`);
+    }
+    return schedule.pools.map((pool) => ({ pool, min: schedule.minInstances }));
+  }
+  if (flags.min === undefined) throw new CliError('--min or --schedule: one of them is required');
+  const min = count('--min', flags.min);
+  const pool = PREWARM_POOLS.find((name) => name === (flags.pool ?? 'spot'));
+  if (!pool) throw new CliError(`--pool: unknown pool "${flags.pool}" (expected ${PREWARM_POOLS.join(', ')})`);
+  if (pool !== 'local' && min > env.pools[pool].max) throw new CliError(`--min: ${min} exceeds pools.${pool}.max (${env.pools[pool].max}) of ${env.name}`);
+  return [{ pool, min }];
+}
+
 interface ServiceFlags {
   env?: string;
   dryRun?: boolean;
@@ -169,21 +194,18 @@ export function registerScalerCommands(program: Command): void {
 
   scaler
     .command('prewarm')
-    .description('raise a pool\'s floor for a while (the pre-warm job calls this before a known peak); the running scaler applies it on its next tick')
+    .description('raise pool floors for a while (the pre-warm job calls this before a known peak); the running scaler applies them on its next tick')
     .option('--env <env>', 'environment (default $AGENTFLEET_ENV or dev)')
-    .requiredOption('--min <n>', 'floor in instances (EC2 pools), tasks (Fargate) or workers (local)')
-    .option('--for <duration>', 'how long the floor holds: 90s, 30m, 2h, 1h30m', '1h')
-    .option('--pool <name>', `pool to raise: ${[...POOL_NAMES, 'local'].join(', ')}`, 'spot')
-    .option('--json', 'print the floor as JSON')
+    .option('--min <n>', 'floor in instances (EC2 pools), tasks (Fargate) or workers (local)')
+    .option('--pool <name>', `pool to raise with --min: ${PREWARM_POOLS.join(', ')} (default spot)`)
+    .option('--schedule <name>', 'take the floor and its pools from this pre-warm schedule of the environment (instead of --min and --pool)')
+    .option('--for <duration>', 'how long the floors hold: 90s, 30m, 2h, 1h30m', '1h')
+    .option('--json', 'print the floors as JSON')
     .action(async (_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<{ env?: string; min: string; for: string; pool: string; json?: boolean }>();
+      const flags = command.optsWithGlobals<{ env?: string; min?: string; pool?: string; schedule?: string; for: string; json?: boolean }>();
       const env = environment(flags.env);
-      const instances = count('--min', flags.min);
+      const floors = prewarmFloors(env, flags);
       const seconds = parseDuration('--for', flags.for);
-      const pools = [...POOL_NAMES, 'local'] as const;
-      const pool = pools.find((name) => name === flags.pool);
-      if (!pool) throw new CliError(`--pool: unknown pool "${flags.pool}" (expected ${pools.join(', ')})`);
-      if (pool !== 'local' && instances > env.pools[pool].max) throw new CliError(`--min: ${instances} exceeds pools.${pool}.max (${env.pools[pool].max}) of ${env.name}`);
       const platform = configFromEnv();
       const { createRedis, waitUntilReady } = await import('../../core/redis.js');
       const { PrewarmStore } = await import('../../scaler/prewarm-store.js');
@@ -191,10 +213,15 @@ export function registerScalerCommands(program: Command): void {
       try {
         if (!(await waitUntilReady(redis, 10_000))) throw new Error('no answer within 10s');
         const until = Date.now() + seconds * 1000;
-        await new PrewarmStore(redis, env.name).raise(pool, instances, until);
-        const floor = { environment: env.name, pool, min: instances, until: new Date(until).toISOString() };
-        if (flags.json) print(floor);
-        else process.stdout.write(`${env.name}: ${pool} keeps at least ${instances} until ${floor.until}\n`);
+        const store = new PrewarmStore(redis, env.name);
+        for (const floor of floors) await store.raise(floor.pool, floor.min, until);
+        const untilIso = new Date(until).toISOString();
+        if (flags.json) {
+          print(flags.schedule ? { environment: env.name, schedule: flags.schedule, until: untilIso, floors } : { environment: env.name, ...floors[0], until: untilIso });
+        } else {
+          const from = flags.schedule ? ` (schedule ${flags.schedule})` : '';
+          for (const floor of floors) process.stdout.write(`${env.name}: ${floor.pool} keeps at least ${floor.min} until ${untilIso}${from}\n`);
+        }
       } catch (error) {
         throw new CliError(`could not write the floor to Redis at ${platform.REDIS_URL}: ${(error as Error).message}`, 1);
       } finally {
