@@ -7,6 +7,7 @@ import { registerServiceCommands } from './commands/services.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScalerCommands } from './commands/scaler.js';
+import { registerKeyCommands } from './commands/keys.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -22,6 +23,7 @@ registerServiceCommands(program);
 registerDevCommand(program);
 registerRunCommands(program);
 registerScalerCommands(program);
+registerKeyCommands(program);
 
 /**
  * Start-up errors the operator fixes by correcting their input (an environment variable, AGENTS_FILE,
