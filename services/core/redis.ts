@@ -82,9 +82,9 @@ export async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<b
 
 /**
  * Server replies that mean "not now" (loading, failover, script timeout, writes refused because the
- * server cannot persist: MISCONF) rather than a bug.
+ * server cannot persist: MISCONF, or because it is full: OOM) rather than a bug.
  */
-const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY|NOREPLICAS|MISCONF)\b/;
+const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY|NOREPLICAS|MISCONF|OOM)\b/;
 
 /**
  * True when `error` means Redis could not be reached or could not serve the command right now.
