@@ -49,3 +49,7 @@ deploy: install ## plan and apply ENV; refuses without AWS credentials, asks bef
 
 destroy: install ## destroy ENV; refuses without AWS credentials, asks before prod unless CI=true
 	scripts/infra.sh destroy $(ENV)
+
+.PHONY: chaos
+chaos: install ## reliability scenarios: chaos/results/<scenario>.json and a markdown table (CHAOS="poison breaker" to pick)
+	npx tsx chaos/main.ts $(CHAOS)
