@@ -297,6 +297,7 @@ export class FleetStack extends TerraformStack {
       redis_url_secret_arn: redisUrlSecretArn,
       ci_plan_role_arn: ci.planRoleArn,
       ci_apply_role_arn: ci.applyRoleArn,
+      ci_prewarm_role_arn: ci.prewarmRoleArn,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

@@ -8,7 +8,7 @@
 #   scripts/prewarm-ecs.sh --env prod --min 80 --pool spot --for 3h
 #
 # Needs the aws CLI and jq, with credentials allowed ecs:DescribeServices, ecs:RunTask,
-# ecs:DescribeTasks and iam:PassRole on the scaler's two roles (the CI apply role: modules/ci-access).
+# ecs:DescribeTasks and iam:PassRole on the scaler's two roles (the CI pre-warm role: modules/ci-access).
 # .github/workflows/prewarm.yml calls it.
 set -euo pipefail
 

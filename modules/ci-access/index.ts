@@ -15,23 +15,28 @@ const MEASURING_CONTEXT = { partition: 'aws-us-gov', accountId: '000000000000' }
 export interface CiAccessProps extends PermissionScope {
   /** `owner/name`: only this repository's workflows may assume the roles. */
   githubRepository: string;
-  /** Only jobs running in this GitHub environment (with its protection rules) may apply. */
+  /**
+   * Only jobs running in this GitHub environment (with its protection rules) may apply; only jobs in
+   * `<githubEnvironment>-prewarm` may pre-warm.
+   */
   githubEnvironment: string;
   /** The GitHub OIDC provider is one per account: create it here, or use the one that exists. */
   oidcProvider: 'create' | 'existing';
-  /** The scaler task the pre-warm workflow runs with the apply role (.github/workflows/prewarm.yml). */
+  /** The scaler task the pre-warm workflow runs with the pre-warm role (.github/workflows/prewarm.yml). */
   prewarm: PrewarmTarget;
 }
 
 /**
  * GitHub Actions access without stored keys: the account's GitHub OIDC provider, a read-only role for
- * `terraform plan` (pull requests and the main branch of the one repository) and an apply role only
- * for jobs in the environment's GitHub environment, so required reviewers gate every apply. The apply
- * role also runs the pre-warm job's one-off scaler task.
+ * `terraform plan` (pull requests and the main branch of the one repository), an apply role only for
+ * jobs in the environment's GitHub environment, so required reviewers gate every apply, and a pre-warm
+ * role only for jobs in `<environment>-prewarm`. That GitHub environment needs no reviewers, so a
+ * scheduled pre-warm runs on time: its role can do nothing but start the scaler's one-off task.
  */
 export class CiAccess extends Construct {
   readonly planRoleArn: string;
   readonly applyRoleArn: string;
+  readonly prewarmRoleArn: string;
 
   constructor(scope: Construct, id: string, props: CiAccessProps) {
     super(scope, id);
@@ -49,8 +54,8 @@ export class CiAccess extends Construct {
             Principal: { Federated: providerArn },
             Action: 'sts:AssumeRoleWithWebIdentity',
             Condition: {
-              StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com' },
-              StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: subjects },
+              // Exact subjects: StringEquals, so no character of a name can act as a wildcard.
+              StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC_HOST}:sub`]: subjects },
             },
           },
         ],
@@ -67,6 +72,13 @@ export class CiAccess extends Construct {
       name: `${props.prefix}-ci-apply`,
       description: `terraform apply from the GitHub environment "${props.githubEnvironment}"`,
       assumeRolePolicy: trust([`${repo}:environment:${props.githubEnvironment}`]),
+      maxSessionDuration: 3600,
+    });
+    const prewarmEnvironment = `${props.githubEnvironment}-prewarm`;
+    const prewarm = new IamRole(this, 'prewarm-role', {
+      name: `${props.prefix}-ci-prewarm`,
+      description: `scaler pre-warm task from the GitHub environment "${prewarmEnvironment}"`,
+      assumeRolePolicy: trust([`${repo}:environment:${prewarmEnvironment}`]),
       maxSessionDuration: 3600,
     });
 
@@ -87,9 +99,10 @@ export class CiAccess extends Construct {
     };
     attach('read', readStatements(props), readStatements(measuring), { plan, apply });
     attach('write', writeStatements(props), writeStatements(measuring), { apply });
-    attach('prewarm', prewarmStatements(props.aws, props.prewarm), prewarmStatements(measuring.aws, props.prewarm), { apply });
+    attach('prewarm', prewarmStatements(props.aws, props.prewarm), prewarmStatements(measuring.aws, props.prewarm), { prewarm });
 
     this.planRoleArn = plan.arn;
     this.applyRoleArn = apply.arn;
+    this.prewarmRoleArn = prewarm.arn;
   }
 }

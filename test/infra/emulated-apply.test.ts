@@ -108,6 +108,12 @@ test.serial('the emulator leaves out only what moto cannot create, each with its
   for (const reason of Object.values(EMULATOR_LEAVES_OUT)) t.regex(reason, /moto_server/);
 });
 
+test.serial('the CI role ARNs come out of the apply resolved, for the GitHub environments\' variables', (t) => {
+  for (const kind of ['plan', 'apply', 'prewarm']) {
+    t.regex(outputs[`ci_${kind}_role_arn`]?.value ?? '', new RegExp(`^arn:aws:iam::\\d{12}:role/${names.prefix}-ci-${kind}$`), kind);
+  }
+});
+
 test.serial('the queue reads back with the configured retention, visibility, redrive and encryption', async (t) => {
   const url = outputs.queue_url?.value ?? '';
   t.true(url.endsWith(`/${names.queue}`));

@@ -37,6 +37,26 @@ const identityPolicies = (stack: string): FoundPolicy[] => policies(stacks[stack
 const statementsWithAction = (stack: string, action: string): PolicyStatementJson[] =>
   identityPolicies(stack).flatMap(allows).filter((s) => asList(s.Action).includes(action));
 
+type CiRole = 'plan' | 'apply' | 'prewarm';
+/** The Terraform key of the CI role `agentfleet-<env>-ci-<kind>`. */
+function ciRoleKey(stack: Synthesized, kind: CiRole): string {
+  const keys = Object.entries(stack.resource.aws_iam_role ?? {}).filter(([, role]) => (role.name as string).endsWith(`-ci-${kind}`));
+  if (keys.length !== 1) throw new Error(`expected one ${kind} CI role, found ${keys.length}`);
+  return keys[0]?.[0] as string;
+}
+/** Statements of every policy attached to, or inline in, a CI role. */
+function ciRoleStatements(stack: Synthesized, kind: CiRole): { attached: string[]; inline: number; statements: PolicyStatementJson[] } {
+  const key = ciRoleKey(stack, kind);
+  const attached = resources(stack, 'aws_iam_role_policy_attachment')
+    .filter((a) => a.role === `\${aws_iam_role.${key}.name}`)
+    .map((a) => /^\$\{aws_iam_policy\.([^.]+)\.arn\}$/.exec(a.policy_arn as string)?.[1] ?? `not a policy of this stack: ${String(a.policy_arn)}`);
+  const inline = resources(stack, 'aws_iam_role_policy').filter((p) => p.role === `\${aws_iam_role.${key}.name}` || p.role === `\${aws_iam_role.${key}.id}`).length;
+  const statements = attached.flatMap(
+    (policyKey) => (JSON.parse(stack.resource.aws_iam_policy?.[policyKey]?.policy as string) as { Statement: PolicyStatementJson[] }).Statement,
+  );
+  return { attached: attached.map((policyKey) => stack.resource.aws_iam_policy?.[policyKey]?.name as string), inline, statements };
+}
+
 test('no policy in any stack allows every action, or every action of a service', (t) => {
   let checked = 0;
   for (const [name, stack] of Object.entries(stacks)) {
@@ -117,7 +137,7 @@ test('a worker may complete the lifecycle action and protect instances only in i
   }
 });
 
-test('for the pre-warm job the apply role may read the scaler service, run only its task definition in its own cluster, watch that task and pass only its two roles', (t) => {
+test('the pre-warm role may read the scaler service, run only its task definition in its own cluster, watch that task and pass only its two roles', (t) => {
   const partition = '${data.aws_partition.partition.partition}';
   for (const env of ENVIRONMENT_NAMES) {
     const stack = stacks[env] as Synthesized;
@@ -147,9 +167,39 @@ test('for the pre-warm job the apply role may read the scaler service, run only 
     t.deepEqual(scalerRoles, [`${names.scalerService}-execution`, `${names.scalerService}-task`]);
     t.deepEqual(asList(byAction['iam:PassRole']?.Resource), scalerRoles.map((name) => `arn:${partition}:iam::${ACCOUNT}:role/${name}`));
     t.deepEqual(byAction['iam:PassRole']?.Condition, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    for (const statement of statements) {
+      t.false(asList(statement.Action).some((action) => action.includes('*')), `${env} ${statement.Sid}: an action with *`);
+      t.false(asList(statement.Resource).includes('*'), `${env} ${statement.Sid}: Resource "*"`);
+    }
 
     const attachments = resources(stack, 'aws_iam_role_policy_attachment').filter((a) => /ci_prewarm-policy/.test(a.policy_arn as string));
-    t.deepEqual(attachments.map((a) => /ci_(plan|apply)-role/.exec(a.role as string)?.[1]), ['apply']);
+    t.deepEqual(attachments.map((a) => /ci_(plan|apply|prewarm)-role/.exec(a.role as string)?.[1]), ['prewarm']);
+  }
+});
+
+test('the pre-warm role holds the ci-prewarm policy and nothing else', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const prewarm = ciRoleStatements(stacks[env] as Synthesized, 'prewarm');
+    t.deepEqual(prewarm.attached, [`${resourceNames(env).prefix}-ci-prewarm-1`]);
+    t.is(prewarm.inline, 0, `${env}: no inline policy on the pre-warm role`);
+    t.deepEqual(
+      prewarm.statements.flatMap((s) => asList(s.Action)).sort(),
+      ['ecs:DescribeServices', 'ecs:DescribeTasks', 'ecs:RunTask', 'iam:PassRole'],
+    );
+  }
+});
+
+test('of the CI roles only the pre-warm role may start or watch a task; apply keeps its own policies', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const stack = stacks[env] as Synthesized;
+    const apply = ciRoleStatements(stack, 'apply');
+    t.true(apply.attached.length >= 2, `${env}: the apply role keeps its read and write policies`);
+    t.false(apply.attached.some((name) => name.includes('-ci-prewarm-')), `${env}: ${apply.attached.join(', ')}`);
+    for (const kind of ['plan', 'apply'] as const) {
+      const actions = ciRoleStatements(stack, kind).statements.flatMap((s) => asList(s.Action));
+      t.true(actions.length > 50, `${env} ${kind}: policies found`);
+      for (const action of ['ecs:RunTask', 'ecs:StartTask', 'ecs:DescribeTasks']) t.false(actions.includes(action), `${env}: ${kind} allows ${action}`);
+    }
   }
 });
 
@@ -164,17 +214,31 @@ test('task roles trust only ECS tasks of this account; instance roles only EC2',
   }
 });
 
-test('CI roles trust only the configured repository; apply only from its GitHub environment', (t) => {
+test('CI roles trust only exact GitHub subjects of the configured repository: apply its GitHub environment, pre-warm `<env>-prewarm`', (t) => {
   for (const env of ENVIRONMENT_NAMES) {
     const config = loadEnvironment(env);
-    const roles = resources(stacks[env] as Synthesized, 'aws_iam_role').filter((r) => /-ci-(plan|apply)$/.test(r.name as string));
-    t.is(roles.length, 2);
+    const repo = `repo:${config.ci.githubRepository}`;
+    const stack = stacks[env] as Synthesized;
+    const roles = resources(stack, 'aws_iam_role').filter((r) => /-ci-(plan|apply|prewarm)$/.test(r.name as string));
+    t.deepEqual(roles.map((r) => r.name).sort(), ['apply', 'plan', 'prewarm'].map((kind) => `${resourceNames(env).prefix}-ci-${kind}`));
+    const expected: Record<string, string[]> = {
+      plan: [`${repo}:pull_request`, `${repo}:ref:refs/heads/main`],
+      apply: [`${repo}:environment:${config.ci.githubEnvironment}`],
+      // .github/workflows/prewarm.yml runs in `${{ matrix.env }}-prewarm`, matrix.env being the stack's name.
+      prewarm: [`${repo}:environment:${env}-prewarm`],
+    };
     for (const role of roles) {
-      const [statement] = (JSON.parse(role.assume_role_policy as string) as { Statement: PolicyStatementJson[] }).Statement;
-      t.is(statement?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud'], 'sts.amazonaws.com');
-      const subjects = asList(statement?.Condition?.StringLike?.['token.actions.githubusercontent.com:sub']);
-      t.true(subjects.every((s) => s.startsWith(`repo:${config.ci.githubRepository}:`)), subjects.join(', '));
-      if ((role.name as string).endsWith('-apply')) t.deepEqual(subjects, [`repo:${config.ci.githubRepository}:environment:${config.ci.githubEnvironment}`]);
+      const kind = (role.name as string).split('-ci-').pop() as string;
+      const { Statement: trust } = JSON.parse(role.assume_role_policy as string) as { Statement: PolicyStatementJson[] };
+      t.is(trust.length, 1);
+      const [statement] = trust;
+      t.like(statement, { Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity' });
+      t.regex((statement?.Principal as { Federated: string }).Federated, /^\$\{(data\.)?aws_iam_openid_connect_provider\.ci_github_[^.]+\.arn\}$/);
+      t.deepEqual(Object.keys(statement?.Condition ?? {}), ['StringEquals'], `${env} ${kind}: only exact matches, no StringLike wildcards`);
+      t.deepEqual(statement?.Condition?.StringEquals, {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:sub': expected[kind],
+      });
     }
   }
 });

@@ -84,12 +84,15 @@ test('a run by hand offers every environment and pool and asks for the floor and
   t.truthy(inputs.for.default);
 });
 
-test('the floors run in the environment\'s GitHub environment with its apply role, one at a time per environment', (t) => {
+test('the floors run in the GitHub environment `<env>-prewarm` with its pre-warm role, never the apply role, one at a time per environment', (t) => {
   const job = workflow.jobs.prewarm as Block;
-  t.is(job.environment, '${{ matrix.env }}');
+  // No reviewers on `<env>-prewarm`: a scheduled prod floor must not wait for prod's apply approval.
+  t.is(job.environment, '${{ matrix.env }}-prewarm');
   t.deepEqual(job.concurrency, { group: 'prewarm-${{ matrix.env }}', 'cancel-in-progress': false });
-  const credentials = (job.steps as Block[]).find((step) => String(step.uses).startsWith('aws-actions/configure-aws-credentials'));
-  t.is(credentials?.with?.['role-to-assume'], '${{ vars.AWS_APPLY_ROLE_ARN }}');
+  const credentials = (job.steps as Block[]).filter((step) => String(step.uses).startsWith('aws-actions/configure-aws-credentials'));
+  t.is(credentials.length, 1);
+  t.is(credentials[0]?.with?.['role-to-assume'], '${{ vars.AWS_PREWARM_ROLE_ARN }}');
+  t.false(readFileSync(WORKFLOW, 'utf8').includes('AWS_APPLY_ROLE_ARN'), 'nothing in the workflow assumes the apply role');
   t.deepEqual(workflow.permissions, { 'id-token': 'write', contents: 'read' });
 });
 

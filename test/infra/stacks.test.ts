@@ -222,6 +222,14 @@ for (const env of ENVIRONMENT_NAMES) {
     t.like(resources(bootstrap, 'aws_s3_bucket_public_access_block')[0], { block_public_acls: true, restrict_public_buckets: true });
   });
 
+  test(`${env}: the stack outputs the ARNs of its plan, apply and pre-warm roles, for the GitHub environments' variables`, (t) => {
+    const roles = stack(env).resource.aws_iam_role ?? {};
+    for (const kind of ['plan', 'apply', 'prewarm']) {
+      const reference = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(stack(env).output?.[`ci_${kind}_role_arn`]?.value as string)?.[1] ?? '';
+      t.is(roles[reference]?.name, `${resourceNames(env).prefix}-ci-${kind}`, `ci_${kind}_role_arn`);
+    }
+  });
+
   test(`${env}: alarms watch the oldest message, the DLQ and the run error rate, and notify the alerts topic`, (t) => {
     const alarms = resources(stack(env), 'aws_cloudwatch_metric_alarm');
     const oldest = alarms.find((a) => a.metric_name === 'ApproximateAgeOfOldestMessage');
