@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { KeyStore } from '../../services/core/auth/key-store.js';
 import { WorkerRegistry, type WorkerStatus } from '../../services/core/fleet/worker-registry.js';
 import { createLogger } from '../../services/core/logger.js';
 import { createRedis } from '../../services/core/redis.js';
@@ -125,9 +126,32 @@ export class DevStack {
     return this.store.get(TENANT, id);
   }
 
+  /**
+   * Registers the chaos API key again, as an operator would after Redis lost its data: keys live in
+   * the same Redis as the runs, and the API registers AGENTFLEET_BOOTSTRAP_KEYS only at start.
+   */
+  restoreApiKey(): Promise<void> {
+    return new KeyStore(this.redis).register(TENANT, KEY);
+  }
+
   /** Everything the stack has printed so far. */
   output(): string {
     return readFileSync(this.logFile, 'utf8');
+  }
+
+  /** The `msg` of every JSON log line that names this run, in order (`service: msg`). */
+  logMessagesAbout(runId: string): string[] {
+    return this.output()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes(runId))
+      .flatMap((line) => {
+        try {
+          const entry = JSON.parse(line) as { service?: string; msg?: string };
+          return entry.msg ? [`${entry.service ?? '?'}: ${entry.msg}`] : [];
+        } catch {
+          return [];
+        }
+      });
   }
 
   /** SIGTERM (the stack drains), then SIGKILL to the whole group if it takes longer than `graceMs`. */

@@ -97,7 +97,7 @@ export const restartRedis: Scenario = {
       await observing;
 
       const conclusion = await session.conclude(90_000);
-      const stranded = conclusion.census.lost.filter((id) => strandedByApi(dev.output(), id));
+      const stranded = conclusion.census.lost.filter((id) => dev.logMessagesAbout(id).some((msg) => msg.includes('the run record could not be discarded')));
       const outage = answers.inPhase('outage');
       const isOther5xx = (a: Answer) => typeof a.status === 'number' && a.status >= 500 && a.status !== 503;
       // Successes are fine at the outage's very edges (asked just before the kill, or once Redis answered again).
@@ -159,11 +159,6 @@ async function attemptStartedSince(session: ChaosSession, ms: number): Promise<b
     if (record?.attempts.some((a) => Date.parse(a.startedAt) >= ms)) return true;
   }
   return false;
-}
-
-/** The API's own log line for a run whose record outlived a failed queue send (services/api/submit-run.ts). */
-function strandedByApi(output: string, runId: string): boolean {
-  return output.split('\n').some((line) => line.includes(runId) && line.includes('the run record could not be discarded'));
 }
 
 /** Runs with more than one attempt, as `id: [outcomes]`. */
