@@ -5,18 +5,14 @@ import type { AddressInfo } from 'node:net';
  * A fake EC2 instance metadata service (IMDSv2) on 127.0.0.1. It is a fake because nothing on this
  * machine can produce a Spot interruption notice. All local workers share its endpoint, so it tells
  * "instances" apart by session token: the first token a worker asks for makes it a new instance (a
- * worker keeps its token for hours). A notice is posted to one instance; a replacement worker asks
- * for a fresh token and so is a fresh instance, as on EC2.
+ * worker keeps its token for hours), with an instance id of its own that the worker reports in the
+ * fleet registry. A notice is posted to one instance id; a replacement worker asks for a fresh token
+ * and so is a fresh instance, as on EC2.
  */
 
-export interface FakeInstance {
-  id: string;
-  /** ms since epoch of its last metadata request. */
-  lastSeenAt: number;
-}
-
 export class FakeImds {
-  private readonly byToken = new Map<string, FakeInstance>();
+  /** Instance id by session token. */
+  private readonly byToken = new Map<string, string>();
   private readonly notices = new Map<string, string>();
 
   private constructor(private readonly server: Server) {}
@@ -31,11 +27,6 @@ export class FakeImds {
 
   get endpoint(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** Instances in the order they first asked, with when they were last heard from. */
-  instances(): FakeInstance[] {
-    return [...this.byToken.values()];
   }
 
   /** spot/instance-action of `instanceId` answers a terminate at `reclaimAt` from now on. */
@@ -54,17 +45,16 @@ export class FakeImds {
     if (method === 'PUT' && url === '/latest/api/token') {
       if (!headers['x-aws-ec2-metadata-token-ttl-seconds']) return void response.writeHead(400).end();
       const token = `chaos-token-${this.byToken.size + 1}`;
-      this.byToken.set(token, { id: `i-chaos${String(this.byToken.size + 1).padStart(10, '0')}`, lastSeenAt: Date.now() });
+      this.byToken.set(token, `i-chaos${String(this.byToken.size + 1).padStart(10, '0')}`);
       return void response.writeHead(200, { 'content-type': 'text/plain' }).end(token);
     }
     const token = headers['x-aws-ec2-metadata-token'];
-    const instance = typeof token === 'string' ? this.byToken.get(token) : undefined;
-    if (method !== 'GET' || !instance) return void response.writeHead(401).end();
-    instance.lastSeenAt = Date.now();
+    const instanceId = typeof token === 'string' ? this.byToken.get(token) : undefined;
+    if (method !== 'GET' || !instanceId) return void response.writeHead(401).end();
     const body =
-      url === '/latest/meta-data/spot/instance-action' ? this.notices.get(instance.id)
+      url === '/latest/meta-data/spot/instance-action' ? this.notices.get(instanceId)
       : url === '/latest/meta-data/autoscaling/target-lifecycle-state' ? 'InService'
-      : url === '/latest/meta-data/instance-id' ? instance.id
+      : url === '/latest/meta-data/instance-id' ? instanceId
       : undefined;
     if (body === undefined) return void response.writeHead(404).end();
     response.writeHead(200, { 'content-type': 'text/plain' }).end(body);

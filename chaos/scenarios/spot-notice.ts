@@ -50,30 +50,27 @@ export const spotNotice: Scenario = {
 
 async function scenario(session: ChaosSession, imds: FakeImds, progress: (message: string) => void): Promise<ScenarioReport> {
   const { dev } = session;
-  await waitFor(async () => (await dev.workers()).length === WORKERS && imds.instances().length >= WORKERS, `${WORKERS} workers polling instance metadata`, 90_000);
+  // Workers on EC2 read their instance id from IMDS at start and report it in the fleet registry.
+  await waitFor(async () => (await dev.workers()).filter((w) => w.instanceId).length === WORKERS, `${WORKERS} workers reporting their instance ids`, 90_000);
   progress(`submitting ${RUNS} command-agent runs of ${RUN_MS / 1000} s with maxAttempts 1`);
   for (let i = 0; i < RUNS; i++) await session.submit({ agent: 'chaos-record', durationMs: RUN_MS, maxAttempts: 1 });
   await waitFor(async () => (await runningRuns(session)).length === RUNS, 'every run to be running', 90_000);
 
-  const instance = imds.instances().find((i) => Date.now() - i.lastSeenAt < 5_000);
-  if (!instance) throw new Error('no instance has polled the fake IMDS lately');
+  const [target] = await dev.workers();
+  if (!target?.instanceId) throw new Error('the fleet registry shows no worker with an instance id');
+  const spotWorker = target.id;
+  const held = (await runningRuns(session)).filter((r) => r.worker === spotWorker).map((r) => r.id);
   const reclaimAt = Date.now() + RECLAIM_AFTER_MS;
-  progress(`Spot notice to ${instance.id}: reclaim in ${RECLAIM_AFTER_MS / 1000} s`);
-  imds.noticeSpot(instance.id, new Date(reclaimAt));
+  progress(`Spot notice to ${target.instanceId} (worker ${spotWorker}, ${held.length} runs): reclaim in ${RECLAIM_AFTER_MS / 1000} s`);
+  imds.noticeSpot(target.instanceId, new Date(reclaimAt));
   const noticedAt = performance.now();
 
-  let spotWorker: string | undefined;
-  await waitFor(
-    async () => {
-      spotWorker = (await dev.workers()).find((w) => w.draining)?.id;
-      return spotWorker !== undefined;
-    },
-    'the noticed worker to report that it is draining',
-    30_000,
-  ).catch(() => undefined);
-  const drainingSeconds = spotWorker ? secondsSince(noticedAt) : null;
-  const held = spotWorker ? (await runningRuns(session)).filter((r) => r.worker === spotWorker).map((r) => r.id) : [];
-  progress(`worker ${spotWorker ?? '(none)'} is draining with ${held.length} runs`);
+  // The registry hears of the drain at the worker's next report (every 5 s); gone counts too.
+  const drained = await waitFor(async () => !(await dev.workers()).some((w) => w.id === spotWorker && !w.draining), 'the noticed worker to report that it is draining', 30_000).then(
+    () => true,
+    () => false,
+  );
+  const drainingSeconds = drained ? secondsSince(noticedAt) : null;
 
   let recoverySeconds: number | null = null;
   await waitFor(
@@ -87,10 +84,11 @@ async function scenario(session: ChaosSession, imds: FakeImds, progress: (messag
   ).catch(() => undefined);
 
   const conclusion = await session.conclude(120_000);
-  const replaced = spotWorker !== undefined && (await dev.workers()).every((w) => w.id !== spotWorker) && (await dev.workers()).length >= WORKERS;
+  const workersAfter = await dev.workers();
+  const replaced = workersAfter.every((w) => w.id !== spotWorker) && workersAfter.length === WORKERS;
   const checks: Check[] = [
     check('every run succeeded', conclusion.census.byStatus.succeeded === RUNS, JSON.stringify(conclusion.census.byStatus)),
-    check('the noticed worker stopped pulling (the registry shows it draining)', spotWorker !== undefined),
+    check('the noticed worker stopped pulling (the registry shows it draining)', drained),
     ...(await handBackChecks(session, held, spotWorker, reclaimAt)),
     agentsSignalled(conclusion.journal, held),
     check('the noticed worker left the fleet and the pool is back at its size', replaced),
@@ -117,7 +115,7 @@ async function runningRuns(session: ChaosSession): Promise<{ id: string; worker:
   return running;
 }
 
-async function handBackChecks(session: ChaosSession, held: readonly string[], spotWorker: string | undefined, reclaimAt: number): Promise<Check[]> {
+async function handBackChecks(session: ChaosSession, held: readonly string[], spotWorker: string, reclaimAt: number): Promise<Check[]> {
   const wrong: string[] = [];
   const late: string[] = [];
   const others: string[] = [];
