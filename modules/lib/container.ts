@@ -59,6 +59,8 @@ export function ecsContainerDefinitions(spec: ContainerSpec, options: ContainerD
       secrets: Object.entries(spec.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
       portMappings: options.portMappings?.map((p) => ({ containerPort: p.containerPort, protocol: 'tcp' })) ?? [],
       ...(options.stopTimeout ? { stopTimeout: options.stopTimeout } : {}),
+      // An init as PID 1 reaps the zombies of command agents' descendants and forwards SIGTERM to node.
+      linuxParameters: { initProcessEnabled: true },
       logConfiguration: {
         logDriver: 'awslogs',
         options: {

@@ -75,7 +75,7 @@ ${secretLines.join('\n')}
 chmod 600 "$ENV_FILE"
 
 aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$(echo "$IMAGE" | cut -d/ -f1)"
-docker run -d --name agentfleet-worker --restart unless-stopped --stop-timeout ${input.stopTimeoutSeconds} \\
+docker run -d --init --name agentfleet-worker --restart unless-stopped --stop-timeout ${input.stopTimeoutSeconds} \\
   --env-file "$ENV_FILE" \\
   --log-driver awslogs --log-opt awslogs-region="$REGION" --log-opt awslogs-group=${quote(container.logGroupName, 'log group')} \\
   --log-opt awslogs-stream="$INSTANCE_ID" \\

@@ -86,6 +86,7 @@ test('a worker boots with the slots of its instance type, the shared environment
   const run = calls.find((c) => c.startsWith('docker run'));
   t.truthy(run);
   t.regex(run ?? '', /--stop-timeout 900 /);
+  t.regex(run ?? '', /^docker run -d --init /, 'an init as PID 1 reaps agents\' orphans and forwards SIGTERM');
   t.regex(run ?? '', /awslogs-group=\/agentfleet\/dev\/worker/);
   t.true(run?.endsWith(`${container.image} worker`));
   t.true(calls.some((c) => c === 'docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com'));
