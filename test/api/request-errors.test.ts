@@ -112,6 +112,26 @@ test('JSON in a charset other than UTF-8 is 415', async (t) => {
   assertProblem(t, response, 415);
 });
 
+test('JSON is accepted under any spelling of its media type: case, charset utf-8 or utf8, +json types', async (t) => {
+  const client = await api.newTenant();
+  for (const contentType of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset=UTF8', 'application/merge+json']) {
+    const response = await client.request('POST', '/v1/runs', {
+      rawBody: JSON.stringify({ agent: 'simulate', input: { contentType } }),
+      headers: { 'content-type': contentType },
+    });
+    t.is(response.status, 202, contentType);
+    t.deepEqual(response.json.input, { contentType });
+  }
+});
+
+test('a POST that declares JSON but sends no body is 400 naming the body', async (t) => {
+  const client = await api.newTenant();
+  const response = await client.request('POST', '/v1/runs', { rawBody: '', headers: { 'content-type': 'application/json' } });
+  assertProblem(t, response, 400);
+  t.deepEqual(fieldsOf(response), ['body']);
+  await assertNoRuns(t, client);
+});
+
 test('broken JSON is 400', async (t) => {
   const client = await api.newTenant();
   const response = await client.request('POST', '/v1/runs', { rawBody: '{"agent": "simulate", "input": ', headers: { 'content-type': 'application/json' } });
