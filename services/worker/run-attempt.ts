@@ -37,7 +37,7 @@ export interface DeliveryHandlerDependencies {
   onInterrupt: InterruptPolicy;
   /** How long to keep trying to record a finished attempt while the store fails. @defaultValue 60000 */
   finishRetryMs?: number;
-  /** Run-store transitions (start, finish) in flight at once. @defaultValue 16 */
+  /** Run-store transitions (start, finish) in flight at once. @defaultValue 32 */
   transitionConcurrency?: number;
   clock?: () => number;
 }
@@ -96,7 +96,7 @@ export class DeliveryHandler {
 
   constructor(private readonly deps: DeliveryHandlerDependencies) {
     this.clock = deps.clock ?? Date.now;
-    this.transitions = new ConcurrencyLimit(deps.transitionConcurrency ?? 16);
+    this.transitions = new ConcurrencyLimit(deps.transitionConcurrency ?? 32);
   }
 
   /**

@@ -47,7 +47,7 @@ export interface WorkerOptions {
   events?: Partial<EventLimits>;
   /** How long to keep trying to record a finished attempt while the store fails. @defaultValue 60000 */
   finishRetryMs?: number;
-  /** Run-store transitions (start, finish) in flight at once. @defaultValue 16 */
+  /** Run-store transitions (start, finish) in flight at once. @defaultValue 32 */
   transitionConcurrency?: number;
 }
 
@@ -63,6 +63,11 @@ export interface WorkerDependencies {
 }
 
 const MAX_RECEIVERS = 16;
+/**
+ * Attempts being recorded at once, when the slots are fewer. Recording takes round trips but no agent
+ * capacity; for short runs it is most of their time, so it gets more room than a small worker's slots.
+ */
+const MIN_RECORDING_CAPACITY = 256;
 const RECEIVE_RETRY_MIN_MS = 500;
 const RECEIVE_RETRY_MAX_MS = 10_000;
 
@@ -214,7 +219,8 @@ export class Worker {
   /**
    * A delivery holds its slot while its agent runs. Recording the outcome and acking the message take
    * round trips but no agent capacity, so once the agent is done the slot goes to the next message,
-   * while at most `slots` attempts are being recorded (beyond that the slot waits, as backpressure).
+   * while at most max(`slots`, 256) attempts are being recorded (beyond that the slot waits, as
+   * backpressure).
    */
   private handOut(delivery: Delivery, refuse: boolean, probe: boolean): void {
     let slotHeld = true;
@@ -226,7 +232,7 @@ export class Worker {
       this.metrics.slotsBusy.set(this.busy);
     };
     const agentDone = () => {
-      if (this.recording >= this.options.slots) return;
+      if (this.recording >= Math.max(this.options.slots, MIN_RECORDING_CAPACITY)) return;
       recording = true;
       this.recording += 1;
       freeSlot();

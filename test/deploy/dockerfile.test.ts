@@ -129,7 +129,9 @@ function startService(args: string[], env: Record<string, string>) {
 test.serial('the image holds only compiled code and production dependencies', (t) => {
   const cwd = join(image.dir, image.workdir);
   t.throws(() => readFileSync(join(cwd, 'services', 'cli', 'main.ts')), undefined, 'no TypeScript sources');
-  t.truthy(readFileSync(join(cwd, 'dist', 'services', 'core', 'run', 'lua', 'transition-9.lua'), 'utf8'), 'the Lua scripts are copied');
+  const lua = join(cwd, 'dist', 'services', 'core', 'run', 'lua');
+  t.truthy(readFileSync(join(lua, 'transition-runs.lua'), 'utf8'), 'the Lua scripts are copied');
+  t.truthy(readFileSync(join(lua, 'includes', 'run-events.lua'), 'utf8'), 'with the code they include');
   t.throws(() => readFileSync(join(cwd, 'node_modules', 'cdktf', 'package.json')), undefined, 'cdktf is pruned');
   t.throws(() => readFileSync(join(cwd, 'node_modules', 'ava', 'package.json')), undefined, 'test tools are pruned');
 });

@@ -66,13 +66,8 @@ export class BullmqDriver implements QueueDriver {
       skipVersionCheck: true,
       // Nothing reads BullMQ's event stream; keep it short rather than BullMQ's 10,000 entries.
       streams: { events: { maxLen: 100 } },
-      defaultJobOptions: {
-        attempts: 1,
-        removeOnComplete: true,
-        removeOnFail: { age: options.deadLetterRetentionSeconds ?? 14 * 24 * 3600 },
-        // A dead letter's reason is what matters; the driver's own stack says nothing about the message.
-        stackTraceLimit: 0,
-      },
+      // No job options: every job would store them (~90 bytes each). Removal on completion and the
+      // dead letters' retention are the receiver's settings; BullMQ never retries (bullmq-jobs.ts).
     });
     this.queue.on('error', (error) => this.logError(error));
   }
@@ -186,6 +181,7 @@ export class BullmqDriver implements QueueDriver {
       queueName: options.queueName,
       visibilitySeconds: options.visibilitySeconds,
       maxReceiveCount: options.maxReceiveCount ?? 5,
+      deadLetterRetentionSeconds: options.deadLetterRetentionSeconds ?? 14 * 24 * 3600,
       stalledCheckSeconds: options.stalledCheckSeconds ?? Math.min(30, options.visibilitySeconds / 2),
       logger: this.logger,
       onError: (error) => this.logError(error),

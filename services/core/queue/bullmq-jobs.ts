@@ -23,7 +23,10 @@ const MAX_REASON_CHARS = 1024;
 export function moveToDeadLetter({ job, token }: HeldJob, reason: string): Promise<unknown> {
   const text = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
   // Unrecoverable, so BullMQ never retries it whatever the job's attempts say.
-  return job.moveToFailed(new UnrecoverableError(text), token, false);
+  const error = new UnrecoverableError(text);
+  // A dead letter's reason is what matters; the driver's own stack says nothing about the message.
+  error.stack = '';
+  return job.moveToFailed(error, token, false);
 }
 
 /** BullMQ bundles its own ioredis release; the client API it relies on is the same, only the types differ. */

@@ -25,6 +25,7 @@ export interface BullmqReceiverOptions {
   visibilitySeconds: number;
   maxReceiveCount: number;
   stalledCheckSeconds: number;
+  deadLetterRetentionSeconds: number;
   logger: Logger;
   onError(error: unknown): void;
 }
@@ -63,6 +64,9 @@ export class BullmqReceiver {
       lockDuration: Math.round(options.visibilitySeconds * 1000),
       stalledInterval: Math.max(Math.round(options.stalledCheckSeconds * 1000), 100),
       maxStalledCount: options.maxReceiveCount - 1,
+      // Set here rather than per job, where every job would store them (~90 bytes each).
+      removeOnComplete: { count: 0 },
+      removeOnFail: { age: options.deadLetterRetentionSeconds },
     });
     this.worker.on('error', options.onError);
     this.worker.startStalledCheckTimer().catch(options.onError);

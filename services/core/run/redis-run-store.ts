@@ -6,10 +6,12 @@ import type { Logger } from '../logger.js';
 import { withRedis } from '../redis.js';
 import { decideFinish, decideStart, type LeaseRecord } from './attempt-decisions.js';
 import { backoffPolicy, type BackoffPolicy } from './backoff.js';
+import { CallBatcher } from './call-batcher.js';
 import { InvalidCursorError, TransitionContentionError } from './errors.js';
 import { defineRunScripts, type RunScripts } from './lua/scripts.js';
 import { isTerminal, RUN_STATUSES, type Run, type RunSpec } from './model.js';
 import { RunEventReader } from './run-event-reader.js';
+import { decodeRun, encodeSpec, encodeState, specPrefix, statusEvent } from './run-record.js';
 import { RunKeys } from './redis-keys.js';
 import { messageForRun, runFromMessage } from './run-message.js';
 import { createRun, transition } from './state-machine.js';
@@ -28,14 +30,17 @@ import type {
 } from './store.js';
 
 /**
- * The run store on Redis (key layout: redis-keys.ts). Decisions come from the pure state machine
- * (state-machine.ts, attempt-decisions.ts); every change of status is then ONE Lua script that
- * compare-and-sets the run on its version (and, for a worker, its lease token) and moves everything
- * that goes with it: indexes, the status event, expiry. A lost compare-and-set re-reads and
- * recomputes, a bounded number of times.
+ * The run store on Redis (key layout: redis-keys.ts, record format: run-record.ts). Decisions come
+ * from the pure state machine (state-machine.ts, attempt-decisions.ts); every change of status is
+ * then a compare-and-set of the run's state on its version (and, for a worker, its lease token) in
+ * a Lua script that moves everything that goes with it: indexes, the status event, expiry. A lost
+ * compare-and-set gets the current record back and recomputes, a bounded number of times.
+ * Transitions issued in the same turn of the event loop share one script call (call-batcher.ts), so
+ * a worker starting or finishing hundreds of runs at once makes a few round trips, not hundreds.
  *
- * Round trips without contention: create 1, heartbeat 1, finish 1 (the run read at start is kept
- * for the lease's holder), start 2 (the record must be read before the state machine can decide).
+ * Round trips without contention: create 1, heartbeat 1, finish 1 (the run known at start is kept
+ * for the lease's holder), start 1 for a first delivery (the run is expected as the API created it,
+ * which the compare-and-set checks), 2 for a later attempt (read, then write).
  *
  * Lease expiry is judged on the clocks of the workers (kept within milliseconds of each other by
  * NTP / Amazon Time Sync); leases last tens of seconds, so skew does not matter.
@@ -62,6 +67,8 @@ export interface RedisRunStoreOptions {
   random?: () => number;
   /** Errors of the pub/sub connection the store opens itself (outages are logged by the shared client). */
   logger?: Logger;
+  /** Most transitions sent in one script call. @defaultValue 64 */
+  maxTransitionsPerCall?: number;
 }
 
 /** A run as stored, with what only the store sees. */
@@ -69,13 +76,29 @@ interface StoredRun {
   run: Run;
   version: number;
   lease?: LeaseRecord;
-  idempotencyKey?: string;
   /** The lease whose report closed the last attempt. */
   closedBy?: string;
   discarded: boolean;
+  /**
+   * Not read but assumed from a queue message (a first delivery of a run as the API created it):
+   * the write checks that the run's spec names the message's tenant and agent.
+   */
+  assumed?: boolean;
 }
 
-type WriteOutcome = { kind: 'ok'; version: number } | { kind: 'lost' } | { kind: 'conflict' };
+type WriteOutcome =
+  | { kind: 'ok'; version: number }
+  | { kind: 'lost' }
+  /** The run is at another version (`current`), or gone (`current` undefined); nothing was written. */
+  | { kind: 'conflict'; current: StoredRun | undefined };
+
+/** One transition of a `transition-runs.lua` call: its keys and arguments, in the script's order. */
+interface TransitionCall {
+  keys: string[];
+  args: (string | number)[];
+}
+
+type TransitionReply = [string, ...string[]];
 
 interface WriteOptions {
   /** The lease the caller must hold for the write to apply. */
@@ -85,6 +108,8 @@ interface WriteOptions {
 }
 
 const MAX_TRIES = 8;
+/** Status events a run keeps in its hash before it needs an events list: queued, running, done, and a retry. */
+const STATUS_EVENTS_IN_HASH = 6;
 const MAX_LIST_LIMIT = 1_000;
 /** How many index entries one listing call may examine, holes included, before it returns a cursor. */
 const LIST_SCAN_BUDGET = 5_000;
@@ -104,6 +129,7 @@ export class RedisRunStore implements RunStore {
   private readonly logger: Logger | undefined;
   /** Runs whose lease this process holds, as last written, so finishing needs no read. */
   private readonly held = new Map<string, StoredRun>();
+  private readonly transitions: CallBatcher<TransitionCall, TransitionReply>;
   private subscriber: Redis | undefined;
   private readonly cancelListeners = new Set<(runId: string) => void>();
 
@@ -126,6 +152,7 @@ export class RedisRunStore implements RunStore {
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
     this.events = new RunEventReader(this.scripts, this.keys, options.eventPollMs ?? 250);
+    this.transitions = new CallBatcher((calls) => this.sendTransitions(calls), options.maxTransitionsPerCall ?? 64);
   }
 
   async create(tenant: string, spec: RunSpec, options: { idempotencyKey?: string } = {}): Promise<{ run: Run; created: boolean }> {
@@ -142,21 +169,30 @@ export class RedisRunStore implements RunStore {
       finishedAt: new Date(this.clock()).toISOString(),
       error: { type: 'discarded', message: 'the run was withdrawn: its queue message could not be sent' },
     };
-    const record = await withRedis(() => this.redis.hget(this.keys.run(run.id), 'idem'));
+    const runKey = this.keys.run(run.id);
+    const idempotencyKey = await withRedis(() => this.redis.hget(runKey, 'idem'));
     await withRedis(() =>
       this.scripts.discardRun(
-        ...this.creationKeys(run, record ?? undefined),
+        runKey,
+        this.keys.events(run.id),
+        idempotencyKey ?? runKey,
+        this.keys.tenantRuns(run.tenant),
+        this.keys.byStatus(run.tenant, run.status),
+        this.keys.byAgent(run.tenant, run.agent),
+        this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
+        this.keys.queued,
         run.id,
-        JSON.stringify(tombstone),
+        encodeSpec(tombstone),
+        encodeState(tombstone),
         this.retentionMs,
       ),
     );
   }
 
   async get(tenant: string, id: string): Promise<Run | undefined> {
-    const [doc, discarded] = await withRedis(() => this.redis.hmget(this.keys.run(id), 'doc', 'discarded'));
-    if (!doc || discarded) return undefined;
-    const run = JSON.parse(doc) as Run;
+    const [spec, state, discarded] = await withRedis(() => this.redis.hmget(this.keys.run(id), 'spec', 'state', 'discarded'));
+    if (!spec || !state || discarded) return undefined;
+    const run = decodeRun(id, spec, state);
     return run.tenant === tenant ? run : undefined;
   }
 
@@ -177,14 +213,15 @@ export class RedisRunStore implements RunStore {
             : this.keys.tenantRuns(tenant);
     const start = query.cursor === undefined ? '+' : `(${decodeCursor(query.cursor)}`;
     const reply = (await withRedis(() => this.scripts.listRuns(index, start, query.limit, this.keys.prefix, LIST_SCAN_BUDGET))) as string[];
-    const [next, ...docs] = reply;
-    const runs = docs.map((doc) => JSON.parse(doc) as Run);
+    const [next, ...records] = reply;
+    const runs: Run[] = [];
+    for (let i = 0; i + 2 < records.length; i += 3) runs.push(decodeRun(records[i] as string, records[i + 1] as string, records[i + 2] as string));
     return next ? { runs, nextCursor: encodeCursor(next) } : { runs };
   }
 
   async requestCancel(tenant: string, id: string): Promise<CancelResult> {
+    let stored = await this.read(id);
     for (let tries = 0; tries < MAX_TRIES; tries++) {
-      const stored = await this.read(id);
       if (!stored || stored.discarded || stored.run.tenant !== tenant) return { kind: 'not_found' };
       if (isTerminal(stored.run.status)) return { kind: 'already_finished', run: stored.run };
       const result = transition(stored.run, { type: 'cancel', at: new Date(this.clock()).toISOString() });
@@ -192,29 +229,36 @@ export class RedisRunStore implements RunStore {
       const running = stored.run.status === 'running';
       const outcome = await this.write(stored, result.run, running ? { flagCancel: true } : {});
       if (outcome.kind === 'ok') return { kind: running ? 'requested' : 'cancelled', run: result.run };
+      stored = outcome.kind === 'conflict' ? outcome.current : await this.read(id);
     }
     throw new TransitionContentionError(id, MAX_TRIES);
   }
 
   async startAttempt(message: RunMessage, worker: string): Promise<StartResult> {
+    // A first delivery nearly always finds its run as the API created it: assume so, and let the
+    // compare-and-set tell otherwise (its reply then carries the run as it is). One round trip.
+    let stored: StoredRun | undefined | 'unread' = message.attempt === 1 ? this.asCreated(message) : 'unread';
     for (let tries = 0; tries < MAX_TRIES; tries++) {
-      const stored = (await this.read(message.runId)) ?? (await this.rebuild(message));
-      // Another worker rebuilt it first: read its full record (with any lease) before deciding.
-      if (!stored) continue;
+      if (stored === 'unread') stored = await this.read(message.runId);
+      stored ??= await this.rebuild(message);
+      if (!stored) {
+        // Another worker rebuilt it first: read its full record (with any lease) before deciding.
+        stored = 'unread';
+        continue;
+      }
       if (stored.discarded) return { kind: 'finished', run: stored.run };
       const now = this.clock();
       const decision = decideStart(stored.run, stored.lease, { worker, now, busyMarginMs: this.busyMarginMs });
       if (decision.kind === 'busy') return decision;
-      if (decision.kind === 'finished') {
-        if (!decision.changed) return { kind: 'finished', run: decision.run };
-        const outcome = await this.write(stored, decision.run, { lease: 'release' });
-        if (outcome.kind === 'ok') return { kind: 'finished', run: decision.run };
+      if (decision.kind === 'finished' && !decision.changed) return { kind: 'finished', run: decision.run };
+      const lease: LeaseRecord | undefined = decision.kind === 'start' ? { token: randomUUID(), expiresAt: now + this.leaseMs } : undefined;
+      const outcome = await this.write(stored, decision.run, { lease: lease ?? 'release' });
+      if (outcome.kind !== 'ok') {
+        stored = outcome.kind === 'conflict' ? outcome.current : 'unread';
         continue;
       }
-      const lease: LeaseRecord = { token: randomUUID(), expiresAt: now + this.leaseMs };
-      const outcome = await this.write(stored, decision.run, { lease });
-      if (outcome.kind !== 'ok') continue;
-      this.held.set(lease.token, { ...stored, run: decision.run, version: outcome.version, lease });
+      if (!lease) return { kind: 'finished', run: decision.run };
+      this.held.set(lease.token, { run: decision.run, version: outcome.version, lease, discarded: false });
       const attempt = decision.run.attempts.length;
       return { kind: 'started', run: decision.run, lease: { runId: decision.run.id, attempt, token: lease.token } };
     }
@@ -238,7 +282,7 @@ export class RedisRunStore implements RunStore {
       const decision = decideFinish(stored.run, report, { now: this.clock(), backoff: this.backoff, random: this.random });
       const outcome = await this.write(stored, decision.run, { holding: lease.token, lease: 'release' });
       if (outcome.kind === 'conflict') {
-        stored = await this.read(lease.runId);
+        stored = outcome.current;
         continue;
       }
       this.held.delete(lease.token);
@@ -308,19 +352,20 @@ export class RedisRunStore implements RunStore {
 
   /** Writes a new run, or returns the run its idempotency key (or id) already names. */
   private async insert(run: Run, idempotencyKey: string | undefined): Promise<StoredRun | undefined> {
-    const doc = JSON.stringify(run);
     const reply = (await withRedis(() =>
       this.scripts.createRun(
         ...this.creationKeys(run, idempotencyKey),
         run.id,
-        doc,
+        encodeSpec(run),
+        encodeState(run),
         Date.parse(run.createdAt),
         statusEvent(run, run.createdAt),
         this.keys.prefix,
       ),
-    )) as [number, string?, string?, string?];
+    )) as [number, string?, string?, string?, string?, string?];
     if (reply[0] === 1) return undefined;
-    return { run: JSON.parse(reply[1] as string) as Run, version: Number(reply[2]), discarded: reply[3] === '1' };
+    const [, id, spec, state, version, discarded] = reply as [number, string, string, string, string, string];
+    return { run: decodeRun(id, spec, state), version: Number(version), discarded: discarded === '1' };
   }
 
   /**
@@ -333,11 +378,16 @@ export class RedisRunStore implements RunStore {
     return existing ? undefined : { run, version: 1, discarded: false };
   }
 
+  /** The run of a first delivery as the API created it (version 1, queued), to be confirmed by the write. */
+  private asCreated(message: RunMessage): StoredRun {
+    return { run: runFromMessage(message, new Date(this.clock()).toISOString()), version: 1, discarded: false, assumed: true };
+  }
+
+  /** The keys of create-run-7.lua. */
   private creationKeys(run: Run, idempotencyKey: string | undefined): string[] {
     const runKey = this.keys.run(run.id);
     return [
       runKey,
-      this.keys.events(run.id),
       idempotencyKey ?? runKey,
       this.keys.tenantRuns(run.tenant),
       this.keys.byStatus(run.tenant, run.status),
@@ -348,66 +398,71 @@ export class RedisRunStore implements RunStore {
   }
 
   private async read(id: string): Promise<StoredRun | undefined> {
-    const fields = await withRedis(() => this.redis.hgetall(this.keys.run(id)));
-    if (!fields.doc) return undefined;
-    const stored: StoredRun = { run: JSON.parse(fields.doc) as Run, version: Number(fields.ver), discarded: fields.discarded === '1' };
-    if (fields.lease) stored.lease = { token: fields.lease, expiresAt: Number(fields.leaseUntil) };
-    if (fields.idem) stored.idempotencyKey = fields.idem;
-    if (fields.closedBy) stored.closedBy = fields.closedBy;
-    return stored;
+    const fields = await withRedis(() => this.redis.hmget(this.keys.run(id), ...RECORD_FIELDS));
+    return storedRun(id, fields);
   }
 
-  /** Compare-and-sets `after` over `before` (as read at `before.version`) in one script. */
+  /** Compare-and-sets `after` over `before` (as known at `before.version`). */
   private async write(before: StoredRun, after: Run, options: WriteOptions): Promise<WriteOutcome> {
     const now = this.clock();
     const { tenant, agent, id } = after;
-    const runKey = this.keys.run(id);
     const finished = isTerminal(after.status);
     const queuedScore = after.status === 'queued' ? (after.nextAttemptAt ? Date.parse(after.nextAttemptAt) : now) : '';
-    const lease = options.lease === 'release' ? '-' : (options.lease?.token ?? '');
-    const reply = (await withRedis(() =>
-      this.scripts.transition(
-        runKey,
+    const reply = await this.transitions.call({
+      keys: [
+        this.keys.run(id),
         this.keys.events(id),
-        this.keys.queued,
-        this.keys.expiring,
         this.keys.byStatus(tenant, before.run.status),
         this.keys.byStatus(tenant, after.status),
         this.keys.byAgentAndStatus(tenant, agent, before.run.status),
         this.keys.byAgentAndStatus(tenant, agent, after.status),
-        before.idempotencyKey ?? runKey,
+      ],
+      args: [
         before.version,
         options.holding ?? '',
-        JSON.stringify(after),
+        before.assumed ? specPrefix(tenant, agent) : '',
         id,
+        encodeState(after),
         statusEvent(after, new Date(now).toISOString()),
-        this.eventsMaxLen,
         queuedScore,
-        lease,
+        options.lease === 'release' ? '-' : (options.lease?.token ?? ''),
         typeof options.lease === 'object' ? options.lease.expiresAt : '',
         options.flagCancel ? '1' : '',
-        options.flagCancel ? this.keys.cancelChannel : '',
         finished ? this.retentionMs : '',
         finished ? this.keys.expiringMember(tenant, agent, after.status, id) : '',
-        now,
-        this.keys.prefix,
-      ),
-    )) as [string, number?];
-    if (reply[0] === 'ok') return { kind: 'ok', version: Number(reply[1]) };
-    return reply[0] === 'lost' ? { kind: 'lost' } : { kind: 'conflict' };
+      ],
+    });
+    switch (reply[0]) {
+      case 'ok':
+        return { kind: 'ok', version: Number(reply[1]) };
+      case 'lost':
+        return { kind: 'lost' };
+      case 'missing':
+        return { kind: 'conflict', current: undefined };
+      default:
+        return { kind: 'conflict', current: storedRun(id, reply.slice(1)) };
+    }
+  }
+
+  /** One call of transition-runs.lua for a batch of transitions (see `transitions`). */
+  private async sendTransitions(calls: TransitionCall[]): Promise<TransitionReply[]> {
+    const keys = [this.keys.queued, this.keys.expiring, ...calls.flatMap((call) => call.keys)];
+    const shared = [this.clock(), this.keys.prefix, this.eventsMaxLen, STATUS_EVENTS_IN_HASH, this.keys.cancelChannel];
+    const args = calls.flatMap((call) => call.args);
+    return (await withRedis(() => this.scripts.transitionRuns(keys.length, ...keys, ...shared, ...args))) as TransitionReply[];
   }
 }
 
-/** What a status event says: enough for an SSE client to follow a run without fetching it. */
-function statusEvent(run: Run, at: string): string {
-  const attempt = run.attempts.at(-1);
-  return JSON.stringify({
-    status: run.status,
-    at,
-    ...(attempt ? { attempt: attempt.number, ...(attempt.outcome ? { outcome: attempt.outcome } : {}) } : {}),
-    ...(run.cancelRequested ? { cancelRequested: true } : {}),
-    ...(run.error ? { error: run.error } : {}),
-  });
+/** The hash fields a decision needs, in the order transition-runs.lua returns them on a conflict. */
+const RECORD_FIELDS = ['ver', 'state', 'spec', 'lease', 'leaseUntil', 'closedBy', 'discarded'] as const;
+
+function storedRun(id: string, fields: (string | null | undefined)[]): StoredRun | undefined {
+  const [version, state, spec, lease, leaseUntil, closedBy, discarded] = fields;
+  if (!version || !state || !spec) return undefined;
+  const stored: StoredRun = { run: decodeRun(id, spec, state), version: Number(version), discarded: discarded === '1' };
+  if (lease) stored.lease = { token: lease, expiresAt: Number(leaseUntil) };
+  if (closedBy) stored.closedBy = closedBy;
+  return stored;
 }
 
 function encodeCursor(lastId: string): string {

@@ -10,9 +10,10 @@
 ]]
 local rcall = redis.call
 if rcall('EXISTS', KEYS[1]) == 0 then return 0 end
-local seq = rcall('HINCRBY', KEYS[1], 'evseq', 1)
-rcall('RPUSH', KEYS[2], seq .. '|' .. ARGV[2] .. '|' .. ARGV[3])
-rcall('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
+
+--- @include "run-events"
+
+local seq = appendRunEvent(KEYS[1], KEYS[2], ARGV[2] .. '|' .. ARGV[3], tonumber(ARGV[1]), 0)
 local ttl = rcall('PTTL', KEYS[1])
 if ttl > 0 and rcall('PTTL', KEYS[2]) < 0 then rcall('PEXPIRE', KEYS[2], ttl) end
 return seq

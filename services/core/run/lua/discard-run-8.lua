@@ -10,7 +10,7 @@
   KEYS[6] tenant + agent index    KEYS[7] tenant + agent + status index
   KEYS[8] queued index
 
-  ARGV[1] run id    ARGV[2] tombstone document (JSON)    ARGV[3] tombstone lifetime (ms)
+  ARGV[1] run id    ARGV[2] spec (JSON)    ARGV[3] tombstone state (JSON)    ARGV[4] tombstone lifetime (ms)
 
   Returns 1 when discarded, 0 when the run was live or gone.
 ]]
@@ -20,6 +20,6 @@ if KEYS[3] ~= KEYS[1] and rcall('GET', KEYS[3]) == ARGV[1] then rcall('DEL', KEY
 for i = 4, 7 do rcall('ZREM', KEYS[i], ARGV[1]) end
 rcall('ZREM', KEYS[8], ARGV[1])
 rcall('DEL', KEYS[2], KEYS[1])
-rcall('HSET', KEYS[1], 'doc', ARGV[2], 'ver', 2, 'discarded', '1')
-rcall('PEXPIRE', KEYS[1], ARGV[3])
+rcall('HSET', KEYS[1], 'spec', ARGV[2], 'state', ARGV[3], 'ver', 2, 'discarded', '1')
+rcall('PEXPIRE', KEYS[1], ARGV[4])
 return 1

@@ -7,18 +7,25 @@
   ARGV[1] where to start: '+' or '(' .. the previous page's last id
   ARGV[2] page size    ARGV[3] key prefix (ends with ':')    ARGV[4] most entries to examine
 
-  Returns {next cursor ('' when the index is exhausted), document, document, ...}.
+  Returns {next cursor ('' when the index is exhausted), id, spec, state, id, spec, state, ...}.
 ]]
 local rcall = redis.call
 local limit, budget = tonumber(ARGV[2]), tonumber(ARGV[4])
-local start, docs, last, examined, exhausted = ARGV[1], {}, nil, 0, false
+local start, found, runs, last, examined, exhausted = ARGV[1], 0, {}, nil, 0, false
 
-while #docs < limit and examined < budget do
-  local want = math.min(limit - #docs, budget - examined)
+while found < limit and examined < budget do
+  local want = math.min(limit - found, budget - examined)
   local ids = rcall('ZREVRANGEBYLEX', KEYS[1], start, '-', 'LIMIT', 0, want)
   for _, id in ipairs(ids) do
-    local doc = rcall('HGET', ARGV[3] .. 'run:' .. id, 'doc')
-    if doc then docs[#docs + 1] = doc else rcall('ZREM', KEYS[1], id) end
+    local record = rcall('HMGET', ARGV[3] .. 'run:' .. id, 'spec', 'state')
+    if record[1] and record[2] then
+      runs[#runs + 1] = id
+      runs[#runs + 1] = record[1]
+      runs[#runs + 1] = record[2]
+      found = found + 1
+    else
+      rcall('ZREM', KEYS[1], id)
+    end
     last = id
   end
   examined = examined + #ids
@@ -31,4 +38,4 @@ if last and not exhausted and #rcall('ZREVRANGEBYLEX', KEYS[1], '(' .. last, '-'
 end
 local cursor = ''
 if last and not exhausted then cursor = last end
-return {cursor, unpack(docs)}
+return {cursor, unpack(runs)}

@@ -3,14 +3,16 @@ import type { Redis } from 'ioredis';
 
 /**
  * The run store's Lua scripts, one file each, named BullMQ-style for what they do and how many keys
- * they take (`transition-9.lua`). Registered with ioredis `defineCommand`, so each call is one EVALSHA
- * (falling back to EVAL once after a Redis restart flushed the script cache).
- * The .lua files are read from beside this module, so a build must copy them next to the compiled JS.
+ * they take (`create-run-7.lua`; a name without a count takes a variable number, passed first at each
+ * call). A line `--- @include "name"` is replaced by includes/name.lua, for code several scripts share.
+ * Registered with ioredis `defineCommand`, so each call is one EVALSHA (falling back to EVAL once after
+ * a Redis restart flushed the script cache). The .lua files are read from beside this module, so a
+ * build must copy them next to the compiled JS.
  */
 
 const SCRIPT_FILES = {
-  createRun: 'create-run-8.lua',
-  transition: 'transition-9.lua',
+  createRun: 'create-run-7.lua',
+  transitionRuns: 'transition-runs.lua',
   heartbeat: 'heartbeat-1.lua',
   appendEvent: 'append-event-2.lua',
   readEvents: 'read-events-2.lua',
@@ -22,17 +24,22 @@ export type ScriptName = keyof typeof SCRIPT_FILES;
 export type ScriptCall = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
 export type RunScripts = Record<ScriptName, ScriptCall>;
 
-const sources = Object.fromEntries(
-  Object.entries(SCRIPT_FILES).map(([name, file]) => [name, readFileSync(new URL(`./${file}`, import.meta.url), 'utf8')]),
-) as Record<ScriptName, string>;
+const INCLUDE = /^--- @include "([\w-]+)"$/gm;
+
+function source(file: string): string {
+  const text = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+  return text.replace(INCLUDE, (_line, name: string) => readFileSync(new URL(`./includes/${name}.lua`, import.meta.url), 'utf8'));
+}
+
+const sources = Object.fromEntries(Object.entries(SCRIPT_FILES).map(([name, file]) => [name, source(file)])) as Record<ScriptName, string>;
 
 /** Defines the scripts on `redis` (idempotent) and returns them as typed functions. */
 export function defineRunScripts(redis: Redis): RunScripts {
   const scripts = {} as RunScripts;
   for (const name of Object.keys(SCRIPT_FILES) as ScriptName[]) {
-    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(SCRIPT_FILES[name])?.[1]);
+    const count = /-(\d+)\.lua$/.exec(SCRIPT_FILES[name])?.[1];
     const command = `agentfleet_${name}`;
-    redis.defineCommand(command, { numberOfKeys, lua: sources[name] });
+    redis.defineCommand(command, { numberOfKeys: count === undefined ? undefined : Number(count), lua: sources[name] });
     const call = (redis as unknown as Record<string, ScriptCall>)[command] as ScriptCall;
     scripts[name] = (...keysThenArgs) => call.apply(redis, keysThenArgs);
   }
