@@ -9,6 +9,7 @@ import { createQueueDriver } from '../core/queue/index.js';
 import { createRedis } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { AgentExecutors } from './agents/agent-executors.js';
+import { Lifeline } from './agents/lifeline.js';
 import { outcomeTotals, RunMetricsPublisher } from './cloudwatch-metrics.js';
 import { RedisCheckpointStore } from './checkpoint-store.js';
 import { ImdsClient } from './interruption/imds-client.js';
@@ -21,7 +22,8 @@ import { Worker, type WorkerOptions } from './worker.js';
 
 /**
  * `agentfleet worker`: wires a Worker to real Redis, the run store, the queue driver QUEUE_DRIVER
- * names, the agents of AGENTS_FILE, the fleet registry, the metrics endpoint and (on EC2) the Spot
+ * names, the agents of AGENTS_FILE (with the lifeline that kills command agents if this process dies
+ * without stopping them), the fleet registry, the metrics endpoint and (on EC2) the Spot
  * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain, and the instance id
  * in the registry reports (the scaler keeps busy instances from scale-in), and (in AWS) the run
  * outcomes for the error-rate alarm as EMF lines on stdout. Signals are the CLI's business: it calls
@@ -70,15 +72,17 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
   const metrics = new WorkerMetrics({ worker: id, pool: options.pool });
   const imds = config.IMDS_ENDPOINT ? new ImdsClient(config.IMDS_ENDPOINT) : undefined;
   const instanceId = imds ? await readInstanceId(imds, logger) : undefined;
+  const workerLogger = logger.child({ worker: id });
+  const lifeline = new Lifeline(workerLogger);
   const worker = new Worker(
     {
       store,
       queue,
-      executors: new AgentExecutors(catalog, { killGraceMs: config.KILL_GRACE_SECONDS * 1000, baseEnv }),
+      executors: new AgentExecutors(catalog, { killGraceMs: config.KILL_GRACE_SECONDS * 1000, baseEnv, lifeline }),
       checkpoints: new RedisCheckpointStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS }),
       registry: instanceId ? new InstanceReportingRegistry(redis, instanceId) : new WorkerRegistry(redis),
       metrics,
-      logger: logger.child({ worker: id }),
+      logger: workerLogger,
     },
     options,
   );
@@ -128,6 +132,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
   runMetrics?.start();
 
   const closed = worker.stopped.then(async () => {
+    lifeline.close();
     watcher?.stop();
     await runMetrics?.stop();
     if (scaledIn) await lifecycleHook?.complete();

@@ -1,6 +1,7 @@
 import type { AgentCatalog, AgentDefinition } from '../../core/agents/catalog.js';
 import { CommandExecutor } from './command.js';
 import type { AgentExecutor } from './executor.js';
+import type { Lifeline } from './lifeline.js';
 import { ModuleExecutor } from './module.js';
 import { SimulateExecutor } from './simulate.js';
 
@@ -9,6 +10,8 @@ export interface AgentExecutorOptions {
   killGraceMs: number;
   /** Environment command agents start from (plus their own `env` from the agents file). */
   baseEnv: Readonly<Record<string, string>>;
+  /** Kills command agents' process groups if the worker dies without stopping them. */
+  lifeline?: Lifeline;
   /** Random source of `simulate`'s failRate (injectable for tests). */
   random?: () => number;
 }
@@ -39,7 +42,11 @@ export class AgentExecutors {
       case 'simulate':
         return new SimulateExecutor(this.options.random);
       case 'command':
-        return new CommandExecutor(definition, { killGraceMs: this.options.killGraceMs, baseEnv: this.options.baseEnv });
+        return new CommandExecutor(definition, {
+          killGraceMs: this.options.killGraceMs,
+          baseEnv: this.options.baseEnv,
+          lifeline: this.options.lifeline,
+        });
       case 'module':
         return new ModuleExecutor(definition.module, this.options.killGraceMs);
     }

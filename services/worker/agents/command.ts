@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { AgentDefinition } from '../../core/agents/catalog.js';
 import { AgentErrorType, agentError, type AgentContext, type AgentExecutor, type AgentOutcome } from './executor.js';
 import { parseAgentLine, Tail } from './command-protocol.js';
+import type { Lifeline } from './lifeline.js';
 import { LineSplitter } from './line-splitter.js';
 import { killLeftovers, signalTree, type ProcessIdentity } from './process-tree.js';
 
@@ -14,7 +15,8 @@ import { killLeftovers, signalTree, type ProcessIdentity } from './process-tree.
  * Exit 0 succeeds with the last `result` line (null without one); an `error` line fails the attempt
  * whatever the exit code; another exit code or a signal fails it with the tail of stderr.
  * On abort the group gets SIGTERM, and SIGKILL after the kill grace; when the agent exits, whatever
- * it left running in its group is killed, so a finished attempt leaves no process behind.
+ * it left running in its group is killed, so a finished attempt leaves no process behind. The lifeline
+ * (lifeline.ts) kills the group if the worker itself dies first.
  */
 
 export type CommandAgentDefinition = Extract<AgentDefinition, { type: 'command' }>;
@@ -23,6 +25,8 @@ export interface CommandExecutorOptions {
   killGraceMs: number;
   /** Environment every agent starts from (the worker's own environment is not passed on: it holds secrets). */
   baseEnv: Readonly<Record<string, string>>;
+  /** Kills the agents' groups if the worker dies without stopping them; without it they outlive a killed worker. */
+  lifeline?: Lifeline;
   /** Longest stdout/stderr line kept; a longer `result` line fails the attempt. */
   maxLineLength?: number;
 }
@@ -52,6 +56,7 @@ export class CommandExecutor implements AgentExecutor {
     if (ctx.lastCheckpoint !== undefined) env.AGENTFLEET_LAST_CHECKPOINT = JSON.stringify(ctx.lastCheckpoint);
 
     const child = spawn(file, args, { cwd: this.definition.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) this.options.lifeline?.watch(child.pid);
     const exited = new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', (error: NodeJS.ErrnoException) => {
@@ -140,6 +145,7 @@ export class CommandExecutor implements AgentExecutor {
     }
     await signalling;
     await killLeftovers(child.pid!, known);
+    this.options.lifeline?.release(child.pid!);
     await Promise.race([stdioClosed, new Promise((resolve) => setTimeout(resolve, STDIO_DRAIN_MS).unref())]);
     child.stdout.destroy();
     child.stderr.destroy();

@@ -90,6 +90,12 @@ function signal(target: number, name: NodeJS.Signals): void {
   }
 }
 
+/** The identity of `pid` now, or undefined when there is no such process (or no /proc). */
+export async function identityOf(pid: number): Promise<ProcessIdentity | undefined> {
+  const stat = await readStat(pid);
+  return stat && { pid: stat.pid, startTime: stat.startTime };
+}
+
 /** True while the process exists and is not a zombie. */
 export async function isAlive(identity: ProcessIdentity): Promise<boolean> {
   const stat = await readStat(identity.pid);
