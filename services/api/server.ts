@@ -12,6 +12,7 @@ import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { createApp } from './app.js';
 import { CachedKeyVerifier } from './auth.js';
+import { UnsentRunSweeper } from './unsent-run-sweeper.js';
 
 export interface RunningApi {
   /** Base URL with the port actually bound (PORT=0 picks a free one). */
@@ -26,8 +27,9 @@ const KEEP_ALIVE_MS = 65_000;
 
 /**
  * `agentfleet api` and `agentfleet dev`: wires the real dependencies from config, registers the
- * bootstrap keys, and listens on HOST:PORT. `close` stops accepting, lets in-flight requests finish,
- * then closes the queue and Redis.
+ * bootstrap keys, starts the sweeper of runs recorded but never queued, and listens on HOST:PORT.
+ * `close` stops accepting, lets in-flight requests finish, stops the sweeper, then closes the queue
+ * and Redis.
  */
 export async function startApi(config: PlatformConfig, logger: Logger): Promise<RunningApi> {
   const agents = loadAgentCatalog(config.AGENTS_FILE);
@@ -52,6 +54,10 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
     closeOnFailure.unshift(() => store.close());
     const queue = createQueueDriver(config, { logger });
     closeOnFailure.unshift(() => queue.close());
+    const metrics = createMetricsRegistry('api');
+    const sweeper = new UnsentRunSweeper(store, queue, logger, metrics);
+    sweeper.start();
+    closeOnFailure.unshift(() => sweeper.stop());
     const now = () => Date.now();
     const app = createApp({
       store,
@@ -61,7 +67,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
       workers: new WorkerRegistry(redis),
       fleet: new FleetSnapshotStore(redis),
       logger,
-      metrics: createMetricsRegistry('api'),
+      metrics,
       now,
     });
 
@@ -73,6 +79,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
       url: `http://${reachableHost(config.HOST)}:${port}`,
       close: async () => {
         await closeServer(server);
+        await sweeper.stop();
         await queue.close();
         await store.close();
         redis.disconnect();

@@ -8,35 +8,66 @@ import { fromQueue } from './queue-call.js';
 
 export interface Submission {
   run: Run;
-  /** False when the Idempotency-Key matched an earlier run: that run is returned and nothing is sent. */
+  /** False when the Idempotency-Key matched an earlier run: that run is returned. */
   created: boolean;
 }
 
 /**
- * Records the run, then queues its message. If the queue refuses, the record is discarded and the
- * caller gets a DependencyUnavailableError (503): a failed submit leaves nothing behind, so the
- * client's retry (with the same Idempotency-Key) starts clean.
+ * Records the run (and, in the same write, its entry in the store's outbox of unsent messages), then
+ * queues its message. If the queue refuses, the record is discarded and the caller gets a
+ * DependencyUnavailableError (503): a failed submit leaves nothing behind, so the client's retry
+ * (with the same Idempotency-Key) starts clean. If the discard fails too (Redis went away between
+ * the two), the run stays in the outbox: the client's retry sends its message (the store says so on
+ * the replay), and so does the sweeper (unsent-run-sweeper.ts) for a client that never retries.
  */
 export async function submitRun(
   store: RunStore,
-  queue: QueueDriver,
+  queue: Pick<QueueDriver, 'send'>,
   logger: Logger,
   tenant: string,
   spec: RunSpec,
   idempotencyKey: string | undefined,
 ): Promise<Submission> {
-  const { run, created } = await store.create(tenant, spec, idempotencyKey === undefined ? undefined : { idempotencyKey });
-  if (!created) return { run, created };
+  const { run, created, mustSend } = await store.create(tenant, spec, idempotencyKey === undefined ? undefined : { idempotencyKey });
+  if (!mustSend) return { run, created };
+  if (!created) {
+    // Its first send failed or its sender died: a 503 on this replay leaves it in the outbox, claimed
+    // for a few seconds, for the next replay or the sweeper.
+    logger.warn({ runId: run.id, tenant }, 'idempotent replay of a run whose queue message may never have been sent: sending it');
+    await queueRunMessage(store, queue, logger, run);
+    return { run, created };
+  }
   try {
-    await fromQueue('the queue did not accept the run', () => queue.send(encodeRunMessage(messageForRun(run))));
+    await queueRunMessage(store, queue, logger, run);
   } catch (sendError) {
     try {
       await store.discard(run);
     } catch (discardError) {
-      // The record stays queued without a message; it cannot be undone from here, so say so loudly.
-      logger.error({ err: discardError, runId: run.id, tenant }, 'queue send failed and the run record could not be discarded');
+      logger.error(
+        { err: discardError, runId: run.id, tenant },
+        'queue send failed and the run record could not be discarded; its message will be sent by a retry with the same Idempotency-Key or by the unsent-run sweeper',
+      );
     }
     throw sendError;
   }
   return { run, created };
+}
+
+/**
+ * Sends the run's queue message, then takes the run out of the outbox. Sending a message twice
+ * (a replay or a sweeper racing a slow first send, or a lost `markSent`) is harmless: the run store's
+ * lease compare-and-set lets only one delivery start the run and drops the others.
+ */
+export async function queueRunMessage(
+  store: Pick<RunStore, 'markSent'>,
+  queue: Pick<QueueDriver, 'send'>,
+  logger: Logger,
+  run: Run,
+): Promise<void> {
+  await fromQueue('the queue did not accept the run', () => queue.send(encodeRunMessage(messageForRun(run))));
+  // Not awaited, so the client's answer does not wait for it: if it fails, the sweeper finds the
+  // entry and either drops it (the run started) or sends the message again, harmlessly.
+  store.markSent(run.id).catch((error: unknown) => {
+    logger.debug({ err: error, runId: run.id }, 'could not take a sent run out of the outbox; the sweeper will');
+  });
 }

@@ -5,11 +5,12 @@ import type { RunStatus } from './model.js';
  * Where the run store keeps things in Redis. Every key starts with the prefix (default `af`); on
  * Redis Cluster give a hash-tagged prefix such as `{af}` so that every script's keys share a slot.
  *
- *   <p>:run:<id>                         hash   doc (run JSON), ver (CAS version), lease + leaseUntil (ms)
- *                                               while an attempt runs, cancel ('1' when requested), idem
- *                                               (its idempotency key), evseq (number of the last event),
- *                                               closedBy (lease token whose report closed the last
- *                                               attempt), discarded ('1' for a tombstone)
+ *   <p>:run:<id>                         hash   spec + state (run JSON, run-record.ts), ver (CAS version),
+ *                                               lease + leaseUntil (ms) while an attempt runs, cancel ('1'
+ *                                               when requested), idem (its idempotency key), evseq (number
+ *                                               of the last event), events (its first status events, until
+ *                                               it has an events list), closedBy (lease token whose report
+ *                                               closed the last attempt), discarded ('1' for a tombstone)
  *   <p>:run:<id>:events                  list   the newest N events, '<seq>|<type>|<data JSON>'. A list,
  *                                               not a stream: a new stream preallocates a 4 KB node
  *                                               (stream-node-max-bytes), which alone would break the
@@ -21,6 +22,10 @@ import type { RunStatus } from './model.js';
  *   <p>:runs:<tenant>:agent:<agent>:status:<status>
  *   <p>:queued                           zset   queued run ids, scored by when they became eligible (ms)
  *   <p>:expiring                         zset   index entries of finished runs, scored by expiry (ms)
+ *   <p>:unsent                           zset   the outbox: ids of runs recorded whose queue message may not
+ *                                               be on the queue yet, scored by when a send was last claimed
+ *                                               (ms; creation first). The API removes a run once its send
+ *                                               succeeded; a replay or the sweeper sends what stays.
  *   <p>:cancel                           pub/sub channel: ids of running runs a client asked to cancel
  *
  * Tenant and agent names are URI-encoded inside key names, so no name can forge another's key.
@@ -32,12 +37,14 @@ export class RunKeys {
   readonly prefix: string;
   readonly queued: string;
   readonly expiring: string;
+  readonly unsent: string;
   readonly cancelChannel: string;
 
   constructor(prefix = 'af') {
     this.prefix = `${prefix}:`;
     this.queued = `${prefix}:queued`;
     this.expiring = `${prefix}:expiring`;
+    this.unsent = `${prefix}:unsent`;
     this.cancelChannel = `${prefix}:cancel`;
   }
 

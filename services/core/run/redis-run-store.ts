@@ -18,6 +18,7 @@ import { createRun, transition } from './state-machine.js';
 import type {
   AttemptReport,
   CancelResult,
+  Creation,
   FinishResult,
   HeartbeatResult,
   Lease,
@@ -37,6 +38,15 @@ import type {
  * compare-and-set gets the current record back and recomputes, a bounded number of times.
  * Transitions issued in the same turn of the event loop share one script call (call-batcher.ts), so
  * a worker starting or finishing hundreds of runs at once makes a few round trips, not hundreds.
+ *
+ * The outbox (`<p>:unsent`, create-run-8.lua) closes the gap between recording a run and queueing its
+ * message: `create` records both the run and the promise of its message in one script, and the API
+ * takes the run out once the send succeeded (`markSent`: no round trip of its own; the marks of one
+ * turn of the event loop go out as one ZREM, pipelined with the API's other traffic). A run left
+ * there because Redis or the API died in between is sent by a replay of its idempotency key
+ * (create's reply says so, no extra call) or by the API's sweeper (`claimUnsent`). A message sent
+ * twice is harmless: only one delivery's compare-and-set can start the run, and every other delivery
+ * of it is dropped as busy or finished (test/core/run-store-attempts.test.ts).
  *
  * Round trips without contention: create 1, heartbeat 1, finish 1 (the run known at start is kept
  * for the lease's holder), start 1 for a first delivery (the run is expected as the API created it,
@@ -69,6 +79,12 @@ export interface RedisRunStoreOptions {
   logger?: Logger;
   /** Most transitions sent in one script call. @defaultValue 64 */
   maxTransitionsPerCall?: number;
+  /**
+   * How long whoever claimed the send of a run's message (the request that created it, a replay, a
+   * sweeper) has before a replay of its idempotency key sends it again: longer than a send takes,
+   * shorter than a client's retry after an outage. @defaultValue 3000
+   */
+  sendClaimMs?: number;
 }
 
 /** A run as stored, with what only the store sees. */
@@ -114,6 +130,7 @@ const MAX_LIST_LIMIT = 1_000;
 /** How many index entries one listing call may examine, holes included, before it returns a cursor. */
 const LIST_SCAN_BUDGET = 5_000;
 const CURSOR_VERSION = 'v1:';
+const MAX_SENT_MARKS_PER_CALL = 500;
 
 export class RedisRunStore implements RunStore {
   private readonly keys: RunKeys;
@@ -124,12 +141,15 @@ export class RedisRunStore implements RunStore {
   private readonly eventsMaxLen: number;
   private readonly backoff: BackoffPolicy;
   private readonly busyMarginMs: number;
+  private readonly sendClaimMs: number;
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly logger: Logger | undefined;
   /** Runs whose lease this process holds, as last written, so finishing needs no read. */
   private readonly held = new Map<string, StoredRun>();
   private readonly transitions: CallBatcher<TransitionCall, TransitionReply>;
+  /** `markSent` calls of one turn of the event loop become one ZREM. */
+  private readonly sentMarks: CallBatcher<string, void>;
   private subscriber: Redis | undefined;
   private readonly cancelListeners = new Set<(runId: string) => void>();
 
@@ -148,18 +168,35 @@ export class RedisRunStore implements RunStore {
     this.eventsMaxLen = options.eventsMaxLen ?? 1_000;
     this.backoff = backoffPolicy(options.backoff);
     this.busyMarginMs = options.busyMarginMs ?? 2_000;
+    this.sendClaimMs = options.sendClaimMs ?? 3_000;
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
     this.events = new RunEventReader(this.scripts, this.keys, options.eventPollMs ?? 250);
     this.transitions = new CallBatcher((calls) => this.sendTransitions(calls), options.maxTransitionsPerCall ?? 64);
+    this.sentMarks = new CallBatcher(async (runIds) => {
+      await withRedis(() => this.redis.zrem(this.keys.unsent, ...runIds));
+      return runIds.map(() => undefined);
+    }, MAX_SENT_MARKS_PER_CALL);
   }
 
-  async create(tenant: string, spec: RunSpec, options: { idempotencyKey?: string } = {}): Promise<{ run: Run; created: boolean }> {
+  async create(tenant: string, spec: RunSpec, options: { idempotencyKey?: string } = {}): Promise<Creation> {
     const run = createRun({ id: uuidv7(), tenant, spec, createdAt: new Date(this.clock()).toISOString() });
     const idempotencyKey = options.idempotencyKey === undefined ? undefined : this.keys.idempotency(tenant, options.idempotencyKey);
-    const existing = await this.insert(run, idempotencyKey);
-    return existing ? { run: existing.run, created: false } : { run, created: true };
+    const existing = await this.insert(run, idempotencyKey, 'outbox');
+    return existing ? { run: existing.stored.run, created: false, mustSend: existing.mustSend } : { run, created: true, mustSend: true };
+  }
+
+  markSent(runId: string): Promise<void> {
+    return this.sentMarks.call(runId);
+  }
+
+  async claimUnsent(olderThanMs: number, limit: number): Promise<Run[]> {
+    const now = this.clock();
+    const reply = (await withRedis(() => this.scripts.claimUnsent(this.keys.unsent, now, now - olderThanMs, limit, this.keys.prefix))) as string[];
+    const runs: Run[] = [];
+    for (let i = 0; i + 2 < reply.length; i += 3) runs.push(decodeRun(reply[i] as string, reply[i + 1] as string, reply[i + 2] as string));
+    return runs;
   }
 
   async discard(run: Run): Promise<void> {
@@ -181,6 +218,7 @@ export class RedisRunStore implements RunStore {
         this.keys.byAgent(run.tenant, run.agent),
         this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
         this.keys.queued,
+        this.keys.unsent,
         run.id,
         encodeSpec(tombstone),
         encodeState(tombstone),
@@ -350,22 +388,31 @@ export class RedisRunStore implements RunStore {
     return { kind: 'retry', run, delayMs, message: messageForRun(run) };
   }
 
-  /** Writes a new run, or returns the run its idempotency key (or id) already names. */
-  private async insert(run: Run, idempotencyKey: string | undefined): Promise<StoredRun | undefined> {
+  /**
+   * Writes a new run (into the outbox too when its caller is to send its message: `'outbox'`), or
+   * returns the run its idempotency key (or id) already names, and whether the caller must send
+   * that run's message (create-run-8.lua).
+   */
+  private async insert(
+    run: Run,
+    idempotencyKey: string | undefined,
+    outbox: 'outbox' | 'no-outbox',
+  ): Promise<{ stored: StoredRun; mustSend: boolean } | undefined> {
     const reply = (await withRedis(() =>
       this.scripts.createRun(
-        ...this.creationKeys(run, idempotencyKey),
+        ...this.creationKeys(run, idempotencyKey, outbox),
         run.id,
         encodeSpec(run),
         encodeState(run),
         Date.parse(run.createdAt),
         statusEvent(run, run.createdAt),
         this.keys.prefix,
+        this.sendClaimMs,
       ),
-    )) as [number, string?, string?, string?, string?, string?];
+    )) as [number, string?, string?, string?, string?, string?, number?];
     if (reply[0] === 1) return undefined;
-    const [, id, spec, state, version, discarded] = reply as [number, string, string, string, string, string];
-    return { run: decodeRun(id, spec, state), version: Number(version), discarded: discarded === '1' };
+    const [, id, spec, state, version, discarded, mustSend] = reply as [number, string, string, string, string, string, number];
+    return { stored: { run: decodeRun(id, spec, state), version: Number(version), discarded: discarded === '1' }, mustSend: mustSend === 1 };
   }
 
   /**
@@ -374,7 +421,8 @@ export class RedisRunStore implements RunStore {
    */
   private async rebuild(message: RunMessage): Promise<StoredRun | undefined> {
     const run = runFromMessage(message, new Date(this.clock()).toISOString());
-    const existing = await this.insert(run, undefined);
+    // The message is on the queue (it is being handled), so the rebuilt run needs no outbox entry.
+    const existing = await this.insert(run, undefined, 'no-outbox');
     return existing ? undefined : { run, version: 1, discarded: false };
   }
 
@@ -383,8 +431,8 @@ export class RedisRunStore implements RunStore {
     return { run: runFromMessage(message, new Date(this.clock()).toISOString()), version: 1, discarded: false, assumed: true };
   }
 
-  /** The keys of create-run-7.lua. */
-  private creationKeys(run: Run, idempotencyKey: string | undefined): string[] {
+  /** The keys of create-run-8.lua. */
+  private creationKeys(run: Run, idempotencyKey: string | undefined, outbox: 'outbox' | 'no-outbox'): string[] {
     const runKey = this.keys.run(run.id);
     return [
       runKey,
@@ -394,6 +442,7 @@ export class RedisRunStore implements RunStore {
       this.keys.byAgent(run.tenant, run.agent),
       this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
       this.keys.queued,
+      outbox === 'outbox' ? this.keys.unsent : runKey,
     ];
   }
 

@@ -72,9 +72,36 @@ export interface RunPage {
   nextCursor?: string;
 }
 
+/**
+ * What `create` did. The store keeps an outbox of runs whose queue message may not be on the queue
+ * yet: a new run enters it in the same atomic write that records it, and leaves it through
+ * `markSent` (or `discard`), so a run recorded but never queued (Redis or the API died between the
+ * two) is found again, by a replay of its idempotency key or by `claimUnsent`.
+ */
+export interface Creation {
+  run: Run;
+  /** False when the idempotency key named an earlier run, which is returned instead. */
+  created: boolean;
+  /**
+   * The caller must send the run's queue message, then call `markSent`: always for a new run; for a
+   * replay when the earlier run is still in the outbox, still queued and never started, and nobody
+   * else claimed its send in the last few seconds (its first send failed, or its sender died).
+   */
+  mustSend: boolean;
+}
+
 export interface RunStore {
   /** Same `idempotencyKey` for the same tenant returns the first run (`created: false`). */
-  create(tenant: string, spec: RunSpec, options?: { idempotencyKey?: string }): Promise<{ run: Run; created: boolean }>;
+  create(tenant: string, spec: RunSpec, options?: { idempotencyKey?: string }): Promise<Creation>;
+  /** Takes a run out of the outbox once its queue message was sent (see `Creation`). */
+  markSent(runId: string): Promise<void>;
+  /**
+   * Claims up to `limit` runs that have been in the outbox for more than `olderThanMs` since their
+   * creation or last claim and still need their message (queued, never started): the caller sends
+   * each and calls `markSent`. A claim lasts `olderThanMs`, so concurrent callers do not both send a
+   * run. Entries of runs that no longer need a message are dropped on the way.
+   */
+  claimUnsent(olderThanMs: number, limit: number): Promise<Run[]>;
   /** Removes a run whose queue message could not be sent, so a failed POST leaves nothing behind. */
   discard(run: Run): Promise<void>;
   /** Tenant-scoped read: another tenant's run is `undefined`, exactly like a missing one. */

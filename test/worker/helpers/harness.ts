@@ -111,6 +111,7 @@ export class Harness {
       ...spec,
     });
     await this.queue.send(encodeRunMessage(messageForRun(run)));
+    await this.store.markSent(run.id);
     return run;
   }
 

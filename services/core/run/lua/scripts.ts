@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 
 /**
  * The run store's Lua scripts, one file each, named BullMQ-style for what they do and how many keys
- * they take (`create-run-7.lua`; a name without a count takes a variable number, passed first at each
+ * they take (`create-run-8.lua`; a name without a count takes a variable number, passed first at each
  * call). A line `--- @include "name"` is replaced by includes/name.lua, for code several scripts share.
  * Registered with ioredis `defineCommand`, so each call is one EVALSHA (falling back to EVAL once after
  * a Redis restart flushed the script cache). The .lua files are read from beside this module, so a
@@ -11,12 +11,13 @@ import type { Redis } from 'ioredis';
  */
 
 const SCRIPT_FILES = {
-  createRun: 'create-run-7.lua',
+  createRun: 'create-run-8.lua',
   transitionRuns: 'transition-runs.lua',
   heartbeat: 'heartbeat-1.lua',
   appendEvent: 'append-event-2.lua',
   readEvents: 'read-events-2.lua',
-  discardRun: 'discard-run-8.lua',
+  discardRun: 'discard-run-9.lua',
+  claimUnsent: 'claim-unsent-1.lua',
   listRuns: 'list-runs-1.lua',
 } as const;
 

@@ -1,0 +1,71 @@
+--[[
+  Creates a run, unless its idempotency key or its id already names one: then returns that run.
+  One round trip for the API's POST /v1/runs. The run's first status event is kept in its hash
+  (includes/run-events.lua): a queued run has no events list.
+
+  A run the API creates also goes into the outbox (KEYS[8]) in the same step: recording the run and
+  promising its queue message are one atomic write, so a send that never happens (Redis or the API
+  died in between) is found later. The API takes the run out once its send succeeded. A replay of
+  the idempotency key whose run is still there, still untouched (version 1: queued, never started,
+  cancelled or discarded) and not claimed by another sender within ARGV[7] ms claims it (re-scores
+  it to now) and is told to send the message itself.
+
+  KEYS[1] run hash
+  KEYS[2] idempotency key (KEYS[1] again when the request has none)
+  KEYS[3] tenant index            KEYS[4] tenant + status index
+  KEYS[5] tenant + agent index    KEYS[6] tenant + agent + status index
+  KEYS[7] queued index (global, scored by when the run became eligible)
+  KEYS[8] outbox of runs whose message may be unsent (KEYS[1] again when the caller already has the
+          message: a worker rebuilding a lost run from it)
+
+  ARGV[1] run id                  ARGV[2] spec (JSON)             ARGV[3] state (JSON)
+  ARGV[4] now: creation and eligible-at score (ms)                ARGV[5] first status event (JSON)
+  ARGV[6] key prefix (ends with ':'), to find the run an idempotency key names
+  ARGV[7] how long a claim on sending a run's message lasts (ms)
+
+  Returns {1} when created; {0, id, spec, state, version, discarded, send (1 when the caller must send
+  the run's message, else 0)} for an existing run.
+]]
+local rcall = redis.call
+local hasKey = KEYS[2] ~= KEYS[1]
+local hasOutbox = KEYS[8] ~= KEYS[1]
+local now = tonumber(ARGV[4])
+
+-- Whether the caller must (re)send the message of an existing run: see the header.
+local function claimSend(id, version)
+  if not hasOutbox then return 0 end
+  local claimedAt = rcall('ZSCORE', KEYS[8], id)
+  if not claimedAt then return 0 end
+  if version ~= '1' then
+    rcall('ZREM', KEYS[8], id)
+    return 0
+  end
+  if tonumber(claimedAt) > now - tonumber(ARGV[7]) then return 0 end
+  rcall('ZADD', KEYS[8], now, id)
+  return 1
+end
+
+local function existing(id)
+  local found = rcall('HMGET', ARGV[6] .. 'run:' .. id, 'spec', 'state', 'ver', 'discarded')
+  if found[1] then return {0, id, found[1], found[2], found[3], found[4] or '', claimSend(id, found[3])} end
+end
+
+if hasKey then
+  local named = rcall('GET', KEYS[2])
+  if named then
+    local found = existing(named)
+    if found then return found end
+  end
+end
+local found = existing(ARGV[1])
+if found then return found end
+
+rcall('HSET', KEYS[1], 'spec', ARGV[2], 'state', ARGV[3], 'ver', 1, 'evseq', 1, 'events', '1|status|' .. ARGV[5])
+if hasKey then
+  rcall('SET', KEYS[2], ARGV[1])
+  rcall('HSET', KEYS[1], 'idem', KEYS[2])
+end
+for i = 3, 6 do rcall('ZADD', KEYS[i], 0, ARGV[1]) end
+rcall('ZADD', KEYS[7], now, ARGV[1])
+if hasOutbox then rcall('ZADD', KEYS[8], now, ARGV[1]) end
+return {1}
