@@ -17,8 +17,9 @@ import type { AttemptEvents, EventWriter } from './run-events.js';
  * the attempt it asks for in the run store (a run already finished → ack; held by a live lease
  * elsewhere → hand the delivery back for later, a watchdog copy), execute the agent under heartbeat,
  * timeout and cancel, then tell the store how it ended and do with the delivery what the store says:
- * ack it, release it with the retry's body and backoff, or (interrupted with onInterrupt
- * "dead-letter") dead-letter it.
+ * ack it, release it with the retry's body and backoff, (interrupted with onInterrupt "dead-letter")
+ * dead-letter it, or hand it back as it is when the run's record is gone for good (its redelivery
+ * rebuilds the run).
  */
 
 export type InterruptPolicy = 'release' | 'dead-letter';
@@ -270,6 +271,13 @@ export class DeliveryHandler {
       case 'lost':
         logger.warn({ runId: lease.runId, attempt: lease.attempt }, 'lease lost before the outcome was recorded');
         return this.quietly('ack', delivery.id, () => queue.ack(delivery));
+      case 'missing':
+        // Acking would lose the run: its message is all that is left of it (DESIGN §6).
+        logger.warn(
+          { runId: lease.runId, attempt: lease.attempt, outcome: report.outcome },
+          "the run's record is gone and could not be restored; delivery handed back so that it rebuilds the run",
+        );
+        return this.quietly('release', delivery.id, () => queue.release(delivery, { delaySeconds: 0 }));
       case 'retry':
         if (report.outcome === 'interrupted' && onInterrupt === 'dead-letter') {
           logger.warn({ runId: lease.runId }, 'interrupted run dead-lettered (onInterrupt=dead-letter)');

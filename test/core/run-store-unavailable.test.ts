@@ -76,13 +76,14 @@ test.serial("a patient (worker) store's finish waits out an outage and lands onc
   if (started.kind !== 'started') return t.fail(started.kind);
 
   // A restart without persistence loses the data set and the script cache: the finish must still
-  // land (its script is reloaded), and the lost record means the lease is gone, so it reports lost.
-  // With persistence (AOF, as in production) the record survives and the finish applies.
+  // land (its script is reloaded), restoring the lost record from the run as the lease's holder last
+  // wrote it (DESIGN §6). With persistence (AOF, as in production) the record survives anyway.
   await server.kill();
   const finishing = store.finishAttempt(started.lease, { outcome: 'succeeded', result: 'kept' });
   await server.restart();
   const result = await settles(finishing, 'finishAttempt across the outage', 60_000);
   t.is(result.status, 'fulfilled');
-  if (result.status === 'fulfilled') t.deepEqual(result.value, { kind: 'lost' });
+  if (result.status === 'fulfilled') t.like(result.value, { kind: 'done', run: { status: 'succeeded', result: 'kept' } });
+  t.like(await store.get('acme', run.id), { status: 'succeeded', result: 'kept', attempts: [{ worker: 'w1', outcome: 'succeeded' }] });
   t.true((await store.create('acme', spec)).created);
 });

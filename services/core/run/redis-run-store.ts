@@ -48,6 +48,12 @@ import type {
  * twice is harmless: only one delivery's compare-and-set can start the run, and every other delivery
  * of it is dropped as busy or finished (test/core/run-store-attempts.test.ts).
  *
+ * A run survives the loss of its record (DESIGN §6; Redis restarted empty, or failed over to a replica
+ * that had nothing yet): a queued run is rebuilt from its message by the worker that receives it
+ * (`startAttempt`), and a running one is restored by the worker holding its lease, on its next
+ * heartbeat or finish, from the run as this store last wrote it (`held`; restore-run-5.lua), unless
+ * another worker rebuilt it first. Its events and idempotency key are lost with the data.
+ *
  * Round trips without contention: create 1, heartbeat 1, finish 1 (the run known at start is kept
  * for the lease's holder), start 1 for a first delivery (the run is expected as the API created it,
  * which the compare-and-set checks), 2 for a later attempt (read, then write).
@@ -304,18 +310,29 @@ export class RedisRunStore implements RunStore {
   }
 
   async heartbeat(lease: Lease): Promise<HeartbeatResult> {
-    const until = this.clock() + this.leaseMs;
-    const [held, cancel] = (await withRedis(() => this.scripts.heartbeat(this.keys.run(lease.runId), lease.token, until))) as [number, number];
-    if (!held) this.held.delete(lease.token);
-    return { held: held === 1, cancelRequested: cancel === 1 };
+    const first = await this.renewLease(lease);
+    if (first !== 'missing') return first;
+    // No other attempt holds the run either. Not held here (so nothing to restore it from): finishing
+    // tells the worker to hand the delivery back.
+    const known = this.held.get(lease.token);
+    if (!known || (await this.restore(known, lease.token))) return { held: true, cancelRequested: false };
+    // Another worker rebuilt the run meanwhile: its record decides.
+    const second = await this.renewLease(lease);
+    return second === 'missing' ? { held: true, cancelRequested: false } : second;
   }
 
   async finishAttempt(lease: Lease, report: AttemptReport): Promise<FinishResult> {
     let stored = this.held.get(lease.token) ?? (await this.read(lease.runId));
     for (let tries = 0; tries < MAX_TRIES; tries++) {
-      if (!stored || stored.lease?.token !== lease.token) {
+      if (!stored) {
+        const known = this.held.get(lease.token);
+        if (!known) return { kind: 'missing' };
+        stored = (await this.restore(known, lease.token)) ? known : await this.read(lease.runId);
+        continue;
+      }
+      if (stored.lease?.token !== lease.token) {
         this.held.delete(lease.token);
-        return stored?.closedBy === lease.token ? this.repeatedFinish(stored.run, lease, report) : { kind: 'lost' };
+        return stored.closedBy === lease.token ? this.repeatedFinish(stored.run, lease, report) : { kind: 'lost' };
       }
       const decision = decideFinish(stored.run, report, { now: this.clock(), backoff: this.backoff, random: this.random });
       const outcome = await this.write(stored, decision.run, { holding: lease.token, lease: 'release' });
@@ -373,6 +390,47 @@ export class RedisRunStore implements RunStore {
     this.subscriber = undefined;
     this.events.close();
     await subscriber?.quit().catch(() => subscriber.disconnect());
+  }
+
+  /** heartbeat-1.lua: the lease renewed, or why not. */
+  private async renewLease(lease: Lease): Promise<HeartbeatResult | 'missing'> {
+    const until = this.clock() + this.leaseMs;
+    const [state, cancel] = (await withRedis(() => this.scripts.heartbeat(this.keys.run(lease.runId), lease.token, until))) as [string, number];
+    if (state === 'missing') return 'missing';
+    if (state !== 'held') this.held.delete(lease.token);
+    return { held: state === 'held', cancelRequested: cancel === 1 };
+  }
+
+  /**
+   * Re-creates the record of a run whose lease this process holds after Redis lost it (restarted
+   * empty, failed over to a replica that had nothing yet), from the run as this process last wrote
+   * it (`held`), with the lease renewed and the run back in its tenant's indexes (restore-run-5.lua).
+   * The run's events and idempotency key are gone with the data: the record restarts its events
+   * from a status event, and a replay of the key creates a new run. Never overwrites a record that
+   * reappeared meanwhile (another worker rebuilt the run from a redelivered message): false then.
+   */
+  private async restore(known: StoredRun, token: string): Promise<boolean> {
+    const { run } = known;
+    const now = this.clock();
+    const restored = await withRedis(() =>
+      this.scripts.restoreRun(
+        this.keys.run(run.id),
+        this.keys.tenantRuns(run.tenant),
+        this.keys.byStatus(run.tenant, run.status),
+        this.keys.byAgent(run.tenant, run.agent),
+        this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
+        run.id,
+        encodeSpec(run),
+        encodeState(run),
+        known.version,
+        token,
+        now + this.leaseMs,
+        statusEvent(run, new Date(now).toISOString()),
+      ),
+    );
+    if (restored !== 1) return false;
+    this.logger?.warn({ runId: run.id, tenant: run.tenant, attempt: run.attempts.length }, "restored a running run's record lost with Redis's data, from its lease holder");
+    return true;
   }
 
   /**

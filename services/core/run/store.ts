@@ -36,10 +36,19 @@ export type FinishResult =
   /** Queued again: release the delivery after `delayMs` with `message` as the new body. */
   | { kind: 'retry'; run: Run; delayMs: number; message: RunMessage }
   /** The lease is no longer ours (taken over after expiry): ack best-effort, do nothing else. */
-  | { kind: 'lost' };
+  | { kind: 'lost' }
+  /**
+   * The run's record is gone (Redis lost its data) and this process cannot restore it, not holding the
+   * run as last written: hand the delivery back, not ack it, so that its redelivery rebuilds the run
+   * from the message (DESIGN §6). The attempt's outcome is not recorded; the run executes again.
+   */
+  | { kind: 'missing' };
 
 export interface HeartbeatResult {
-  /** False when the lease expired and another attempt took over: stop the agent. */
+  /**
+   * False when the lease expired and another attempt took over: stop the agent. A record lost with
+   * Redis's data is restored by the lease's holder and stays held (no other attempt holds it).
+   */
   held: boolean;
   cancelRequested: boolean;
 }
@@ -111,7 +120,12 @@ export interface RunStore {
 
   /** Begin the attempt a delivery asks for; rebuilds the run from the message if its record is gone. */
   startAttempt(message: RunMessage, worker: string): Promise<StartResult>;
-  /** Renew the lease; also reports a pending cancel so workers need not subscribe to learn of it. */
+  /**
+   * Renew the lease; also reports a pending cancel so workers need not subscribe to learn of it.
+   * Like `finishAttempt`, restores the run's record, from the run as this store last wrote it, if
+   * Redis lost it (DESIGN §6: a run survives loss of its Redis record), unless another attempt
+   * rebuilt it first.
+   */
   heartbeat(lease: Lease): Promise<HeartbeatResult>;
   finishAttempt(lease: Lease, report: AttemptReport): Promise<FinishResult>;
 

@@ -4,10 +4,11 @@
   KEYS[1] run hash
   ARGV[1] lease token    ARGV[2] new lease expiry (ms)
 
-  Returns {held (1|0), cancelRequested (1|0)}.
+  Returns {'held' | 'lost' | 'missing' (no such run: its record was lost), cancelRequested (1|0)}.
 ]]
-local current = redis.call('HMGET', KEYS[1], 'lease', 'cancel')
-local cancel = current[2] == '1' and 1 or 0
-if current[1] ~= ARGV[1] then return {0, cancel} end
+local current = redis.call('HMGET', KEYS[1], 'ver', 'lease', 'cancel')
+if not current[1] then return {'missing', 0} end
+local cancel = current[3] == '1' and 1 or 0
+if current[2] ~= ARGV[1] then return {'lost', cancel} end
 redis.call('HSET', KEYS[1], 'leaseUntil', ARGV[2])
-return {1, cancel}
+return {'held', cancel}

@@ -18,6 +18,7 @@ const SCRIPT_FILES = {
   readEvents: 'read-events-2.lua',
   discardRun: 'discard-run-9.lua',
   claimUnsent: 'claim-unsent-1.lua',
+  restoreRun: 'restore-run-5.lua',
   listRuns: 'list-runs-1.lua',
 } as const;
 
