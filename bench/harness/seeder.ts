@@ -51,10 +51,14 @@ export class RunSeeder {
   /**
    * Queues the runs' messages in batches, one batch at a time: the driver's producer fails fast
    * (2 s command timeout, as the API wants), so one huge batch could time out on a busy machine.
+   * Each sent run leaves the store's outbox, as the API's submissions do, so Redis holds what it
+   * would in production.
    */
   async enqueue(runs: readonly Run[]): Promise<void> {
     for (let start = 0; start < runs.length; start += ENQUEUE_BATCH) {
-      await this.queue.sendBatch(runs.slice(start, start + ENQUEUE_BATCH).map((run) => encodeRunMessage(messageForRun(run))));
+      const batch = runs.slice(start, start + ENQUEUE_BATCH);
+      await this.queue.sendBatch(batch.map((run) => encodeRunMessage(messageForRun(run))));
+      await Promise.all(batch.map((run) => this.store.markSent(run.id)));
     }
   }
 

@@ -65,7 +65,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const catalog = loadAgentCatalog(config.AGENTS_FILE);
   const redis = createRedis(config.REDIS_URL, { name: 'worker', failFast: false, logger });
-  const store = new RedisRunStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS, leaseSeconds: config.LEASE_SECONDS });
+  const store = new RedisRunStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS, leaseSeconds: config.LEASE_SECONDS, logger });
   const queue = createQueueDriver(config, { logger });
   const baseEnv = Object.fromEntries(AGENT_ENV_PASSTHROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
   const options = workerOptionsFromConfig(config, id);
