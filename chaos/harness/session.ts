@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { LONGEST_UNSENT_WAIT_MS } from '../../services/api/unsent-run-sweeper.js';
 import type { RunObject } from './api-client.js';
 import { DevStack } from './dev-stack.js';
 import { executionsOf, parseJournal, summarizeExecutions, type Execution, type ExecutionSummary } from './executions.js';
@@ -45,9 +46,11 @@ export interface Conclusion {
 const POLL_MS = 500;
 /**
  * Runs still open while the queue has held nothing (visible, in flight or delayed) for this long have
- * no message left that could finish them: waiting longer changes nothing, they are lost.
+ * no message left that could finish them: waiting longer changes nothing, they are lost. A run
+ * recorded but never queued gets its message from the API's outbox sweeper, at the latest after
+ * LONGEST_UNSENT_WAIT_MS; a few seconds more let it show up in the queue.
  */
-const STUCK_AFTER_MS = 5_000;
+const STUCK_AFTER_MS = LONGEST_UNSENT_WAIT_MS + 5_000;
 
 export class ChaosSession {
   readonly submitted: string[] = [];

@@ -28,6 +28,11 @@ export interface UnsentRunSweeperOptions {
   random?: () => number;
 }
 
+export const DEFAULT_UNSENT_GRACE_MS = 30_000;
+export const DEFAULT_SWEEP_INTERVAL_MS = 10_000;
+/** The longest a run recorded but never queued waits for its message with the default settings. */
+export const LONGEST_UNSENT_WAIT_MS = DEFAULT_UNSENT_GRACE_MS + 1.5 * DEFAULT_SWEEP_INTERVAL_MS;
+
 /** Bounds one sweep's work; the next sweep picks up whatever is left. */
 const MAX_BATCHES_PER_SWEEP = 10;
 
@@ -48,8 +53,8 @@ export class UnsentRunSweeper {
     registry: Registry,
     options: UnsentRunSweeperOptions = {},
   ) {
-    this.graceMs = options.graceMs ?? 30_000;
-    this.intervalMs = options.intervalMs ?? 10_000;
+    this.graceMs = options.graceMs ?? DEFAULT_UNSENT_GRACE_MS;
+    this.intervalMs = options.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.batchSize = options.batchSize ?? 100;
     this.random = options.random ?? Math.random;
     this.resent = new Counter({
