@@ -81,7 +81,10 @@ export interface RedisRunStoreOptions {
   clock?: () => number;
   /** Jitter source, [0, 1). @defaultValue Math.random */
   random?: () => number;
-  /** Errors of the pub/sub connection the store opens itself (outages are logged by the shared client). */
+  /**
+   * Errors of the pub/sub connection the store opens itself (outages are logged by the shared client),
+   * and the records it restores after Redis lost them.
+   */
   logger?: Logger;
   /** Most transitions sent in one script call. @defaultValue 64 */
   maxTransitionsPerCall?: number;
