@@ -117,7 +117,7 @@ export const restartRedis: Scenario = {
           check(
             'no accepted run was left recorded but never queued',
             stranded.length === 0,
-            `${stranded.length} run(s): Redis died between recording the run and queueing its message, the API logged "queue send failed and the run record could not be discarded" and answered 503; the client's retry with the same Idempotency-Key was then answered 202 with that run, which has no queue message and stays queued forever`,
+            `${stranded.length} run(s): Redis died between recording the run and queueing its message (the API logged "queue send failed and the run record could not be discarded"), and neither the client's retry with the same Idempotency-Key nor the outbox sweeper sent its message before the deadline`,
           ),
           check('every run succeeded', conclusion.census.byStatus.succeeded === conclusion.census.submitted, JSON.stringify(conclusion.census.byStatus)),
           check('no run changed hands (the outage is shorter than a lease): none took a second attempt', retried(conclusion.runs).length === 0, retried(conclusion.runs).join('; ')),

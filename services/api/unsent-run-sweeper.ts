@@ -65,6 +65,7 @@ export class UnsentRunSweeper {
   }
 
   start(): void {
+    if (this.timer) return;
     this.stopped = false;
     this.schedule();
   }

@@ -253,6 +253,7 @@ export class DeliveryHandler {
         if (this.clock() >= giveUpAt) {
           this.deps.logger.error({ err: error, runId: lease.runId, outcome: report.outcome }, 'could not record the attempt; giving up, the run will be retaken when its lease lapses');
           this.deps.breaker.record(breakerVerdict('infrastructure_error'));
+          this.deps.store.abandonAttempt(lease);
           return undefined;
         }
         if (tries === 0) this.deps.logger.warn({ err: error, runId: lease.runId }, 'could not record the attempt yet; retrying');

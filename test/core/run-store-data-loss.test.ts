@@ -151,6 +151,15 @@ test.serial('a store that does not hold the run cannot restore it: its finish sa
   t.is(await stranger.get(TENANT, message.runId), undefined);
 });
 
+test.serial('an abandoned attempt is forgotten: after a loss its late finish says missing instead of restoring stale state', async (t) => {
+  const store = openStore(t);
+  const { message, lease } = await startedRun(t, store);
+  store.abandonAttempt(lease);
+  await admin.flushall();
+  t.deepEqual(await store.finishAttempt(lease, { outcome: 'succeeded', result: 1 }), { kind: 'missing' });
+  t.is(await store.get(TENANT, message.runId), undefined);
+});
+
 test.serial('the restore never overwrites a record that exists (one rebuilt between the holder finding it missing and restoring it)', async (t) => {
   // The window between the two script calls cannot be hit on demand from outside the store, so the
   // restore script is called directly, as the store calls it, on a record another worker rebuilt.

@@ -88,6 +88,33 @@ test('a replay of a run a worker started is not told to send it, and the run lea
   t.deepEqual(await store!.claimUnsent(GRACE_MS, 100), []);
 });
 
+test('a run a replay has returned is not withdrawn when its creator\'s send fails: it stays for the sweeper', async (t) => {
+  const clock = new Clock();
+  const [store] = openStores(t, clock);
+  // The creator's send is still on its way when the client's retry (same key) is answered 202.
+  const first = await store!.create('acme', spec(), { idempotencyKey: 'slow-send' });
+  const replay = await store!.create('acme', spec(), { idempotencyKey: 'slow-send' });
+  t.like(replay, { created: false, mustSend: false });
+  t.is(replay.run.id, first.run.id);
+
+  // Then the creator's send fails and it withdraws what it recorded.
+  await store!.discard(first.run);
+  t.is((await store!.get('acme', first.run.id))?.status, 'queued', 'the run the retry was promised is still there');
+  clock.advance(GRACE_MS + 1);
+  t.deepEqual((await store!.claimUnsent(GRACE_MS, 100)).map((run) => run.id), [first.run.id], 'and the sweeper sends its message');
+});
+
+test('a run nobody else was given is withdrawn by its creator\'s failed send', async (t) => {
+  const clock = new Clock();
+  const [store] = openStores(t, clock);
+  const { run } = await store!.create('acme', spec(), { idempotencyKey: 'failed-send' });
+  await store!.discard(run);
+  t.is(await store!.get('acme', run.id), undefined);
+  const retry = await store!.create('acme', spec(), { idempotencyKey: 'failed-send' });
+  t.like(retry, { created: true, mustSend: true }, 'the retry starts clean');
+  t.not(retry.run.id, run.id);
+});
+
 test('claimUnsent returns runs still waiting for their message after the grace, and drops started, cancelled and discarded ones', async (t) => {
   const clock = new Clock();
   const [store] = openStores(t, clock);

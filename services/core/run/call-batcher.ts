@@ -46,8 +46,8 @@ export class CallBatcher<Item, Result> {
     }
     sent.then(
       (results) => {
-        if (results.length !== batch.length) {
-          const error = new Error(`batched call answered ${results.length} of ${batch.length} items`);
+        if (!Array.isArray(results) || results.length !== batch.length) {
+          const error = new Error(`batched call answered ${Array.isArray(results) ? results.length : 'no list'} of ${batch.length} items`);
           for (const waiting of batch) waiting.reject(error);
           return;
         }

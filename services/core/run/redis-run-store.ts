@@ -324,6 +324,10 @@ export class RedisRunStore implements RunStore {
     return second === 'missing' ? { held: true, cancelRequested: false } : second;
   }
 
+  abandonAttempt(lease: Lease): void {
+    this.held.delete(lease.token);
+  }
+
   async finishAttempt(lease: Lease, report: AttemptReport): Promise<FinishResult> {
     let stored = this.held.get(lease.token) ?? (await this.read(lease.runId));
     for (let tries = 0; tries < MAX_TRIES; tries++) {

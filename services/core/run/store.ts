@@ -111,7 +111,11 @@ export interface RunStore {
    * run. Entries of runs that no longer need a message are dropped on the way.
    */
   claimUnsent(olderThanMs: number, limit: number): Promise<Run[]>;
-  /** Removes a run whose queue message could not be sent, so a failed POST leaves nothing behind. */
+  /**
+   * Removes a run whose queue message could not be sent, so a failed POST leaves nothing behind;
+   * unless a worker started it, or a replay of its idempotency key already returned it to a client
+   * (that run stays in the outbox and gets its message later).
+   */
   discard(run: Run): Promise<void>;
   /** Tenant-scoped read: another tenant's run is `undefined`, exactly like a missing one. */
   get(tenant: string, id: string): Promise<Run | undefined>;
@@ -128,6 +132,11 @@ export interface RunStore {
    */
   heartbeat(lease: Lease): Promise<HeartbeatResult>;
   finishAttempt(lease: Lease, report: AttemptReport): Promise<FinishResult>;
+  /**
+   * Forgets what this store keeps for a lease whose outcome could not be recorded at all (the worker
+   * gave up; the lease lapses and another attempt retakes the run), so a long outage leaks nothing.
+   */
+  abandonAttempt(lease: Lease): void;
 
   appendEvent(runId: string, type: Exclude<RunEventType, 'status'>, data: unknown): Promise<void>;
   readEvents(runId: string, options?: { after?: string; count?: number; blockMs?: number }): Promise<RunEvent[]>;

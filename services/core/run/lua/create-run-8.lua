@@ -8,7 +8,9 @@
   died in between) is found later. The API takes the run out once its send succeeded. A replay of
   the idempotency key whose run is still there, still untouched (version 1: queued, never started,
   cancelled or discarded) and not claimed by another sender within ARGV[7] ms claims it (re-scores
-  it to now) and is told to send the message itself.
+  it to now) and is told to send the message itself. Any replay of an untouched run marks it
+  `replayed`: a client now holds a 202 for it, so its creator's failed send may no longer withdraw it
+  (discard-run-9.lua).
 
   KEYS[1] run hash
   KEYS[2] idempotency key (KEYS[1] again when the request has none)
@@ -46,8 +48,11 @@ local function claimSend(id, version)
 end
 
 local function existing(id)
-  local found = rcall('HMGET', ARGV[6] .. 'run:' .. id, 'spec', 'state', 'ver', 'discarded')
-  if found[1] then return {0, id, found[1], found[2], found[3], found[4] or '', claimSend(id, found[3])} end
+  local runKey = ARGV[6] .. 'run:' .. id
+  local found = rcall('HMGET', runKey, 'spec', 'state', 'ver', 'discarded')
+  if not found[1] then return nil end
+  if hasOutbox and found[3] == '1' then rcall('HSET', runKey, 'replayed', '1') end
+  return {0, id, found[1], found[2], found[3], found[4] or '', claimSend(id, found[3])}
 end
 
 if hasKey then

@@ -2,8 +2,10 @@
   Withdraws a run whose queue message could not be sent: its indexes, idempotency key and events go,
   and the record becomes a tombstone (invisible to clients) so that a message which did reach the
   queue after all is dropped by the worker instead of rebuilding the run. A run that a worker has
-  already touched (version > 1) is live and is kept. Either way the run leaves the outbox: withdrawn,
-  or its message evidently sent.
+  already touched (version > 1) is live and is kept, and leaves the outbox: its message was evidently
+  sent. A run a replay of its idempotency key has returned (`replayed`, create-run-8.lua) is kept
+  too, since that client was told it is accepted: it stays in the outbox, for the sweeper or the next
+  replay to send its message.
 
   KEYS[1] run hash                KEYS[2] run events list
   KEYS[3] idempotency key (KEYS[1] again when the run has none)
@@ -13,11 +15,16 @@
 
   ARGV[1] run id    ARGV[2] spec (JSON)    ARGV[3] tombstone state (JSON)    ARGV[4] tombstone lifetime (ms)
 
-  Returns 1 when discarded, 0 when the run was live or gone.
+  Returns 1 when discarded, 0 when the run was live, replayed or gone.
 ]]
 local rcall = redis.call
+local state = rcall('HMGET', KEYS[1], 'ver', 'replayed')
+if state[1] ~= '1' then
+  rcall('ZREM', KEYS[9], ARGV[1])
+  return 0
+end
+if state[2] then return 0 end
 rcall('ZREM', KEYS[9], ARGV[1])
-if rcall('HGET', KEYS[1], 'ver') ~= '1' then return 0 end
 if KEYS[3] ~= KEYS[1] and rcall('GET', KEYS[3]) == ARGV[1] then rcall('DEL', KEYS[3]) end
 for i = 4, 7 do rcall('ZREM', KEYS[i], ARGV[1]) end
 rcall('ZREM', KEYS[8], ARGV[1])
