@@ -1,6 +1,6 @@
 import test from 'ava';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { CallBatcher } from '../../services/core/run/call-batcher.js';
+import { CallBatcher } from '../../services/core/call-batcher.js';
 
 /** A batcher whose batches are recorded and answered by doubling each item. */
 function recordingBatcher(maxBatch: number) {
@@ -34,6 +34,20 @@ test('a full batch goes out at once and the rest waits for the end of the turn',
   t.deepEqual(batches, [[1, 2], [3, 4]], 'full batches are sent synchronously');
   t.deepEqual(await Promise.all(calls), [2, 4, 6, 8, 10]);
   t.deepEqual(batches, [[1, 2], [3, 4], [5]]);
+});
+
+test('with a weight limit, an item that would take the batch past it starts the next one; a heavy item alone goes alone', async (t) => {
+  const batches: number[][] = [];
+  const batcher = new CallBatcher<number, number>(
+    async (items) => {
+      batches.push(items);
+      return items;
+    },
+    64,
+    { weigh: (item) => item, maxWeight: 10 },
+  );
+  await Promise.all([4, 5, 3, 20, 1].map((item) => batcher.call(item)));
+  t.deepEqual(batches, [[4, 5], [3], [20], [1]]);
 });
 
 test('a failed batch fails every call in it and no other', async (t) => {

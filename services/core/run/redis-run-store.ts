@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { withRedis } from '../redis.js';
 import { decideFinish, decideStart, type LeaseRecord } from './attempt-decisions.js';
 import { backoffPolicy, type BackoffPolicy } from './backoff.js';
-import { CallBatcher } from './call-batcher.js';
+import { CallBatcher } from '../call-batcher.js';
 import { InvalidCursorError, TransitionContentionError } from './errors.js';
 import { defineRunScripts, type RunScripts } from './lua/scripts.js';
 import { isTerminal, RUN_STATUSES, type Run, type RunSpec } from './model.js';
