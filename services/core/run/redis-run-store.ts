@@ -222,10 +222,7 @@ export class RedisRunStore implements RunStore {
         runKey,
         this.keys.events(run.id),
         idempotencyKey ?? runKey,
-        this.keys.tenantRuns(run.tenant),
-        this.keys.byStatus(run.tenant, run.status),
-        this.keys.byAgent(run.tenant, run.agent),
-        this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
+        ...this.indexKeys(run),
         this.keys.queued,
         this.keys.unsent,
         run.id,
@@ -422,10 +419,7 @@ export class RedisRunStore implements RunStore {
     const restored = await withRedis(() =>
       this.scripts.restoreRun(
         this.keys.run(run.id),
-        this.keys.tenantRuns(run.tenant),
-        this.keys.byStatus(run.tenant, run.status),
-        this.keys.byAgent(run.tenant, run.agent),
-        this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
+        ...this.indexKeys(run),
         run.id,
         encodeSpec(run),
         encodeState(run),
@@ -496,16 +490,23 @@ export class RedisRunStore implements RunStore {
     return { run: runFromMessage(message, new Date(this.clock()).toISOString()), version: 1, discarded: false, assumed: true };
   }
 
+  /** The indexes a run is listed in, in the order every script that writes them takes them. */
+  private indexKeys(run: Run): string[] {
+    return [
+      this.keys.tenantRuns(run.tenant),
+      this.keys.byStatus(run.tenant, run.status),
+      this.keys.byAgent(run.tenant, run.agent),
+      this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
+    ];
+  }
+
   /** The keys of create-run-8.lua. */
   private creationKeys(run: Run, idempotencyKey: string | undefined, outbox: 'outbox' | 'no-outbox'): string[] {
     const runKey = this.keys.run(run.id);
     return [
       runKey,
       idempotencyKey ?? runKey,
-      this.keys.tenantRuns(run.tenant),
-      this.keys.byStatus(run.tenant, run.status),
-      this.keys.byAgent(run.tenant, run.agent),
-      this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
+      ...this.indexKeys(run),
       this.keys.queued,
       outbox === 'outbox' ? this.keys.unsent : runKey,
     ];
