@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LONGEST_UNSENT_WAIT_MS } from '../../services/api/unsent-run-sweeper.js';
+import { startRedis, type TestRedis } from '../../test/support/redis.js';
 import type { RunObject } from './api-client.js';
 import { DevStack } from './dev-stack.js';
 import { executionsOf, parseJournal, summarizeExecutions, type Execution, type ExecutionSummary } from './executions.js';
 import { censusOf, TERMINAL_STATUSES, type RunCensus } from './result.js';
-import { ScenarioRedis } from './redis-server.js';
 import type { ScenarioContext } from './scenario.js';
 import { sleep } from './wait.js';
 
@@ -57,7 +57,7 @@ export class ChaosSession {
   readonly journalFile: string;
 
   private constructor(
-    readonly redis: ScenarioRedis,
+    readonly redis: TestRedis,
     readonly dev: DevStack,
     context: ScenarioContext,
     name: string,
@@ -68,7 +68,7 @@ export class ChaosSession {
   }
 
   static async open(context: ScenarioContext, options: SessionOptions): Promise<ChaosSession> {
-    const redis = await ScenarioRedis.start({ durable: options.durableRedis ?? false });
+    const redis = await startRedis({ durable: options.durableRedis ?? false });
     try {
       const dev = await DevStack.start({
         root: context.root,

@@ -6,9 +6,15 @@ import { Redis } from 'ioredis';
 import { freePort, waitFor } from './ports.js';
 
 /**
- * A real redis-server on a free loopback port, private to one test file. `stop()` kills it by PID;
- * `restart()` brings it back on the same port (for "Redis went away" tests); `kill()` takes it down
- * and leaves it down until `restart()`, for tests that look at what happens during the outage.
+ * A real redis-server on a free loopback port, private to one test file (or chaos scenario).
+ * `stop()` kills it by PID; `restart()` brings it back on the same port and directory (for "Redis
+ * went away" tests); `kill()` (SIGKILL: no shutdown save, no goodbye to clients) takes it down and
+ * leaves it down until `restart()`, for tests that look at what happens during the outage.
+ *
+ * With `durable`, every write is in the append-only file before Redis answers it (appendfsync
+ * always), so a kill and a restart bring back everything that was acknowledged: a Redis that comes
+ * back with its data, as a rebooted or failed-over ElastiCache node with a synchronised replica does.
+ * Without it, a restart comes back empty.
  */
 export interface TestRedis {
   url: string;
@@ -18,13 +24,14 @@ export interface TestRedis {
   kill(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: { durable?: boolean } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'agentfleet-redis-'));
+  const persistence = options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence], {
       stdio: 'ignore',
     });
     child.on('error', (error) => {
@@ -35,17 +42,18 @@ export async function startRedis(): Promise<TestRedis> {
       client.on('error', () => {});
       try {
         await client.connect();
+        // While the append-only file is replayed Redis answers LOADING: not up yet.
         return (await client.ping()) === 'PONG';
       } finally {
         client.disconnect();
       }
-    }, `redis-server on port ${port}`);
+    }, `redis-server on port ${port}`, options.durable ? 30_000 : undefined);
   };
 
   const kill = async () => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill('SIGKILL');
