@@ -1,22 +1,11 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { KeyStore } from '../../services/core/auth/key-store.js';
+import { runAgentfleet } from '../support/cli.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 // `agentfleet keys create --tenant T` against a real Redis: the key is printed once, verifies as the
 // tenant's, and only its hash is stored.
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function agentfleet(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/agentfleet.js', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
 
 let redis: TestRedis;
 let client: Redis;
@@ -30,7 +19,7 @@ test.after.always(async () => {
 });
 
 test('keys create prints a new key that verifies as the tenant\'s, and stores only its hash', async (t) => {
-  const result = await agentfleet(['keys', 'create', '--tenant', 'acme', '--json'], { REDIS_URL: redis.url });
+  const result = await runAgentfleet(['keys', 'create', '--tenant', 'acme', '--json'], { REDIS_URL: redis.url }, 60_000);
   t.is(result.code, 0, result.stderr);
   const created = JSON.parse(result.stdout) as { tenant: string; key: string };
   t.is(created.tenant, 'acme');
@@ -41,16 +30,16 @@ test('keys create prints a new key that verifies as the tenant\'s, and stores on
   t.true(stored.length > 0);
   t.false(stored.some((entry) => entry.includes(created.key)), 'the plain key is nowhere in Redis');
 
-  const second = JSON.parse((await agentfleet(['keys', 'create', '--tenant', 'acme', '--json'], { REDIS_URL: redis.url })).stdout) as { key: string };
+  const second = JSON.parse((await runAgentfleet(['keys', 'create', '--tenant', 'acme', '--json'], { REDIS_URL: redis.url }, 60_000)).stdout) as { key: string };
   t.not(second.key, created.key, 'every call makes a new key');
 });
 
 test('keys create refuses a malformed tenant by naming the flag, and says when Redis is unreachable', async (t) => {
-  const bad = await agentfleet(['keys', 'create', '--tenant', 'no spaces please'], { REDIS_URL: redis.url });
+  const bad = await runAgentfleet(['keys', 'create', '--tenant', 'no spaces please'], { REDIS_URL: redis.url }, 60_000);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /^agentfleet: --tenant: tenant "no spaces please" must be/);
 
-  const unreachable = await agentfleet(['keys', 'create', '--tenant', 'acme'], { REDIS_URL: 'redis://127.0.0.1:1' });
+  const unreachable = await runAgentfleet(['keys', 'create', '--tenant', 'acme'], { REDIS_URL: 'redis://127.0.0.1:1' }, 60_000);
   t.is(unreachable.code, 1);
   t.regex(unreachable.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
 });

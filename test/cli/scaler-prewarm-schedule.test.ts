@@ -1,23 +1,12 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { loadEnvironment } from '../../environments/index.js';
 import { PrewarmStore } from '../../services/scaler/prewarm-store.js';
+import { runAgentfleet } from '../support/cli.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 // `agentfleet scaler prewarm --schedule NAME`, as the pre-warm workflow runs it (inside the VPC, via
 // scripts/prewarm-ecs.sh): the floor and the pools come from the environment's config.
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function agentfleet(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/agentfleet.js', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 90_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
 
 let redis: TestRedis;
 let client: Redis;
@@ -34,7 +23,7 @@ test.serial('--schedule writes the schedule\'s floor on each of its pools, for t
   const schedule = loadEnvironment('prod').scaling.prewarm.find((s) => s.name === 'weekday-morning');
   if (!schedule) throw new Error('prod has no weekday-morning schedule');
   const before = Date.now();
-  const result = await agentfleet(['scaler', 'prewarm', '--env', 'prod', '--schedule', 'weekday-morning', '--for', '30m', '--json'], { REDIS_URL: redis.url });
+  const result = await runAgentfleet(['scaler', 'prewarm', '--env', 'prod', '--schedule', 'weekday-morning', '--for', '30m', '--json'], { REDIS_URL: redis.url });
   t.is(result.code, 0, result.stderr);
   const printed = JSON.parse(result.stdout) as { environment: string; schedule: string; until: string; floors: { pool: string; min: number }[] };
   t.like(printed, { environment: 'prod', schedule: 'weekday-morning' });
@@ -50,7 +39,7 @@ test.serial('--schedule writes the schedule\'s floor on each of its pools, for t
 });
 
 test.serial('--schedule prints one line per pool it raised', async (t) => {
-  const result = await agentfleet(['scaler', 'prewarm', '--env', 'staging', '--schedule', 'weekday-morning'], { REDIS_URL: redis.url });
+  const result = await runAgentfleet(['scaler', 'prewarm', '--env', 'staging', '--schedule', 'weekday-morning'], { REDIS_URL: redis.url });
   t.is(result.code, 0, result.stderr);
   const minInstances = loadEnvironment('staging').scaling.prewarm.find((s) => s.name === 'weekday-morning')?.minInstances;
   t.regex(result.stdout, new RegExp(`^staging: spot keeps at least ${minInstances} until \\S+Z \\(schedule weekday-morning\\)\\n$`));
@@ -66,7 +55,7 @@ test('an unknown schedule, or --schedule with --min or --pool, or neither, is re
     [['--env', 'prod'], /--min or --schedule: one of them is required/],
   ];
   for (const [args, message] of cases) {
-    const result = await agentfleet(['scaler', 'prewarm', ...args], nowhere);
+    const result = await runAgentfleet(['scaler', 'prewarm', ...args], nowhere);
     t.is(result.code, 2, args.join(' '));
     t.regex(result.stderr, message, args.join(' '));
   }

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { runAgentfleet, type CliExit } from '../support/cli.js';
 
 // Start-up errors the operator fixes (a bad AGENTS_FILE, a bad variable) end `agentfleet` with one
 // line naming the problem and exit code 1, never a stack trace. The CLI runs as a process, as a
 // user or a container runtime starts it. Redis points at a closed port: nothing here should get that far.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'agentfleet-cli-'));
 const badAgents = join(dir, 'agents.json');
 writeFileSync(badAgents, JSON.stringify({ agents: { greeter: { type: 'telepathy' } } }));
@@ -17,31 +15,14 @@ const notJson = join(dir, 'not-json.json');
 writeFileSync(notJson, '{"agents": ');
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function agentfleet(args: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/agentfleet.js', ...args],
-      {
-        cwd: ROOT,
-        // A dev key given, so `agentfleet dev` writes none into the checkout.
-        env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1', AGENTFLEET_BOOTSTRAP_KEYS: 'dev:test-key-0123456789abcdef', LOG_LEVEL: 'silent', ...env },
-        timeout: 90_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
+/** `agentfleet` with Redis on a closed port, quiet logs, and a dev key given (so `agentfleet dev` writes none into the checkout). */
+function agentfleet(args: string[], env: NodeJS.ProcessEnv): Promise<CliExit> {
+  return runAgentfleet(args, { REDIS_URL: 'redis://127.0.0.1:1', AGENTFLEET_BOOTSTRAP_KEYS: 'dev:test-key-0123456789abcdef', LOG_LEVEL: 'silent', ...env });
 }
 
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-function assertOneLineFailure(t: import('ava').ExecutionContext, exit: Exit, problem: RegExp): void {
+function assertOneLineFailure(t: import('ava').ExecutionContext, exit: CliExit, problem: RegExp): void {
   t.is(exit.code, 1, `exit code (stderr: ${exit.stderr})`);
   const lines = exit.stderr.trimEnd().split('\n');
   t.is(lines.length, 1, `one line on stderr, got:\n${exit.stderr}`);

@@ -1,35 +1,16 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadEnvironment, resourceNames } from '../../environments/index.js';
 import { BullmqDriver } from '../../services/core/queue/bullmq-driver.js';
 import { PrewarmStore } from '../../services/scaler/prewarm-store.js';
+import { runAgentfleet } from '../support/cli.js';
 import { startMoto, type TestMoto } from '../support/moto.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { createBurstPools, createEc2Pools, describeGroup, MOTO_CREDENTIALS, motoEndpoint } from './helpers/aws-fleet.js';
 
 /** `agentfleet scaler decide|prewarm|tick` as a user runs them (DESIGN §3). */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function agentfleet(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/agentfleet.js', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+const agentfleet = (args: string[], env: NodeJS.ProcessEnv = {}) => runAgentfleet(args, env, 60_000);
 
 let redis: TestRedis;
 let moto: TestMoto;
