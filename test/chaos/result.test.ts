@@ -1,28 +1,6 @@
 import test from 'ava';
-import type { ExecutionSummary } from '../../chaos/harness/executions.js';
-import { censusOf, check, resultFromError, resultFromReport, type ResultHeader, type ScenarioReport } from '../../chaos/harness/result.js';
-
-const header: ResultHeader = {
-  scenario: 'kill-workers',
-  title: 'SIGKILL worker processes mid-run',
-  startedAt: '2026-01-01T00:00:00.000Z',
-  durationSeconds: 31.2,
-  machine: { cpus: 2, loadAverage: '1.00 1.00 1.00', node: 'v20.0.0', redis: '7.0.15' },
-};
-
-const clean: ExecutionSummary = { executions: 3, executedTwice: [], orphaned: [], unrecorded: [] };
-
-function report(overrides: Partial<ScenarioReport> = {}): ScenarioReport {
-  return {
-    census: censusOf(['a', 'b', 'c'], new Map([['a', 'succeeded'], ['b', 'succeeded'], ['c', 'failed']])),
-    executions: clean,
-    recoverySeconds: 12.345,
-    recoveryMeasures: 'from the kill until the pool is back',
-    checks: [check('every run ended', true)],
-    settings: { workers: 3 },
-    ...overrides,
-  };
-}
+import { censusOf, check, resultFromError, resultFromReport } from '../../chaos/harness/result.js';
+import { clean, header, report } from './helpers/scenario-report.js';
 
 test('the census counts terminal runs; a run still open or missing at the deadline is lost', (t) => {
   const census = censusOf(['a', 'b', 'c', 'd'], new Map([['a', 'succeeded'], ['b', 'running'], ['c', 'timed_out'], ['d', undefined]]));

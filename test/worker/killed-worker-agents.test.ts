@@ -1,12 +1,12 @@
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WATCHER_NAME } from '../../services/worker/agents/lifeline.js';
 import { descendantsOf } from '../../services/worker/agents/process-tree.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { harness } from './helpers/harness.js';
-import { processIsRunning } from './helpers/processes.js';
+import { membersOf, processIsRunning } from './helpers/processes.js';
 import { eventually } from './helpers/recording-context.js';
 
 // A real `agentfleet worker` process, SIGKILLed while a command agent runs: no handler runs in the
@@ -43,23 +43,6 @@ function readPids(file: string): number[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Every live process whose process group is `pgid`, from /proc. */
-function membersOf(pgid: number): number[] {
-  const members: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (state !== 'Z' && Number(pgrp) === pgid) members.push(Number(name));
-  }
-  return members;
 }
 
 function commandLine(pid: number): string {

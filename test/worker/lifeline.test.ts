@@ -1,7 +1,7 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -16,7 +16,7 @@ import {
   WATCHER_SCRIPT,
 } from '../../services/worker/agents/lifeline.js';
 import { identityOf, type ProcessIdentity } from '../../services/worker/agents/process-tree.js';
-import { processIsRunning } from './helpers/processes.js';
+import { membersOf, processIsRunning } from './helpers/processes.js';
 import { eventually, recordingContext } from './helpers/recording-context.js';
 
 // The lifeline's bookkeeping on its own, its watcher script in a real /bin/sh against real process
@@ -61,23 +61,6 @@ async function startGroup(options: { ignoreTerm?: boolean; onTerm?: string } = {
   const group = { leader, pids: [child.pid!, Number(chunk.toString().trim())] };
   started.push(group);
   return group;
-}
-
-/** Every live process whose process group is `pgid`, from /proc. */
-function membersOf(pgid: number): number[] {
-  const members: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (state !== 'Z' && Number(pgrp) === pgid) members.push(Number(name));
-  }
-  return members;
 }
 
 function groupIsGone(group: AgentGroup): boolean {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const hasProc = existsSync('/proc/self/stat');
 
@@ -20,4 +20,21 @@ export function processIsRunning(pid: number): boolean {
   }
   const state = stat.charAt(stat.lastIndexOf(')') + 2);
   return state !== 'Z';
+}
+
+/** Every live process whose process group is `pgid`, from /proc. */
+export function membersOf(pgid: number): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state !== 'Z' && Number(pgrp) === pgid) members.push(Number(name));
+  }
+  return members;
 }
