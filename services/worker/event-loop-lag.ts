@@ -1,3 +1,5 @@
+import { Waiters } from './waiters.js';
+
 /**
  * How late the worker's event loop runs, measured by a short repeating timer. The receivers ask
  * before each receive: while the loop lags (thousands of attempts starting or finishing at once),
@@ -8,7 +10,7 @@ export class EventLoopLag {
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
   private lagMs = 0;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters();
 
   constructor(
     private readonly intervalMs = 10,
@@ -25,7 +27,7 @@ export class EventLoopLag {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.lagMs = 0;
-    this.wake();
+    this.waiters.wakeAll();
   }
 
   get lagging(): boolean {
@@ -34,27 +36,14 @@ export class EventLoopLag {
 
   /** Resolves at once while the loop keeps up, otherwise on the first tick that is on time (or on abort). */
   keepingUp(signal: AbortSignal): Promise<void> {
-    if (!this.lagging || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.waiters.push(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    if (!this.lagging) return Promise.resolve();
+    return this.waiters.next(signal);
   }
 
   private tick(): void {
     const now = performance.now();
     this.lagMs = Math.max(0, now - this.last - this.intervalMs);
     this.last = now;
-    if (!this.lagging) this.wake();
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter();
+    if (!this.lagging) this.waiters.wakeAll();
   }
 }

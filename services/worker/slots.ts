@@ -1,3 +1,5 @@
+import { Waiters } from './waiters.js';
+
 /**
  * The worker's N slots. A receiver takes slots before it asks the queue for messages and gives back
  * those it did not fill, so the worker never holds more messages than it can run; each delivery
@@ -5,7 +7,7 @@
  */
 export class Slots {
   private taken = 0;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters();
 
   constructor(readonly total: number) {
     if (!Number.isInteger(total) || total < 1) throw new RangeError(`slots: must be a positive integer, got ${total}`);
@@ -31,21 +33,11 @@ export class Slots {
 
   /** Resolves on the next change that may let a waiting receiver proceed (a slot freed, or `wake()`). */
   changed(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.waiters.push(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return this.waiters.next(signal);
   }
 
   /** Wakes every waiter: the conditions for pulling (breaker, draining) may have changed. */
   wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter();
+    this.waiters.wakeAll();
   }
 }
