@@ -29,7 +29,7 @@ body() {
     fi
   done
   echo
-  echo "Plan files (binary plan, full text, commit stamp): ${RUN_URL:-the run's artifacts}."
+  echo "Plan files (binary plan, full text, commit stamp): ${RUN_URL:-"the run's artifacts"}."
 }
 
 text=$(body)
