@@ -44,7 +44,7 @@ bench: install ## benchmarks of issue 5: bench/results/<name>.json and a markdow
 synth: install ## synthesize one stack to cdktf.out/stacks/$(ENV) (ENV=dev|staging|prod|<env>-bootstrap; default dev)
 	scripts/infra.sh synth $(or $(ENV),dev)
 
-plan: ## terraform plan, saved to cdktf.out/plans/$(ENV).tfplan (or PLAN=) with its commit stamp and summary
+plan: ## terraform plan, saved to cdktf.out/plans/$(ENV).tfplan (or PLAN=) with its commit stamp and summary (REFRESH=false: no refresh)
 apply-plan: ## apply exactly the saved plan (PLAN=, default cdktf.out/plans/$(ENV).tfplan) made at this commit
 deploy: ## plan and apply ENV; asks before prod unless CI=true
 destroy: ## destroy ENV; asks before prod unless CI=true
@@ -52,7 +52,7 @@ drift: ## does ENV still match this commit? terraform plan -detailed-exitcode: e
 # ENV is required, and must name a stack; terraform and AWS credentials must be there: checked first,
 # before npm or terraform touch anything.
 plan apply-plan deploy destroy drift: %: preflight-% install
-	scripts/infra.sh $* "$(ENV)" $(if $(PLAN),"$(PLAN)")
+	REFRESH="$(REFRESH)" scripts/infra.sh $* "$(ENV)" $(if $(PLAN),"$(PLAN)")
 
 preflight-%:
 	@scripts/infra.sh check $* "$(ENV)"

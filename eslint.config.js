@@ -1,10 +1,11 @@
 // ESLint (flat config): the recommended JavaScript and typescript-eslint rules over every source file.
 // `make lint` runs it; `make test` runs `make lint` first.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['node_modules/', 'dist/', 'cdktf.out/', 'bench/.build/', '.dev/'] },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -7,7 +7,8 @@
 #   check ACTION STACK   what ACTION needs (a known stack; terraform and AWS credentials unless synth),
 #                        before anything runs; the Makefile calls it first
 #   plan STACK [PLAN]    saves the plan (default cdktf.out/plans/STACK.tfplan), stamped with the commit it
-#                        was made from, beside it its text (.txt) and a markdown summary (.md)
+#                        was made from, beside it its text (.txt) and a markdown summary (.md); REFRESH=false
+#                        plans without refreshing (the PR plan role may not read secret values)
 #   apply-plan STACK [PLAN]  applies exactly that saved plan, only at the commit and for the stack it
 #                        was made for, and only when it is unchanged since
 #   deploy STACK         plan, confirm (prod, unless CI=true), apply that plan
@@ -51,6 +52,8 @@ if [[ $1 == check ]]; then
   check
   exit 0
 fi
+refresh=${REFRESH:-true}
+[[ $refresh =~ ^(true|false)$ ]] || { echo "$1: REFRESH must be true or false, got \"$refresh\"" >&2; exit 2; }
 action=$1
 stack=$2
 plan_file=$(realpath -m "${3:-cdktf.out/plans/$stack.tfplan}")
@@ -101,7 +104,7 @@ make_plan() {
   mkdir -p "$(dirname "$plan_file")"
   rm -f "$plan_file" "$stamp_file"
   # -lock=false: plan roles are read-only; apply takes the lock and refuses a plan whose state moved on.
-  terraform -chdir="$dir" plan -lock=false -input=false -out="$plan_file"
+  terraform -chdir="$dir" plan -lock=false -refresh="$refresh" -input=false -out="$plan_file"
   terraform -chdir="$dir" show -no-color "$plan_file" >"${plan_file%.tfplan}.txt"
   summarize "${plan_file%.tfplan}.txt" "$stack"
   [[ -z ${GITHUB_STEP_SUMMARY:-} ]] || cat "${plan_file%.tfplan}.md" >>"$GITHUB_STEP_SUMMARY"

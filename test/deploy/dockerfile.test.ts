@@ -24,6 +24,8 @@ interface Stage {
   env: Record<string, string>;
   entrypoint: string[];
   cmd: string[];
+  /** The USER the stage's commands and ENTRYPOINT run as; the base images run as root. */
+  user: string;
 }
 
 function parseJsonArray(text: string): string[] {
@@ -45,7 +47,7 @@ function replayDockerfile(scratch: string): Stage {
     switch (instruction) {
       case 'FROM': {
         const name = /\bAS\s+(\S+)/i.exec(args)?.[1] ?? `stage${stages.size}`;
-        stage = { name, dir: join(scratch, name), workdir: '/', env: {}, entrypoint: [], cmd: [] };
+        stage = { name, dir: join(scratch, name), workdir: '/', env: {}, entrypoint: [], cmd: [], user: 'root' };
         mkdirSync(stage.dir, { recursive: true });
         stages.set(name, stage);
         break;
@@ -81,6 +83,9 @@ function replayDockerfile(scratch: string): Stage {
         break;
       case 'CMD':
         stage!.cmd = parseJsonArray(args);
+        break;
+      case 'USER':
+        stage!.user = args;
         break;
       default:
         break;
@@ -134,6 +139,14 @@ test.serial('the image holds only compiled code and production dependencies', (t
   t.truthy(readFileSync(join(lua, 'includes', 'run-events.lua'), 'utf8'), 'with the code they include');
   t.throws(() => readFileSync(join(cwd, 'node_modules', 'cdktf', 'package.json')), undefined, 'cdktf is pruned');
   t.throws(() => readFileSync(join(cwd, 'node_modules', 'ava', 'package.json')), undefined, 'test tools are pruned');
+});
+
+test.serial('the image runs as a non-root user', (t) => {
+  const [user, group] = image.user.split(':');
+  t.notRegex(user!, /^(root|0)$/, `USER is ${image.user}`);
+  t.true(group === undefined || !/^(root|0)$/.test(group), `group of ${image.user}`);
+  // node:22-bookworm-slim creates the unprivileged user node (uid 1000); the image uses it.
+  t.true(['node', '1000'].includes(user!), `USER is ${image.user}`);
 });
 
 test.serial('the image starts the api, which answers /readyz', async (t) => {

@@ -119,7 +119,9 @@ test('make plan saves the plan with the commit it was made at and a summary of w
   const repo = checkout(box);
   const result = run(box, ['scripts/infra.sh', 'plan', 'staging'], { cwd: repo, env: { ...credentials, TF_SHOW: PLAN_TEXT } });
   t.is(result.status, 0, result.stderr);
-  t.regex(result.calls, /terraform -chdir=cdktf.out\/stacks\/staging plan -lock=false -input=false -out=\S+\/cdktf.out\/plans\/staging.tfplan/);
+  t.regex(result.calls, /terraform -chdir=cdktf.out\/stacks\/staging plan -lock=false -refresh=true -input=false -out=\S+\/cdktf.out\/plans\/staging.tfplan/);
+  const unrefreshed = run(box, ['scripts/infra.sh', 'plan', 'staging'], { cwd: repo, env: { ...credentials, TF_SHOW: PLAN_TEXT, REFRESH: 'false' } });
+  t.regex(unrefreshed.calls, / plan -lock=false -refresh=false /);
   const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
   const stamp = readFileSync(join(repo, 'cdktf.out', 'plans', 'staging.stamp'), 'utf8');
   t.regex(stamp, new RegExp(`^stack=staging\ncommit=${head}\nsha256=[0-9a-f]{64}\n$`));
