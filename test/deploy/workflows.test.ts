@@ -54,6 +54,8 @@ test('pull request plans: dev and staging with the PR plan role, prod only in th
   t.is(plan.jobs['plan-prod'].environment, 'prod-plan');
   t.is(roleOf(plan.jobs['plan-prod']), '${{ vars.AWS_PLAN_ROLE_ARN_PROD }}');
   t.is(byRole.length, 2);
+  const prodUpload = steps(plan.jobs['plan-prod']).find((step) => String(step.uses).startsWith('actions/upload-artifact'));
+  t.true(String(prodUpload?.with?.path).includes('!cdktf.out/plans/*.tfplan'), 'prod\'s state snapshot stays out of PR artifacts');
   t.true(steps(plan.jobs.plan).some((step) => step.run === 'make plan ENV=${{ matrix.env }} REFRESH=false'), 'the PR plan role reads no secret value to refresh');
   for (const name of ['plan.yml', 'plan-comment.yml']) t.false(source(name).includes('AWS_APPLY_ROLE_ARN'), name);
   const comment = workflow('plan-comment.yml').jobs.comment as Block;
