@@ -18,7 +18,8 @@ result=$(cat "$reports/$env.drift" 2>/dev/null || echo missing)
 run=${RUN_URL:-"the drift workflow's latest run"}
 
 existing=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues?state=open&per_page=100" \
-  --jq ".[] | select(.pull_request == null) | select((.body // \"\") | startswith(\"$marker\")) | .number" | head -n 1)
+  --jq ".[] | select(.pull_request == null) | select((.body // \"\") | startswith(\"$marker\")) | .number")
+existing=${existing%%$'\n'*}
 
 case $result in
   drift)

@@ -34,7 +34,8 @@ body() {
 
 text=$(body)
 # The marker line is ours alone: the first comment that starts with it is the one to edit.
-existing=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$pr/comments" --jq ".[] | select(.body | startswith(\"$MARKER\")) | .id" | head -n 1)
+existing=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$pr/comments" --jq ".[] | select(.body | startswith(\"$MARKER\")) | .id")
+existing=${existing%%$'\n'*}
 if [[ -n $existing ]]; then
   gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$existing" -f body="$text" >/dev/null
   echo "plan-comment: updated comment $existing on #$pr"

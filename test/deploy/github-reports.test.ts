@@ -73,6 +73,7 @@ test('a later push edits that comment in place', (t) => {
   const gh = github(t, [
     { id: 5, body: 'see <!-- agentfleet:plan-comment --> below' },
     { id: 42, body: '<!-- agentfleet:plan-comment -->\n## terraform plan\nold' },
+    { id: 43, body: '<!-- agentfleet:plan-comment -->\n## terraform plan\na copy left by a race' },
   ]);
   writeFileSync(join(gh.reports, 'prod.md'), '### prod: Plan: 0 to add, 2 to change, 0 to destroy.\n');
   const result = gh.run('plan-comment.sh', [gh.reports, '17']);
