@@ -60,6 +60,7 @@ test('pull request plans: dev and staging with the PR plan role, prod only in th
   for (const name of ['plan.yml', 'plan-comment.yml']) t.false(source(name).includes('AWS_APPLY_ROLE_ARN'), name);
   const comment = workflow('plan-comment.yml').jobs.comment as Block;
   t.deepEqual(comment.permissions, { contents: 'read', 'pull-requests': 'write' });
+  t.is(steps(comment)[0]?.with?.ref, '${{ github.event.pull_request.base.sha }}', 'the token to comment meets the base branch\'s code only');
   t.true(steps(comment).some((step) => /^make plan-comment /.test(step.run ?? '')));
 });
 
