@@ -1,5 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,8 @@ import { startRedis, type TestRedis } from '../support/redis.js';
 /**
  * No Docker engine runs here, so this test replays the Dockerfile itself: each stage's COPY and RUN
  * steps in a scratch directory per stage (npm ci, build, prune), the final stage assembled from them,
- * then the image's ENTRYPOINT started for each service — api, worker and scaler — against a real Redis.
+ * then the image's ENTRYPOINT started for each service — api, worker and scaler — against a real Redis,
+ * as the image's USER when this test runs as root (as CI does), else as whoever runs it.
  * What the image would lack (a file not copied, a dev dependency needed at run time) fails here.
  */
 
@@ -94,12 +95,25 @@ function replayDockerfile(scratch: string): Stage {
   return stage!;
 }
 
+/** uids of the users the base image (node:22-bookworm-slim) defines. */
+const BASE_IMAGE_UIDS: Record<string, number> = { root: 0, node: 1000 };
+
+/** The image's USER as uid and gid, to start its services as; undefined when this test cannot switch users. */
+function imageIdentity(user: string): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const [name, group] = user.split(':');
+  const id = (value: string) => BASE_IMAGE_UIDS[value] ?? Number(value);
+  return { uid: id(name!), gid: id(group ?? name!) };
+}
+
 let scratch: string;
 let image: Stage;
 let redis: TestRedis;
 
 test.before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'agentfleet-image-'));
+  // The image's files are root's and readable by all, as COPY leaves them; the services' user reads them.
+  chmodSync(scratch, 0o755);
   image = replayDockerfile(scratch);
   redis = await startRedis();
 });
@@ -116,6 +130,7 @@ function startService(args: string[], env: Record<string, string>) {
   const cwd = join(image.dir, image.workdir);
   const child = spawn(command === 'node' ? process.execPath : command!, [...entry, ...args], {
     cwd,
+    ...imageIdentity(image.user),
     env: { PATH: process.env.PATH ?? '', ...image.env, REDIS_URL: redis.url, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -147,6 +162,10 @@ test.serial('the image runs as a non-root user', (t) => {
   t.true(group === undefined || !/^(root|0)$/.test(group), `group of ${image.user}`);
   // node:22-bookworm-slim creates the unprivileged user node (uid 1000); the image uses it.
   t.true(['node', '1000'].includes(user!), `USER is ${image.user}`);
+  const identity = imageIdentity(image.user);
+  if (!identity) return t.log('not root: the services start as the user running this test');
+  const probe = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.getuid()))'], { ...identity, cwd: join(image.dir, image.workdir), encoding: 'utf8' });
+  t.is(probe.stdout, '1000', 'the services below start as that user');
 });
 
 test.serial('the image starts the api, which answers /readyz', async (t) => {
