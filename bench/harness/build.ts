@@ -25,7 +25,7 @@ export async function buildForBench(root: string): Promise<BenchBuild> {
     });
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? '';
-    throw new Error(`compiling for the benchmarks failed (bench/tsconfig.build.json):\n${output.slice(-4000)}`);
+    throw new Error(`compiling for the benchmarks failed (bench/tsconfig.build.json):\n${output.slice(-4000)}`, { cause: error });
   }
   // tsc emits JavaScript only; the run store loads its Lua scripts from beside its modules.
   for (const entry of readdirSync(join(root, 'services'), { recursive: true })) {

@@ -18,9 +18,8 @@ export class FakeImds {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<FakeImds> {
-    let imds: FakeImds | undefined;
-    const server = createServer((request, response) => imds?.answer(request.method, request.url, request.headers, response));
-    imds = new FakeImds(server);
+    const server = createServer((request, response) => imds.answer(request.method, request.url, request.headers, response));
+    const imds = new FakeImds(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return imds;
   }

@@ -1,5 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,8 @@ import { startRedis, type TestRedis } from '../support/redis.js';
 /**
  * No Docker engine runs here, so this test replays the Dockerfile itself: each stage's COPY and RUN
  * steps in a scratch directory per stage (npm ci, build, prune), the final stage assembled from them,
- * then the image's ENTRYPOINT started for each service — api, worker and scaler — against a real Redis.
+ * then the image's ENTRYPOINT started for each service — api, worker and scaler — against a real Redis,
+ * as the image's USER when this test runs as root (as CI does), else as whoever runs it.
  * What the image would lack (a file not copied, a dev dependency needed at run time) fails here.
  */
 
@@ -24,6 +25,8 @@ interface Stage {
   env: Record<string, string>;
   entrypoint: string[];
   cmd: string[];
+  /** The USER the stage's commands and ENTRYPOINT run as; the base images run as root. */
+  user: string;
 }
 
 function parseJsonArray(text: string): string[] {
@@ -45,7 +48,7 @@ function replayDockerfile(scratch: string): Stage {
     switch (instruction) {
       case 'FROM': {
         const name = /\bAS\s+(\S+)/i.exec(args)?.[1] ?? `stage${stages.size}`;
-        stage = { name, dir: join(scratch, name), workdir: '/', env: {}, entrypoint: [], cmd: [] };
+        stage = { name, dir: join(scratch, name), workdir: '/', env: {}, entrypoint: [], cmd: [], user: 'root' };
         mkdirSync(stage.dir, { recursive: true });
         stages.set(name, stage);
         break;
@@ -82,11 +85,25 @@ function replayDockerfile(scratch: string): Stage {
       case 'CMD':
         stage!.cmd = parseJsonArray(args);
         break;
+      case 'USER':
+        stage!.user = args;
+        break;
       default:
         break;
     }
   }
   return stage!;
+}
+
+/** uids of the users the base image (node:22-bookworm-slim) defines. */
+const BASE_IMAGE_UIDS: Record<string, number> = { root: 0, node: 1000 };
+
+/** The image's USER as uid and gid, to start its services as; undefined when this test cannot switch users. */
+function imageIdentity(user: string): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const [name, group] = user.split(':');
+  const id = (value: string) => BASE_IMAGE_UIDS[value] ?? Number(value);
+  return { uid: id(name!), gid: id(group ?? name!) };
 }
 
 let scratch: string;
@@ -95,6 +112,8 @@ let redis: TestRedis;
 
 test.before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'agentfleet-image-'));
+  // The image's files are root's and readable by all, as COPY leaves them; the services' user reads them.
+  chmodSync(scratch, 0o755);
   image = replayDockerfile(scratch);
   redis = await startRedis();
 });
@@ -111,6 +130,7 @@ function startService(args: string[], env: Record<string, string>) {
   const cwd = join(image.dir, image.workdir);
   const child = spawn(command === 'node' ? process.execPath : command!, [...entry, ...args], {
     cwd,
+    ...imageIdentity(image.user),
     env: { PATH: process.env.PATH ?? '', ...image.env, REDIS_URL: redis.url, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -134,6 +154,18 @@ test.serial('the image holds only compiled code and production dependencies', (t
   t.truthy(readFileSync(join(lua, 'includes', 'run-events.lua'), 'utf8'), 'with the code they include');
   t.throws(() => readFileSync(join(cwd, 'node_modules', 'cdktf', 'package.json')), undefined, 'cdktf is pruned');
   t.throws(() => readFileSync(join(cwd, 'node_modules', 'ava', 'package.json')), undefined, 'test tools are pruned');
+});
+
+test.serial('the image runs as a non-root user', (t) => {
+  const [user, group] = image.user.split(':');
+  t.notRegex(user!, /^(root|0)$/, `USER is ${image.user}`);
+  t.true(group === undefined || !/^(root|0)$/.test(group), `group of ${image.user}`);
+  // node:22-bookworm-slim creates the unprivileged user node (uid 1000); the image uses it.
+  t.true(['node', '1000'].includes(user!), `USER is ${image.user}`);
+  const identity = imageIdentity(image.user);
+  if (!identity) return t.log('not root: the services start as the user running this test');
+  const probe = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.getuid()))'], { ...identity, cwd: join(image.dir, image.workdir), encoding: 'utf8' });
+  t.is(probe.stdout, '1000', 'the services below start as that user');
 });
 
 test.serial('the image starts the api, which answers /readyz', async (t) => {

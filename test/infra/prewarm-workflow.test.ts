@@ -93,7 +93,9 @@ test('the floors run in the GitHub environment `<env>-prewarm` with its pre-warm
   t.is(credentials.length, 1);
   t.is(credentials[0]?.with?.['role-to-assume'], '${{ vars.AWS_PREWARM_ROLE_ARN }}');
   t.false(readFileSync(WORKFLOW, 'utf8').includes('AWS_APPLY_ROLE_ARN'), 'nothing in the workflow assumes the apply role');
-  t.deepEqual(workflow.permissions, { 'id-token': 'write', contents: 'read' });
+  t.deepEqual(workflow.permissions, {});
+  t.deepEqual(job.permissions, { contents: 'read', 'id-token': 'write' });
+  t.deepEqual(workflow.jobs.pick.permissions, {}, 'picking the floors needs no token');
 });
 
 /** Runs a step's shell as a runner does (bash -e), with `env` and a $GITHUB_OUTPUT file; returns its outputs. */
