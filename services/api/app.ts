@@ -6,6 +6,7 @@ import { createApiMetrics } from './metrics.js';
 import { observeRequests } from './observe.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { registerFleetRoutes } from './routes/fleet.js';
+import { registerRunEventRoutes } from './routes/run-events.js';
 import { registerRunRoutes } from './routes/runs.js';
 import { registerSystemRoutes } from './routes/system.js';
 
@@ -25,6 +26,7 @@ export function createApp(deps: ApiDependencies): Koa<ApiState> {
   const router = new Router<ApiState>();
   const auth = requireApiKey(deps.keys);
   registerRunRoutes(router, auth, deps, metrics);
+  registerRunEventRoutes(router, auth, deps);
   registerFleetRoutes(router, auth, deps);
   registerSystemRoutes(router, deps, buildOpenApiDocument(API_VERSION));
 

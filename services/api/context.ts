@@ -20,6 +20,8 @@ export interface ApiDependencies {
   metrics: Registry;
   /** ms since epoch; injected so time-based behaviour can be tested without waiting. */
   now: () => number;
+  /** Aborted when the server starts closing: long-lived responses (event streams) end then. */
+  shutdown?: AbortSignal;
 }
 
 /** Per-request state shared by the middlewares and handlers. */

@@ -59,6 +59,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
     sweeper.start();
     closeOnFailure.unshift(() => sweeper.stop());
     const now = () => Date.now();
+    const shutdown = new AbortController();
     const app = createApp({
       store,
       queue,
@@ -69,6 +70,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
       logger,
       metrics,
       now,
+      shutdown: shutdown.signal,
     });
 
     const server = createServer(app.callback());
@@ -78,6 +80,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
     return {
       url: `http://${reachableHost(config.HOST)}:${port}`,
       close: async () => {
+        shutdown.abort();
         await closeServer(server);
         await sweeper.stop();
         await queue.close();
