@@ -155,10 +155,17 @@ export function buildOpenApiDocument(version: string): object {
           responses: { '200': { description: 'Queue statistics.', content: json(ref('QueueStats')) }, ...commonErrors },
         },
       },
+      '/v1/queue/history': {
+        get: {
+          operationId: 'getQueueHistory',
+          summary: 'Queue statistics sampled over the last hour (oldest first)',
+          responses: { '200': { description: 'Samples.', content: json(ref('QueueHistory')) }, ...commonErrors },
+        },
+      },
       '/v1/fleet': {
         get: {
           operationId: 'getFleet',
-          summary: 'Worker pools and the latest scaling decision',
+          summary: 'Worker pools, live workers with their breaker states, and the latest scaling decision',
           responses: { '200': { description: 'Pools.', content: json(ref('Fleet')) }, ...commonErrors },
         },
       },
