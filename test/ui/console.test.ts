@@ -147,11 +147,15 @@ browserTest('a long run is cancelled from its page after confirming, and its pag
   await page.goto(`${dev.url}/ui#/runs/${long.id}`);
   await page.locator('#events li[data-type="status"]').filter({ hasText: 'running' }).waitFor({ timeout: 30_000 });
 
-  await page.getByRole('button', { name: 'Cancel run' }).click();
+  // By keyboard first: Enter opens the confirmation, whose safe choice has the focus; Escape closes it.
+  await page.getByRole('button', { name: 'Cancel run' }).focus();
+  await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Cancel this run?' });
   await dialog.waitFor();
-  await dialog.getByRole('button', { name: 'Keep running' }).click();
-  t.is((await dev.request<Run>('GET', `/v1/runs/${long.id}`)).json.status, 'running', '"Keep running" changes nothing');
+  t.is(await page.evaluate('document.activeElement.textContent'), 'Keep running');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  t.is((await dev.request<Run>('GET', `/v1/runs/${long.id}`)).json.status, 'running', 'closing the dialog changes nothing');
 
   await page.getByRole('button', { name: 'Cancel run' }).click();
   await dialog.getByRole('button', { name: 'Cancel run' }).click();
@@ -188,5 +192,23 @@ browserTest('the fleet page shows pools, workers with breakers, the scaler decis
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(400);
   await page.screenshot({ path: join(SCREENSHOTS, 'fleet-page-phone-dark.png'), fullPage: true });
+  await page.close();
+});
+
+// Last: it kills Redis under the platform.
+browserTest('with Redis down the runs page says so and what to do, and recovers when it is back', async (t) => {
+  const page = await signIn(KEY);
+  await page.getByRole('heading', { name: 'Runs' }).waitFor();
+  await page.locator('tr[data-run-id]').first().waitFor();
+  await redis.kill();
+  const banner = page.getByRole('alert');
+  await banner.waitFor({ timeout: 30_000 });
+  const text = await banner.innerText();
+  t.regex(text, /Error 503/);
+  t.regex(text, /redis-cli/);
+  t.true(await page.locator('tr[data-run-id]').first().isVisible(), 'the last rows stay on screen under the banner');
+  await page.screenshot({ path: join(SCREENSHOTS, 'runs-redis-down.png') });
+  await redis.restart();
+  await banner.waitFor({ state: 'detached', timeout: 30_000 });
   await page.close();
 });

@@ -146,7 +146,7 @@ function eventItem(event) {
   } else {
     text = typeof data.message === 'string' ? data.message : JSON.stringify(data);
   }
-  return h('li', { 'data-type': event.type }, h('span', { class: 'event-id mono' }, `#${event.id}`), h('span', { class: `event-type t-${event.type}` }, event.type), data.at ? time(data.at) : null, h('span', { class: 'event-text' }, text));
+  return h('li', { 'data-type': event.type }, h('span', { class: 'event-id mono' }, `#${event.id}`), h('span', { class: `event-type t-${event.type}` }, event.type), h('span', { class: 'event-time' }, data.at ? time(data.at) : ''), h('span', { class: 'event-text' }, text));
 }
 
 /** A modal that asks before cancelling; Escape or "Keep running" closes it without doing anything. */
