@@ -26,7 +26,7 @@ export function registerRunEventRoutes(router: Router<ApiState>, auth: Middlewar
 
     const ended = new AbortController();
     const abort = () => ended.abort();
-    ctx.req.once('close', abort);
+    ctx.res.once('close', abort);
     deps.shutdown?.addEventListener('abort', abort, { once: true });
     const out = new PassThrough();
     ctx.status = 200;
@@ -42,7 +42,7 @@ export function registerRunEventRoutes(router: Router<ApiState>, auth: Middlewar
     pumpRunEvents(source, after, out, { signal: ended.signal, keepAliveMs: KEEP_ALIVE_MS, now: deps.now })
       .catch((error: unknown) => deps.logger.warn({ err: error, runId: id }, 'run event stream ended by an error; the client may resume with Last-Event-ID'))
       .finally(() => {
-        ctx.req.off('close', abort);
+        ctx.res.off('close', abort);
         deps.shutdown?.removeEventListener('abort', abort);
       });
   });
