@@ -131,3 +131,19 @@ test("another tenant's run is 404, and a bad Last-Event-ID is a 400 naming the h
   t.regex(bad.text, /Last-Event-ID/);
   t.is((await new ApiClient(api.url, 'nobody', undefined).get(`/v1/runs/${id}/events`)).status, 401);
 });
+
+test('an open stream does not hold up the API shutting down: it ends, and the client may resume elsewhere', async (t) => {
+  const own = await startApiHarness();
+  try {
+    const client = await own.newTenant();
+    const { id } = (await client.submit()).json;
+    const stream = openStream(client, id);
+    await until(() => stream.events.length === 1, 'the queued status');
+    const closing = own.close();
+    await stream.done;
+    await closing;
+    t.deepEqual(stream.events.map((e) => e.data.status), ['queued'], 'the run is still queued; the stream just ended');
+  } finally {
+    await own.close().catch(() => undefined);
+  }
+});

@@ -34,6 +34,9 @@ export function registerRunEventRoutes(router: Router<ApiState>, auth: Middlewar
     ctx.set('Cache-Control', 'no-cache, no-transform');
     // nginx and some proxies buffer responses unless told not to.
     ctx.set('X-Accel-Buffering', 'no');
+    // The connection closes with the stream: a closing server would otherwise wait for the idle
+    // keep-alive connection it leaves behind to time out.
+    ctx.set('Connection', 'close');
     ctx.body = out;
     const source = {
       read: (from: string | undefined) => deps.store.readEvents(id, { after: from, blockMs: READ_BLOCK_MS }),
