@@ -91,6 +91,10 @@ async function submit(body: Record<string, unknown>): Promise<Run> {
   return json;
 }
 
+function rowIds(page: Page): Promise<(string | null)[]> {
+  return page.locator('tr[data-run-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-run-id')));
+}
+
 async function signIn(key: string): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error('console page error:', error.message));
@@ -105,6 +109,7 @@ browserTest('a bad key gets the 401 page, which says how to get a good one', asy
   await page.getByRole('heading', { name: '401 · API key refused' }).waitFor();
   t.regex(await page.locator('main').innerText(), /agentfleet keys create/);
   t.is(await page.evaluate("sessionStorage.getItem('agentfleet.apiKey')"), null, 'the refused key is forgotten');
+  await page.screenshot({ path: join(SCREENSHOTS, 'unauthorized.png') });
   await page.close();
 });
 
@@ -138,6 +143,39 @@ browserTest('a run reaches succeeded in the table and on its page, with its even
   await page.goto(`${dev.url}/ui#/runs/${otherTenantRunIds[0]}`);
   await page.getByRole('heading', { name: 'Run not found' }).waitFor();
   t.pass();
+  await page.close();
+});
+
+browserTest('the table filters by status and agent and pages with the cursor, older and back', async (t) => {
+  const page = await signIn(KEY);
+  await page.goto(`${dev.url}/ui#/runs?limit=2`);
+  await page.locator('tr[data-run-id]').nth(1).waitFor();
+  const firstPage = await rowIds(page);
+  t.is(firstPage.length, 2);
+  await page.getByRole('button', { name: 'Older →' }).click();
+  await page.getByText('Page 2').waitFor();
+  await page.locator(`tr[data-run-id="${firstPage[0]}"]`).waitFor({ state: 'detached' });
+  const secondPage = await rowIds(page);
+  t.true(secondPage.length >= 1);
+  t.false(secondPage.some((id) => firstPage.includes(id)), 'the next page has older runs only');
+  await page.getByRole('button', { name: '← Newer' }).click();
+  await page.getByText('Page 1').waitFor();
+
+  await page.getByLabel('Status').selectOption('failed');
+  await page.waitForURL(/status=failed/);
+  await page.locator('tr[data-status="failed"]').first().waitFor();
+  t.deepEqual([...new Set(await page.locator('tr[data-run-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))))], ['failed']);
+
+  await page.goto(`${dev.url}/ui#/runs?agent=word-count`);
+  await page.locator('tr[data-run-id]').first().waitFor();
+  const agents = await page.locator('tr[data-run-id] td:nth-child(3)').allInnerTexts();
+  t.deepEqual([...new Set(agents)], ['word-count']);
+  await page.goto(`${dev.url}/ui#/runs?agent=no-such-agent`);
+  await page.getByText('No runs match these filters.').waitFor();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${dev.url}/ui#/runs`);
+  await page.locator('tr[data-run-id]').first().waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'runs-table-phone.png'), fullPage: true });
   await page.close();
 });
 

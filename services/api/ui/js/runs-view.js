@@ -1,15 +1,16 @@
-// The runs table: filters by status and agent (kept in the URL), cursor paging, auto-refresh.
+// The runs table: filters by status and agent (kept in the URL, with `limit`, the page size), cursor paging, auto-refresh.
 import { api } from './api.js';
 import { elapsed, h, statusBadge, table, time } from './dom.js';
 import { emptyState, errorBanner } from './states.js';
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'];
-const PAGE_SIZE = 25;
+const DEFAULT_PAGE_SIZE = 25;
 const REFRESH_MS = 3000;
 
 export function mountRunsView(root, params, { onUnauthorized }) {
   const status = params.get('status') ?? '';
   const agent = params.get('agent') ?? '';
+  const pageSize = Math.min(200, Math.max(1, Number(params.get('limit')) || DEFAULT_PAGE_SIZE));
   /** Cursors of the pages before this one; the first page's cursor is undefined. */
   const previous = [];
   let cursor;
@@ -42,6 +43,7 @@ export function mountRunsView(root, params, { onUnauthorized }) {
     const query = new URLSearchParams();
     if (statusSelect.value) query.set('status', statusSelect.value);
     if (agentInput.value.trim()) query.set('agent', agentInput.value.trim());
+    if (params.has('limit')) query.set('limit', String(pageSize));
     location.hash = `#/runs${query.size ? `?${query}` : ''}`;
   });
   statusSelect.addEventListener('change', () => filters.requestSubmit());
@@ -64,7 +66,7 @@ export function mountRunsView(root, params, { onUnauthorized }) {
 
   const load = async () => {
     clearTimeout(timer);
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    const query = new URLSearchParams({ limit: String(pageSize) });
     if (status) query.set('status', status);
     if (agent) query.set('agent', agent);
     if (cursor) query.set('cursor', cursor);
