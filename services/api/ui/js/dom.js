@@ -61,13 +61,15 @@ export function json(value) {
   return h('pre', { class: 'json' }, JSON.stringify(value, null, 2));
 }
 
-export function table(headers, rows, caption) {
+/** `stack`: on a phone, each row becomes a small block of labelled cells instead of a wide line. */
+export function table(headers, rows, caption, { stack = false } = {}) {
+  for (const row of rows) [...row.children].forEach((cell, i) => cell.setAttribute('data-label', headers[i] ?? ''));
   return h(
     'div',
     { class: 'table-wrap' },
     h(
       'table',
-      {},
+      { class: stack ? 'stack' : undefined },
       caption ? h('caption', { class: 'sr-only' }, caption) : null,
       h('thead', {}, h('tr', {}, headers.map((text) => h('th', { scope: 'col' }, text)))),
       h('tbody', {}, rows),

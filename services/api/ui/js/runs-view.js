@@ -115,6 +115,7 @@ export function mountRunsView(root, params, { onUnauthorized }) {
           ),
         ),
         'Runs, newest first',
+        { stack: true },
       ),
     );
   };
