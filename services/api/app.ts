@@ -1,11 +1,14 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { requireApiKey } from './auth.js';
+import { loadConsoleAssets } from './console-assets.js';
 import type { ApiDependencies, ApiState } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { observeRequests } from './observe.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { registerConsoleRoutes } from './routes/console.js';
 import { registerFleetRoutes } from './routes/fleet.js';
+import { registerRunEventRoutes } from './routes/run-events.js';
 import { registerRunRoutes } from './routes/runs.js';
 import { registerSystemRoutes } from './routes/system.js';
 
@@ -14,7 +17,7 @@ export const API_VERSION = '1.0.0';
 /**
  * The Koa app of DESIGN §5, built from injected dependencies so tests and `agentfleet dev` wire the
  * same code to whatever stores and queues they have. Everything costly (metrics, the OpenAPI
- * document) is built here once, never per request.
+ * document, the console's files) is built here once, never per request.
  */
 export function createApp(deps: ApiDependencies): Koa<ApiState> {
   const app = new Koa<ApiState>({ proxy: false });
@@ -25,8 +28,10 @@ export function createApp(deps: ApiDependencies): Koa<ApiState> {
   const router = new Router<ApiState>();
   const auth = requireApiKey(deps.keys);
   registerRunRoutes(router, auth, deps, metrics);
+  registerRunEventRoutes(router, auth, deps);
   registerFleetRoutes(router, auth, deps);
   registerSystemRoutes(router, deps, buildOpenApiDocument(API_VERSION));
+  registerConsoleRoutes(router, loadConsoleAssets());
 
   app.use(observeRequests(deps.logger, metrics, deps.now));
   app.use(router.routes());

@@ -4,6 +4,7 @@ import type { FleetSnapshot } from '../core/fleet/fleet-snapshot.js';
 import type { WorkerStatus } from '../core/fleet/worker-registry.js';
 import type { Logger } from '../core/logger.js';
 import type { QueueDriver } from '../core/queue/contract.js';
+import type { QueueSample } from '../core/queue/queue-history.js';
 import type { RunStore } from '../core/run/store.js';
 import type { KeyVerifier } from './auth.js';
 
@@ -16,10 +17,14 @@ export interface ApiDependencies {
   workers: { list(now?: number): Promise<WorkerStatus[]> };
   /** What the scaler last published (pools and its latest decision); absent while no scaler runs. */
   fleet: { read(): Promise<FleetSnapshot | undefined> };
+  /** The queue sampled over the last hour (queue-sampler.ts writes it). */
+  queueHistory: { periodSeconds: number; read(now: number): Promise<QueueSample[]> };
   logger: Logger;
   metrics: Registry;
   /** ms since epoch; injected so time-based behaviour can be tested without waiting. */
   now: () => number;
+  /** Aborted when the server starts closing: long-lived responses (event streams) end then. */
+  shutdown?: AbortSignal;
 }
 
 /** Per-request state shared by the middlewares and handlers. */

@@ -1,6 +1,6 @@
 import type { FleetSnapshot } from '../core/fleet/fleet-snapshot.js';
 import { summarizePools, type WorkerStatus } from '../core/fleet/worker-registry.js';
-import type { Pool } from './schemas.js';
+import type { FleetWorker, Pool } from './schemas.js';
 
 const KIND_BY_POOL: Record<string, Pool['kind']> = {
   local: 'local',
@@ -44,4 +44,21 @@ export function poolsFromSnapshot(snapshot: FleetSnapshot, workers: readonly Wor
     min: pool.min,
     max: pool.max,
   }));
+}
+
+/** /v1/fleet's workers: by pool, then id, with times as ISO strings. */
+export function fleetWorkers(workers: readonly WorkerStatus[]): FleetWorker[] {
+  return [...workers]
+    .sort((a, b) => a.pool.localeCompare(b.pool) || a.id.localeCompare(b.id))
+    .map((worker) => ({
+      id: worker.id,
+      pool: worker.pool,
+      ...(worker.instanceId ? { instanceId: worker.instanceId } : {}),
+      slots: worker.slots,
+      busy: worker.busy,
+      draining: worker.draining,
+      breaker: worker.breaker,
+      startedAt: worker.startedAt,
+      seenAt: new Date(worker.seenAt).toISOString(),
+    }));
 }

@@ -124,6 +124,30 @@ export function buildOpenApiDocument(version: string): object {
           },
         },
       },
+      '/v1/runs/{id}/events': {
+        get: {
+          operationId: 'streamRunEvents',
+          summary: "The run's status, log and progress events as server-sent events; ends after a terminal status",
+          parameters: [
+            runIdParameter,
+            {
+              name: 'Last-Event-ID',
+              in: 'header',
+              required: false,
+              description: 'Resume after this event id (sent by EventSource on reconnect).',
+              schema: { type: 'string', pattern: '^\\d{1,15}$' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'text/event-stream; each event has `id` (its number in the run), `event` (status, log or progress) and JSON `data`.',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            '404': problemResponse('No such run for this tenant.'),
+            ...commonErrors,
+          },
+        },
+      },
       '/v1/queue': {
         get: {
           operationId: 'getQueue',
@@ -131,10 +155,17 @@ export function buildOpenApiDocument(version: string): object {
           responses: { '200': { description: 'Queue statistics.', content: json(ref('QueueStats')) }, ...commonErrors },
         },
       },
+      '/v1/queue/history': {
+        get: {
+          operationId: 'getQueueHistory',
+          summary: 'Queue statistics sampled over the last hour (oldest first)',
+          responses: { '200': { description: 'Samples.', content: json(ref('QueueHistory')) }, ...commonErrors },
+        },
+      },
       '/v1/fleet': {
         get: {
           operationId: 'getFleet',
-          summary: 'Worker pools and the latest scaling decision',
+          summary: 'Worker pools, live workers with their breaker states, and the latest scaling decision',
           responses: { '200': { description: 'Pools.', content: json(ref('Fleet')) }, ...commonErrors },
         },
       },

@@ -169,6 +169,16 @@ export const queueStats = z
   .register(componentSchemas, { id: 'QueueStats' });
 export type QueueStats = z.infer<typeof queueStats>;
 
+export const queueHistory = z
+  .object({
+    periodSeconds: z.number().int().positive().meta({ description: 'Time between samples.' }),
+    samples: z.array(
+      queueStats.extend({ at: z.string().meta({ description: 'ISO time of the sampling period.' }) }),
+    ),
+  })
+  .register(componentSchemas, { id: 'QueueHistory' });
+export type QueueHistoryBody = z.infer<typeof queueHistory>;
+
 const pool = z
   .object({
     name: z.string(),
@@ -183,9 +193,25 @@ const pool = z
   .register(componentSchemas, { id: 'Pool' });
 export type Pool = z.infer<typeof pool>;
 
+const fleetWorker = z
+  .object({
+    id: z.string(),
+    pool: z.string(),
+    instanceId: z.string().optional().meta({ description: 'EC2 instance the worker runs on, when it knows it.' }),
+    slots: count,
+    busy: count,
+    draining: z.boolean(),
+    breaker: z.enum(['closed', 'open', 'half-open']).meta({ description: "State of the worker's circuit breaker." }),
+    startedAt: z.string(),
+    seenAt: z.string().meta({ description: 'ISO time of its last report.' }),
+  })
+  .register(componentSchemas, { id: 'FleetWorker' });
+export type FleetWorker = z.infer<typeof fleetWorker>;
+
 export const fleet = z
   .object({
     pools: z.array(pool),
+    workers: z.array(fleetWorker).meta({ description: 'Live workers, by pool then id.' }),
     lastDecision: z
       .record(z.string(), z.unknown())
       .nullable()

@@ -8,10 +8,12 @@ import { WorkerRegistry } from '../core/fleet/worker-registry.js';
 import type { Logger } from '../core/logger.js';
 import { createMetricsRegistry } from '../core/metrics.js';
 import { createQueueDriver } from '../core/queue/index.js';
+import { QueueHistory } from '../core/queue/queue-history.js';
 import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { createApp } from './app.js';
 import { CachedKeyVerifier } from './auth.js';
+import { QueueSampler } from './queue-sampler.js';
 import { UnsentRunSweeper } from './unsent-run-sweeper.js';
 
 export interface RunningApi {
@@ -59,16 +61,23 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
     sweeper.start();
     closeOnFailure.unshift(() => sweeper.stop());
     const now = () => Date.now();
+    const queueHistory = new QueueHistory(redis);
+    const sampler = new QueueSampler(queue, store, queueHistory, config.QUEUE_SAMPLE_SECONDS * 1000, logger, now);
+    sampler.start();
+    closeOnFailure.unshift(() => sampler.stop());
+    const shutdown = new AbortController();
     const app = createApp({
       store,
       queue,
       keys: new CachedKeyVerifier(keyStore, now),
       agents,
       workers: new WorkerRegistry(redis),
+      queueHistory: { periodSeconds: config.QUEUE_SAMPLE_SECONDS, read: (at) => queueHistory.read(at) },
       fleet: new FleetSnapshotStore(redis),
       logger,
       metrics,
       now,
+      shutdown: shutdown.signal,
     });
 
     const server = createServer(app.callback());
@@ -78,7 +87,9 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
     return {
       url: `http://${reachableHost(config.HOST)}:${port}`,
       close: async () => {
+        shutdown.abort();
         await closeServer(server);
+        await sampler.stop();
         await sweeper.stop();
         await queue.close();
         await store.close();

@@ -44,6 +44,8 @@ export const envSchema = z
     AGENTFLEET_ENV: z.enum(['dev', 'staging', 'prod']).default('dev'),
     AGENTFLEET_BOOTSTRAP_KEYS: bootstrapKeys.default([]),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How often the API samples the queue for the console's last-hour chart (one sample per period across all API processes). */
+    QUEUE_SAMPLE_SECONDS: positiveInt.default(10),
     /** How long finished runs (and their events) are kept. */
     RUN_RETENTION_SECONDS: positiveInt.default(7 * 24 * 3600),
     /** A running attempt's lease; renewed every third of it. A dead worker's runs are retaken after it lapses. */

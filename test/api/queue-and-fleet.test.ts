@@ -6,7 +6,7 @@ import { startApiHarness, type ApiHarness } from './helpers/api-harness.js';
 let api: ApiHarness;
 
 test.before(async () => {
-  api = await startApiHarness();
+  api = await startApiHarness({ QUEUE_SAMPLE_SECONDS: '1' });
 });
 
 test.after.always(async () => {
@@ -52,13 +52,13 @@ test.serial('oldestAgeSeconds grows while a run waits to start', async (t) => {
 test.serial('/v1/fleet lists no pools before any worker reports', async (t) => {
   const response = await api.bootstrap.get('/v1/fleet');
   t.is(response.status, 200);
-  t.deepEqual(response.json, { pools: [], lastDecision: null });
+  t.deepEqual(response.json, { pools: [], workers: [], lastDecision: null });
 });
 
 test.serial('/v1/fleet reports the live workers of the local pool with their slots', async (t) => {
   const registry = new WorkerRegistry(api.redis);
   const base = { pool: 'local', draining: false, breaker: 'closed' as const, startedAt: new Date().toISOString() };
-  await registry.report({ ...base, id: 'w1', slots: 8, busy: 3 });
+  await registry.report({ ...base, id: 'w1', slots: 8, busy: 3, breaker: 'open', instanceId: 'i-0abc' });
   await registry.report({ ...base, id: 'w2', slots: 4, busy: 4 });
   await registry.report({ ...base, id: 'gone', slots: 16, busy: 0 }, Date.now() - 60_000);
 
@@ -66,5 +66,26 @@ test.serial('/v1/fleet reports the live workers of the local pool with their slo
   t.deepEqual(response.json, {
     pools: [{ name: 'local', kind: 'local', desired: 2, running: 2, busySlots: 7, totalSlots: 12, min: 2, max: 2 }],
     lastDecision: null,
+    workers: [
+      { id: 'w1', pool: 'local', instanceId: 'i-0abc', slots: 8, busy: 3, draining: false, breaker: 'open', startedAt: base.startedAt, seenAt: response.json.workers[0].seenAt },
+      { id: 'w2', pool: 'local', slots: 4, busy: 4, draining: false, breaker: 'closed', startedAt: base.startedAt, seenAt: response.json.workers[1].seenAt },
+    ],
   });
+  t.true(Math.abs(Date.parse(response.json.workers[0].seenAt) - Date.now()) < 60_000);
+});
+
+test.serial('/v1/queue/history has the samples the API took, oldest first, each with its period', async (t) => {
+  const deadline = Date.now() + 20_000;
+  let body = (await api.bootstrap.get('/v1/queue/history')).json;
+  while (body.samples.length < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    body = (await api.bootstrap.get('/v1/queue/history')).json;
+  }
+  t.is(body.periodSeconds, 1);
+  t.true(body.samples.length >= 2);
+  const times = body.samples.map((s: { at: string }) => Date.parse(s.at));
+  t.deepEqual(times, [...times].sort((a, b) => a - b));
+  t.is(new Set(times).size, times.length, 'one sample per period');
+  const latest = body.samples.at(-1);
+  t.like(latest, { visible: 1, deadLettered: 1 }, 'the queue as the tests above left it');
 });

@@ -35,6 +35,7 @@ test.serial('/v1/fleet reports the pools and the last decision the scaler publis
       { name: 'spot', kind: 'ec2-spot', desired: 960, running: 160, busySlots: 5, totalSlots: 8, min: 0, max: 1600 },
       { name: 'burst-spot', kind: 'fargate-spot', desired: 120, running: 0, busySlots: 0, totalSlots: 0, min: 0, max: 200 },
     ],
+    workers: [{ id: 'w1', pool: 'spot', slots: 8, busy: 5, draining: false, breaker: 'closed', startedAt: base.startedAt, seenAt: response.json.workers[0]?.seenAt }],
     lastDecision: snapshot.lastDecision,
   });
 });

@@ -101,7 +101,7 @@ export function registerDevCommand(program: Command): void {
       await waitUntilReady(url, api);
       const key = keyPair ? keyPair.split(':').slice(1).join(':') : '(from AGENTFLEET_BOOTSTRAP_KEYS)';
       process.stdout.write(
-        `\nagentfleet dev is ready\n  API      ${url}\n  API key  ${key}\n  workers  ${config.WORKER_SLOTS} slots each, scaled by the scaler (GET ${url}/v1/fleet), queue ${config.QUEUE_DRIVER}\n` +
+        `\nagentfleet dev is ready\n  API      ${url}\n  console  ${url}/ui (sign in with the API key)\n  API key  ${key}\n  workers  ${config.WORKER_SLOTS} slots each, scaled by the scaler (GET ${url}/v1/fleet), queue ${config.QUEUE_DRIVER}\n` +
           `  try      curl -s -X POST ${url}/v1/runs -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"agent":"simulate","input":{"durationMs":200}}'\n\n`,
       );
     });
