@@ -11,6 +11,8 @@ export default defineConfig(
   tseslint.configs.recommended,
   // Agents, fixtures and build scripts are plain Node.js modules.
   { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: globals.node } },
+  // The console's scripts run in the browser, not in Node.js.
+  { files: ['services/api/ui/**/*.js'], languageOptions: { globals: globals.browser } },
   {
     rules: {
       // A leading underscore marks a binding kept on purpose: a property left out of a rest copy, a

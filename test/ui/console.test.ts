@@ -45,7 +45,7 @@ let redis: TestRedis;
 let dev: DevPlatform;
 let context: BrowserContext;
 let userDataDir: string;
-let otherTenantRunIds: string[] = [];
+const otherTenantRunIds: string[] = [];
 
 test.before(async () => {
   if (!available) return;

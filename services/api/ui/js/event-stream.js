@@ -30,7 +30,7 @@ export function followRunEvents(runId, { onEvent, onState }) {
             return;
           }
         }
-      } catch (error) {
+      } catch {
         if (abort.signal.aborted) return;
       }
       onState('reconnecting');

@@ -1,4 +1,5 @@
 // The queue over the last hour, from GET /v1/queue/history, drawn with uPlot (served from the API).
+/* global uPlot -- a classic script (uplot.iife.min.js) loaded by index.html before this module defines it */
 import { h } from './dom.js';
 
 const SERIES = [
