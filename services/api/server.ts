@@ -11,7 +11,7 @@ import { createQueueDriver } from '../core/queue/index.js';
 import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { createApp } from './app.js';
-import { CachedKeyVerifier } from './auth.js';
+import { CachedKeyVerifier } from './key-verifier.js';
 import { UnsentRunSweeper } from './unsent-run-sweeper.js';
 
 export interface RunningApi {

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadAgentCatalog } from '../../core/agents/catalog.js';
 import { configFromEnv, onShutdownSignal } from '../process-config.js';
-import { ServiceProcess } from '../children.js';
+import { ServiceProcess } from '../../core/service-process.js';
 import { CliError } from '../cli-error.js';
 
 /**
