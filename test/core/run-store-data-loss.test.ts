@@ -4,10 +4,10 @@ import { createLogger } from '../../services/core/logger.js';
 import type { RunMessage } from '../../services/core/queue/message.js';
 import { createRedis } from '../../services/core/redis.js';
 import type { RunSpec } from '../../services/core/run/model.js';
+import { restoreRun } from '../../services/core/run/lua/restore-run.js';
 import { defineRunScripts } from '../../services/core/run/lua/scripts.js';
 import { RedisRunStore } from '../../services/core/run/redis-run-store.js';
 import { RunKeys } from '../../services/core/run/redis-keys.js';
-import { encodeSpec, encodeState } from '../../services/core/run/run-record.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
 import type { Lease, StartResult } from '../../services/core/run/store.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -169,24 +169,15 @@ test.serial('the restore never overwrites a record that exists (one rebuilt betw
   await admin.flushall();
   const rebuilt = started(t, await other.startAttempt(message, 'other'));
   const before = await admin.hgetall(`af:run:${message.runId}`);
-  const scripts = defineRunScripts(admin);
-  const keys = new RunKeys();
   const run = rebuilt.run;
-  const restored = await scripts.restoreRun(
-    keys.run(run.id),
-    keys.tenantRuns(run.tenant),
-    keys.byStatus(run.tenant, 'running'),
-    keys.byAgent(run.tenant, run.agent),
-    keys.byAgentAndStatus(run.tenant, run.agent, 'running'),
-    run.id,
-    encodeSpec(run),
-    encodeState({ ...run, attempts: [{ ...run.attempts[0]!, worker: 'holder' }] }),
-    2,
-    lease.token,
-    Date.now() + 30_000,
-    '{}',
-  );
-  t.is(restored, 0);
+  const restored = await restoreRun(defineRunScripts(admin), new RunKeys(), {
+    run: { ...run, attempts: [{ ...run.attempts[0]!, worker: 'holder' }] },
+    version: 2,
+    token: lease.token,
+    leaseUntil: Date.now() + 30_000,
+    now: Date.now(),
+  });
+  t.false(restored);
   t.deepEqual(await admin.hgetall(`af:run:${message.runId}`), before);
   t.true((await other.heartbeat(rebuilt.lease)).held);
 });
