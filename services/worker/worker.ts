@@ -109,8 +109,8 @@ export class Worker {
     this.metrics.slotsTotal.set(options.slots);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.heartbeat = new Heartbeat(deps.store, deps.queue, { leaseSeconds: options.leaseSeconds, visibilitySeconds: options.visibilitySeconds }, deps.logger);
-    this.breaker = new RunBreaker(options.breaker, (state) => this.breakerChanged(state));
     this.reporter = new RegistryReporter(deps.registry, () => this.status(), options.reportIntervalMs ?? 5_000, deps.logger);
+    this.breaker = new RunBreaker(options.breaker, (state) => this.breakerChanged(state));
     this.metrics.setBreaker('closed');
     this.handler = new DeliveryHandler({
       workerId: options.id,
