@@ -24,7 +24,7 @@ import { ScalerService } from '../modules/scaler-service/index.js';
 import { WorkerPool } from '../modules/worker-pool/index.js';
 import { EC2_POOL_NAMES, asgSizeInSlots, instancesToSlots, prewarmCron, type EnvironmentConfig } from './config.js';
 import { emulatorProviderSettings, type EmulatorTarget } from './emulator.js';
-import { resourceNames } from './names.js';
+import { RUN_METRICS, resourceNames } from './names.js';
 
 const LOG_RETENTION_DAYS = 30;
 /** Tags on every resource; `Environment` is also the cost allocation tag the budget filters on. */
@@ -83,6 +83,7 @@ export class FleetStack extends TerraformStack {
       emails: config.alerts.emails,
       errorRatePercent: config.worker.breaker.errorRatePercent,
       windowSeconds: config.worker.breaker.windowSeconds,
+      metrics: RUN_METRICS,
     });
     const network = new Network(this, 'network', {
       name: names.prefix,

@@ -40,3 +40,14 @@ export function resourceNames(environment: EnvironmentName): ResourceNames {
     logGroupPrefix,
   };
 }
+
+/**
+ * The CloudWatch metrics the worker publishes (services/worker/cloudwatch-metrics.ts) and the
+ * error-rate alarm reads (modules/alerts): one set of names on both sides of the stack.
+ */
+export const RUN_METRICS = {
+  namespace: 'AgentFleet',
+  failedAttempts: 'RunAttemptsFailed',
+  finishedAttempts: 'RunAttemptsFinished',
+  dimension: 'Environment',
+} as const;

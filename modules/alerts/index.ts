@@ -3,8 +3,6 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
-// The worker owns the names of the metrics it publishes (EMF lines in its logs); the alarm reads them.
-import { RUN_METRICS } from '../../services/worker/cloudwatch-metrics.js';
 import { policyDocument } from '../lib/iam.js';
 
 export interface AlertsProps {
@@ -17,6 +15,16 @@ export interface AlertsProps {
   /** Alarm when failed / finished attempts exceed this share over the window (the circuit breaker's numbers). */
   errorRatePercent: number;
   windowSeconds: number;
+  /** Names of the metrics the workers publish (EMF lines in their logs); the alarm reads them. */
+  metrics: RunMetricNames;
+}
+
+export interface RunMetricNames {
+  namespace: string;
+  failedAttempts: string;
+  finishedAttempts: string;
+  /** Dimension whose value is `environment`. */
+  dimension: string;
 }
 
 /**
@@ -47,7 +55,7 @@ export class Alerts extends Construct {
     });
 
     const period = 60;
-    const dimensions = { [RUN_METRICS.dimension]: props.environment };
+    const dimensions = { [props.metrics.dimension]: props.environment };
     new CloudwatchMetricAlarm(this, 'error-rate', {
       alarmName: `${props.name}-run-error-rate`,
       alarmDescription: `Over ${props.errorRatePercent}% of run attempts failed for ${props.windowSeconds} s: workers have opened their circuit breakers.`,
@@ -61,12 +69,12 @@ export class Alerts extends Construct {
         {
           id: 'failed',
           returnData: false,
-          metric: { namespace: RUN_METRICS.namespace, metricName: RUN_METRICS.failedAttempts, dimensions, stat: 'Sum', period },
+          metric: { namespace: props.metrics.namespace, metricName: props.metrics.failedAttempts, dimensions, stat: 'Sum', period },
         },
         {
           id: 'finished',
           returnData: false,
-          metric: { namespace: RUN_METRICS.namespace, metricName: RUN_METRICS.finishedAttempts, dimensions, stat: 'Sum', period },
+          metric: { namespace: props.metrics.namespace, metricName: props.metrics.finishedAttempts, dimensions, stat: 'Sum', period },
         },
         { id: 'error_rate', label: 'failed attempts %', expression: 'IF(finished > 0, 100 * failed / finished, 0)', returnData: true },
       ],

@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { QueueDriver } from '../core/queue/contract.js';
 import type { QueueSample } from '../core/queue/queue-history.js';
 import type { RunStore } from '../core/run/store.js';
-import type { KeyVerifier } from './auth.js';
+import type { KeyVerifier } from './key-verifier.js';
 
 /** What the app needs from the outside world; server.ts wires the real ones, tests may wire their own. */
 export interface ApiDependencies {

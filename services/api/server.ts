@@ -12,7 +12,7 @@ import { QueueHistory } from '../core/queue/queue-history.js';
 import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { createApp } from './app.js';
-import { CachedKeyVerifier } from './auth.js';
+import { CachedKeyVerifier } from './key-verifier.js';
 import { QueueSampler } from './queue-sampler.js';
 import { UnsentRunSweeper } from './unsent-run-sweeper.js';
 

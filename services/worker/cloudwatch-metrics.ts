@@ -1,4 +1,5 @@
 import type { Counter } from 'prom-client';
+import { RUN_METRICS } from '../../environments/names.js';
 import type { Logger } from '../core/logger.js';
 
 /**
@@ -7,14 +8,6 @@ import type { Logger } from '../core/logger.js';
  * it to CloudWatch Logs, and CloudWatch Logs turns it into metrics. No PutMetricData call, no
  * permission beyond writing logs, no agent on the host.
  */
-
-/** The metrics the alarm reads; modules/alerts builds the alarm from these same names. */
-export const RUN_METRICS = {
-  namespace: 'AgentFleet',
-  failedAttempts: 'RunAttemptsFailed',
-  finishedAttempts: 'RunAttemptsFinished',
-  dimension: 'Environment',
-} as const;
 
 /** Finished attempts so far, by outcome (the worker's `agentfleet_worker_attempts_finished_total`). */
 export type OutcomeTotals = Readonly<Record<string, number>>;

@@ -9,8 +9,10 @@ import type { CheckpointStore } from './checkpoint-store.js';
 import { Heartbeat } from './heartbeat.js';
 import { WorkerMetrics } from './metrics.js';
 import { EventLoopLag } from './event-loop-lag.js';
-import { DeliveryHandler, type InterruptPolicy } from './run-attempt.js';
+import { DeliveryHandler, type InterruptPolicy } from './delivery-handler.js';
+import { RegistryReporter } from './registry-reporter.js';
 import { EventWriter, DEFAULT_EVENT_LIMITS, type EventLimits } from './run-events.js';
+import { sleep } from './sleep.js';
 import { Slots } from './slots.js';
 
 /**
@@ -90,9 +92,7 @@ export class Worker {
   private readonly startedAt = new Date().toISOString();
   private receivers: Promise<void>[] = [];
   private unsubscribeCancel: (() => Promise<void>) | undefined;
-  private reportTimer: NodeJS.Timeout | undefined;
-  private reporting: Promise<void> | undefined;
-  private leftRegistry = false;
+  private readonly reporter: RegistryReporter;
   private draining = false;
   private deadline = Number.POSITIVE_INFINITY;
   private deadlineTimer: NodeJS.Timeout | undefined;
@@ -109,6 +109,7 @@ export class Worker {
     this.metrics.slotsTotal.set(options.slots);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.heartbeat = new Heartbeat(deps.store, deps.queue, { leaseSeconds: options.leaseSeconds, visibilitySeconds: options.visibilitySeconds }, deps.logger);
+    this.reporter = new RegistryReporter(deps.registry, () => this.status(), options.reportIntervalMs ?? 5_000, deps.logger);
     this.breaker = new RunBreaker(options.breaker, (state) => this.breakerChanged(state));
     this.metrics.setBreaker('closed');
     this.handler = new DeliveryHandler({
@@ -129,14 +130,13 @@ export class Worker {
   }
 
   async start(): Promise<void> {
-    this.unsubscribeCancel = await this.deps.store.onCancelRequested((runId) => this.handler.active.get(runId)?.abort('cancel'));
+    this.unsubscribeCancel = await this.deps.store.onCancelRequested((runId) => this.handler.cancel(runId));
     this.heartbeat.start();
     this.loopLag.start();
     const batch = this.options.receiveBatch ?? 10;
     const receivers = this.options.receivers ?? Math.min(MAX_RECEIVERS, this.options.slots);
     this.receivers = Array.from({ length: Math.max(1, receivers) }, () => this.receiveLoop(batch));
-    await this.report();
-    this.reportTimer = setInterval(() => void this.report(), this.options.reportIntervalMs ?? 5_000);
+    await this.reporter.start();
     this.deps.logger.info({ worker: this.id, slots: this.options.slots, receivers, queue: this.deps.queue.name }, 'worker started');
   }
 
@@ -165,7 +165,7 @@ export class Worker {
     if (!this.draining) {
       this.draining = true;
       this.metrics.draining.set(1);
-      this.deps.logger.info({ reason, running: this.handler.active.size, graceMs: Math.max(0, deadline - Date.now()) }, 'worker draining');
+      this.deps.logger.info({ reason, running: this.handler.running, graceMs: Math.max(0, deadline - Date.now()) }, 'worker draining');
       this.receiveCycle.abort();
       this.slots.wake();
       this.drained = this.finishDrain();
@@ -254,10 +254,9 @@ export class Worker {
   }
 
   private interruptAll(reason: string): void {
-    this.handler.interrupting = true;
-    const running = [...this.handler.active.values()];
-    if (running.length > 0) this.deps.logger.warn({ reason, interrupted: running.length }, 'drain deadline reached; interrupting runs still in progress');
-    for (const attempt of running) attempt.abort('interrupt');
+    const running = this.handler.running;
+    if (running > 0) this.deps.logger.warn({ reason, interrupted: running }, 'drain deadline reached; interrupting runs still in progress');
+    this.handler.interruptAll();
   }
 
   private async finishDrain(): Promise<void> {
@@ -268,7 +267,7 @@ export class Worker {
     this.loopLag.stop();
     this.breaker.shutdown();
     await this.unsubscribeCancel?.().catch(() => undefined);
-    await this.leaveRegistry();
+    await this.reporter.leave(this.id);
     this.deps.logger.info({ worker: this.id }, 'worker stopped');
     this.resolveStopped();
   }
@@ -290,25 +289,7 @@ export class Worker {
       this.deps.logger.info({ worker: this.id, breaker: state }, state === 'half-open' ? 'circuit breaker half-open: one probe run' : 'circuit breaker closed: taking work again');
     }
     this.slots.wake();
-    void this.report();
-  }
-
-  private report(): Promise<void> {
-    const registry = this.deps.registry;
-    if (!registry || this.leftRegistry) return Promise.resolve();
-    this.reporting ??= registry
-      .report(this.status())
-      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not report to the fleet registry'))
-      .finally(() => (this.reporting = undefined));
-    return this.reporting;
-  }
-
-  /** No report may land after the removal, or a stopped worker would reappear in the fleet. */
-  private async leaveRegistry(): Promise<void> {
-    this.leftRegistry = true;
-    if (this.reportTimer) clearInterval(this.reportTimer);
-    await this.reporting;
-    await this.deps.registry?.remove(this.id).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not leave the fleet registry'));
+    void this.reporter.report();
   }
 }
 
@@ -317,17 +298,4 @@ function receiveCycle(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
-import { CachedKeyVerifier } from '../../services/api/auth.js';
+import { CachedKeyVerifier } from '../../services/api/key-verifier.js';
 import {
   API_KEY_PREFIX,
   ApiKeyConflictError,

@@ -7,7 +7,7 @@ import { BullmqDriver, type BullmqDriverOptions } from '../../services/core/queu
 import type { Delivery, QueueDriver } from '../../services/core/queue/contract.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
-/** BullMQ-only behaviour on a real redis-server: crash redrive, crashed receivers, concurrent waits, restarts. */
+/** BullMQ-only behaviour on a real redis-server: crashed receivers, concurrent waits, restarts (crash redrive: queue-contract.test.ts). */
 
 const logger = createLogger('queue-test', 'silent');
 
@@ -41,23 +41,6 @@ async function eventually(attempt: () => Promise<unknown>, what: string, timeout
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
-
-test('a message whose receivers keep vanishing is dead-lettered after maxReceiveCount receives, with the reason', async (t) => {
-  const driver = driverOn(redis.url, { visibilitySeconds: 1, maxReceiveCount: 2 });
-  try {
-    await driver.send('crashes its receivers');
-    const first = await collect(driver, 1);
-    const second = await collect(driver, 1);
-    t.deepEqual(
-      [...first, ...second].map((delivery) => delivery.receiveCount),
-      [1, 2],
-    );
-    t.deepEqual(await collect(driver, 1, 5_000), [], 'never delivered a third time');
-    t.is((await driver.depth()).deadLettered, 1);
-  } finally {
-    await driver.close();
-  }
-});
 
 test('a receiver that dies without settling hands its message to another receiver once the visibility lapses', async (t) => {
   const queueName = `bullmq-${randomUUID()}`;

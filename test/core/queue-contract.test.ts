@@ -38,7 +38,8 @@ interface Harness {
 
 interface Backend {
   name: 'bullmq' | 'sqs';
-  start(options: { visibilitySeconds: number; privateServer?: boolean }): Promise<Harness>;
+  /** `maxReceiveCount`: receives before the backend dead-letters a message nobody settles (default: the driver's, 100 on SQS). */
+  start(options: { visibilitySeconds: number; privateServer?: boolean; maxReceiveCount?: number }): Promise<Harness>;
 }
 
 let sharedRedis: TestRedis;
@@ -51,10 +52,10 @@ test.after.always(async () => {
 
 const bullmq: Backend = {
   name: 'bullmq',
-  async start({ visibilitySeconds, privateServer }) {
+  async start({ visibilitySeconds, privateServer, maxReceiveCount }) {
     const redis = privateServer ? await startRedis() : sharedRedis;
     const queueName = `contract-${randomUUID()}`;
-    const driver = new BullmqDriver({ redisUrl: redis.url, queueName, visibilitySeconds, stalledCheckSeconds: 0.5, logger });
+    const driver = new BullmqDriver({ redisUrl: redis.url, queueName, visibilitySeconds, stalledCheckSeconds: 0.5, logger, ...(maxReceiveCount ? { maxReceiveCount } : {}) });
     await waitUntil(() => driver.ping().then(() => true), 'the BullMQ driver to connect');
     return {
       driver,
@@ -80,8 +81,8 @@ const bullmq: Backend = {
 
 const sqs: Backend = {
   name: 'sqs',
-  async start({ visibilitySeconds }) {
-    const server = await startSqs({ visibilityTimeout: visibilitySeconds, maxReceiveCount: 100 });
+  async start({ visibilitySeconds, maxReceiveCount }) {
+    const server = await startSqs({ visibilityTimeout: visibilitySeconds, maxReceiveCount: maxReceiveCount ?? 100 });
     const driver = new SqsDriver({
       queueUrl: server.queueUrl,
       deadLetterQueueUrl: server.dlqUrl,
@@ -312,6 +313,23 @@ for (const backend of [bullmq, sqs]) {
       t.is(depth.visible + depth.inFlight + depth.delayed, 0);
       t.deepEqual(await harness.deadLetters(), [{ body: '{"poison": true', reason: 'body is not JSON' }]);
     });
+  });
+
+  test(`${name}: a message whose receivers keep crashing is dead-lettered after maxReceiveCount receives`, async (t) => {
+    const { driver, close } = await backend.start({ visibilitySeconds: 1, maxReceiveCount: 2 });
+    try {
+      await driver.send('crashes its receivers');
+      const first = await collect(driver, 1);
+      const second = await collect(driver, 1);
+      t.deepEqual(
+        [...first, ...second].map((delivery) => delivery.receiveCount),
+        [1, 2],
+      );
+      t.deepEqual(await collect(driver, 1, 5_000), [], 'never delivered a third time');
+      t.is((await driver.depth()).deadLettered, 1);
+    } finally {
+      await close();
+    }
   });
 
   test(`${name}: depth counts visible, in-flight and delayed messages`, async (t) => {

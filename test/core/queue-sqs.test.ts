@@ -7,7 +7,7 @@ import { MessageRejectedError } from '../../services/core/queue/errors.js';
 import { SqsDriver } from '../../services/core/queue/sqs-driver.js';
 import { startSqs, type TestSqs } from '../support/fauxqs.js';
 
-/** SQS-only behaviour, on fauxqs: redrive, refused bodies, partial batch failures, abandoned polls. */
+/** SQS-only behaviour, on fauxqs: refused bodies, partial batch failures, abandoned polls (redrive: queue-contract.test.ts). */
 
 const logger = createLogger('queue-test', 'silent');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -24,25 +24,6 @@ async function collect(driver: SqsDriver, count: number, timeoutMs = 30_000): Pr
   }
   return received;
 }
-
-test('the redrive policy moves a message whose receivers keep crashing to the DLQ after maxReceiveCount receives', async (t) => {
-  const sqs = await startSqs({ visibilityTimeout: 1, maxReceiveCount: 2 });
-  const driver = driverFor(sqs);
-  try {
-    await driver.send('crashes its receivers');
-    const first = await collect(driver, 1);
-    const second = await collect(driver, 1);
-    t.deepEqual(
-      [...first, ...second].map((delivery) => delivery.receiveCount),
-      [1, 2],
-    );
-    t.deepEqual(await collect(driver, 1, 4_000), [], 'a third receive finds nothing: the message was redriven');
-    t.is((await driver.depth()).deadLettered, 1);
-  } finally {
-    await driver.close();
-    await sqs.stop();
-  }
-});
 
 test('a body SQS refuses is a MessageRejectedError naming the refused batch entries, and the others are sent', async (t) => {
   const sqs = await startSqs();

@@ -7,19 +7,13 @@ import { countedAttempts, type RunSpec } from '../../services/core/run/model.js'
 import { RedisRunStore, type RedisRunStoreOptions } from '../../services/core/run/redis-run-store.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
 import type { StartResult } from '../../services/core/run/store.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { useRunStoreRedis } from '../support/run-store.js';
 
 // Worker-side transitions against a real Redis: leases, takeovers, retries, cancels, rebuilds.
 // Lease expiry is driven by an injected clock (the store judges leases on its clock), so no test
 // waits for a lease to lapse in real time.
 
-let server: TestRedis;
-test.before(async () => {
-  server = await startRedis();
-});
-test.after.always(async () => {
-  await server?.stop();
-});
+const server = useRunStoreRedis();
 
 const LEASE_SECONDS = 30;
 
@@ -31,13 +25,7 @@ class Clock {
 }
 
 function openStore(t: ExecutionContext, options: Partial<RedisRunStoreOptions> = {}): RedisRunStore {
-  const redis = createRedis(server.url, { name: 'test', failFast: false, logger: createLogger('test', 'silent') });
-  const store = new RedisRunStore(redis, { retentionSeconds: 3600, leaseSeconds: LEASE_SECONDS, ...options });
-  t.teardown(async () => {
-    await store.close();
-    redis.disconnect();
-  });
-  return store;
+  return server.openStore(t, { leaseSeconds: LEASE_SECONDS, ...options });
 }
 
 function spec(overrides: Partial<RunSpec> = {}): RunSpec {

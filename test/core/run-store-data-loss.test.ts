@@ -1,44 +1,29 @@
 import test, { type ExecutionContext } from 'ava';
 import { Redis } from 'ioredis';
-import { createLogger } from '../../services/core/logger.js';
 import type { RunMessage } from '../../services/core/queue/message.js';
-import { createRedis } from '../../services/core/redis.js';
 import type { RunSpec } from '../../services/core/run/model.js';
+import { restoreRun } from '../../services/core/run/lua/restore-run.js';
 import { defineRunScripts } from '../../services/core/run/lua/scripts.js';
-import { RedisRunStore } from '../../services/core/run/redis-run-store.js';
+import type { RedisRunStore } from '../../services/core/run/redis-run-store.js';
 import { RunKeys } from '../../services/core/run/redis-keys.js';
-import { encodeSpec, encodeState } from '../../services/core/run/run-record.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
 import type { Lease, StartResult } from '../../services/core/run/store.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { useRunStoreRedis } from '../support/run-store.js';
 
 // Redis loses its data (FLUSHALL stands in for a node restarted empty) while a worker holds a run's
 // lease: the holder restores the record and records the outcome (DESIGN §6), and never against a
 // run another worker rebuilt meanwhile. Serial: each test flushes the whole server.
 
-let server: TestRedis;
+const server = useRunStoreRedis();
 let admin: Redis;
-test.before(async () => {
-  server = await startRedis();
+test.serial.before(() => {
   admin = new Redis(server.url);
 });
-test.after.always(async () => {
+test.after.always(() => {
   admin?.disconnect();
-  await server?.stop();
 });
 
 const TENANT = 'acme';
-
-/** A worker's store, on a connection of its own as in its own process. */
-function openStore(t: ExecutionContext): RedisRunStore {
-  const redis = createRedis(server.url, { name: 'test', failFast: false, logger: createLogger('test', 'silent') });
-  const store = new RedisRunStore(redis, { retentionSeconds: 3600, leaseSeconds: 30 });
-  t.teardown(async () => {
-    await store.close();
-    redis.disconnect();
-  });
-  return store;
-}
 
 function spec(): RunSpec {
   return { agent: 'simulate', input: { durationMs: 5 }, timeoutSeconds: 60, maxAttempts: 3, priority: 0, metadata: { team: 'infra' } };
@@ -61,7 +46,7 @@ async function listedIds(store: RedisRunStore, query: Parameters<RedisRunStore['
 }
 
 test.serial("a running run whose record Redis lost is restored by its holder's heartbeat, then finishes: succeeded, indexed, with its attempt", async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const { message, lease } = await startedRun(t, store);
   await admin.flushall();
   t.is(await store.get(TENANT, message.runId), undefined, 'the record is gone');
@@ -85,7 +70,7 @@ test.serial("a running run whose record Redis lost is restored by its holder's h
 });
 
 test.serial('a holder that finishes with no heartbeat since the loss restores the record and records the outcome', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const { message, lease } = await startedRun(t, store);
   await admin.flushall();
   const finish = await store.finishAttempt(lease, { outcome: 'failed', error: { type: 'agent_error', message: 'boom' } });
@@ -98,8 +83,8 @@ test.serial('a holder that finishes with no heartbeat since the loss restores th
 });
 
 test.serial("a rebuild by another worker first: the holder's heartbeat and finish lose to it, and the run succeeds once", async (t) => {
-  const holder = openStore(t);
-  const other = openStore(t);
+  const holder = server.openStore(t);
+  const other = server.openStore(t);
   const { message, lease } = await startedRun(t, holder);
   await admin.flushall();
   const rebuilt = started(t, await other.startAttempt(message, 'other'));
@@ -111,8 +96,8 @@ test.serial("a rebuild by another worker first: the holder's heartbeat and finis
 });
 
 test.serial('the holder restoring first: a redelivery elsewhere is told busy, then finished, and the run succeeds once', async (t) => {
-  const holder = openStore(t);
-  const other = openStore(t);
+  const holder = server.openStore(t);
+  const other = server.openStore(t);
   const { message, lease } = await startedRun(t, holder);
   await admin.flushall();
   t.true((await holder.heartbeat(lease)).held);
@@ -124,8 +109,8 @@ test.serial('the holder restoring first: a redelivery elsewhere is told busy, th
 
 test.serial("a holder's finish racing another worker's rebuild after the loss never yields two successes", async (t) => {
   for (let round = 0; round < 12; round++) {
-    const holder = openStore(t);
-    const other = openStore(t);
+    const holder = server.openStore(t);
+    const other = server.openStore(t);
     const { message, lease } = await startedRun(t, holder);
     await admin.flushall();
     const [holderFinish, otherStart] = await Promise.all([
@@ -142,8 +127,8 @@ test.serial("a holder's finish racing another worker's rebuild after the loss ne
 });
 
 test.serial('a store that does not hold the run cannot restore it: its finish says missing, so the delivery is handed back rather than acked', async (t) => {
-  const holder = openStore(t);
-  const stranger = openStore(t);
+  const holder = server.openStore(t);
+  const stranger = server.openStore(t);
   const { message, lease } = await startedRun(t, holder);
   await admin.flushall();
   t.deepEqual(await stranger.heartbeat(lease), { held: true, cancelRequested: false }, 'no other attempt holds it');
@@ -152,7 +137,7 @@ test.serial('a store that does not hold the run cannot restore it: its finish sa
 });
 
 test.serial('an abandoned attempt is forgotten: after a loss its late finish says missing instead of restoring stale state', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const { message, lease } = await startedRun(t, store);
   store.abandonAttempt(lease);
   await admin.flushall();
@@ -163,30 +148,21 @@ test.serial('an abandoned attempt is forgotten: after a loss its late finish say
 test.serial('the restore never overwrites a record that exists (one rebuilt between the holder finding it missing and restoring it)', async (t) => {
   // The window between the two script calls cannot be hit on demand from outside the store, so the
   // restore script is called directly, as the store calls it, on a record another worker rebuilt.
-  const holder = openStore(t);
-  const other = openStore(t);
+  const holder = server.openStore(t);
+  const other = server.openStore(t);
   const { message, lease } = await startedRun(t, holder);
   await admin.flushall();
   const rebuilt = started(t, await other.startAttempt(message, 'other'));
   const before = await admin.hgetall(`af:run:${message.runId}`);
-  const scripts = defineRunScripts(admin);
-  const keys = new RunKeys();
   const run = rebuilt.run;
-  const restored = await scripts.restoreRun(
-    keys.run(run.id),
-    keys.tenantRuns(run.tenant),
-    keys.byStatus(run.tenant, 'running'),
-    keys.byAgent(run.tenant, run.agent),
-    keys.byAgentAndStatus(run.tenant, run.agent, 'running'),
-    run.id,
-    encodeSpec(run),
-    encodeState({ ...run, attempts: [{ ...run.attempts[0]!, worker: 'holder' }] }),
-    2,
-    lease.token,
-    Date.now() + 30_000,
-    '{}',
-  );
-  t.is(restored, 0);
+  const restored = await restoreRun(defineRunScripts(admin), new RunKeys(), {
+    run: { ...run, attempts: [{ ...run.attempts[0]!, worker: 'holder' }] },
+    version: 2,
+    token: lease.token,
+    leaseUntil: Date.now() + 30_000,
+    now: Date.now(),
+  });
+  t.false(restored);
   t.deepEqual(await admin.hgetall(`af:run:${message.runId}`), before);
   t.true((await other.heartbeat(rebuilt.lease)).held);
 });

@@ -1,36 +1,19 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { createLogger } from '../../services/core/logger.js';
 import { createRedis } from '../../services/core/redis.js';
 import { InvalidCursorError } from '../../services/core/run/errors.js';
 import type { RunSpec } from '../../services/core/run/model.js';
-import { RedisRunStore, type RedisRunStoreOptions } from '../../services/core/run/redis-run-store.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { useRunStoreRedis } from '../support/run-store.js';
 
 // Per-run event logs, as the SSE route will read them.
 
-let server: TestRedis;
-test.before(async () => {
-  server = await startRedis();
-});
-test.after.always(async () => {
-  await server?.stop();
-});
-
-function openStore(t: ExecutionContext, options: Partial<RedisRunStoreOptions> = {}): RedisRunStore {
-  const redis = createRedis(server.url, { name: 'test', failFast: false, logger: createLogger('test', 'silent') });
-  const store = new RedisRunStore(redis, { retentionSeconds: 3600, leaseSeconds: 30, ...options });
-  t.teardown(async () => {
-    await store.close();
-    redis.disconnect();
-  });
-  return store;
-}
+const server = useRunStoreRedis();
 
 const spec: RunSpec = { agent: 'simulate', input: {}, timeoutSeconds: 60, maxAttempts: 2, priority: 0, metadata: {} };
 
 test('every transition appends a status event, and events resume after a given id', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const { run } = await store.create('acme', spec);
   const first = await store.startAttempt(messageForRun(run), 'w1');
   if (first.kind !== 'started') return t.fail(first.kind);
@@ -63,7 +46,7 @@ test('every transition appends a status event, and events resume after a given i
 });
 
 test("a run's event log stays bounded, keeping the newest events", async (t) => {
-  const store = openStore(t, { eventsMaxLen: 50 });
+  const store = server.openStore(t, { eventsMaxLen: 50 });
   const raw = createRedis(server.url, { name: 'raw', failFast: false, logger: createLogger('test', 'silent') });
   t.teardown(() => raw.disconnect());
   const { run } = await store.create('acme', spec);
@@ -84,7 +67,7 @@ test("a run's event log stays bounded, keeping the newest events", async (t) => 
 });
 
 test('a waiting read returns once an event arrives, without holding up other commands', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const { run } = await store.create('acme', spec);
   const [queued] = await store.readEvents(run.id);
   const waiting = store.readEvents(run.id, { after: queued!.id, blockMs: 60_000 });
@@ -97,14 +80,14 @@ test('a waiting read returns once an event arrives, without holding up other com
 });
 
 test('a blocking read with nothing new returns empty once its wait is over', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const { run } = await store.create('acme', spec);
   const [queued] = await store.readEvents(run.id);
   t.deepEqual(await store.readEvents(run.id, { after: queued!.id, blockMs: 200 }), []);
 });
 
 test('events for an unknown run are dropped instead of leaving an orphan list', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const raw = createRedis(server.url, { name: 'raw', failFast: false, logger: createLogger('test', 'silent') });
   t.teardown(() => raw.disconnect());
   await store.appendEvent('no-such-run', 'log', { line: 'lost' });
@@ -113,7 +96,7 @@ test('events for an unknown run are dropped instead of leaving an orphan list', 
 });
 
 test('an event id the store did not hand out is rejected, naming the field', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const error = await t.throwsAsync(store.readEvents('x', { after: 'latest; FLUSHALL' }), { instanceOf: InvalidCursorError });
   t.is(error?.field, 'after');
 });

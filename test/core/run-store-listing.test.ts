@@ -1,34 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { createLogger } from '../../services/core/logger.js';
 import { createRedis } from '../../services/core/redis.js';
 import { InvalidCursorError } from '../../services/core/run/errors.js';
 import type { Run, RunSpec } from '../../services/core/run/model.js';
-import { RedisRunStore, type RedisRunStoreOptions } from '../../services/core/run/redis-run-store.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
 import type { ListQuery, RunStore } from '../../services/core/run/store.js';
 import { waitFor } from '../support/ports.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { useRunStoreRedis } from '../support/run-store.js';
 
 // Cursor listing per tenant with filters, and retention of finished runs.
 
-let server: TestRedis;
-test.before(async () => {
-  server = await startRedis();
-});
-test.after.always(async () => {
-  await server?.stop();
-});
-
-function openStore(t: ExecutionContext, options: Partial<RedisRunStoreOptions> = {}): RedisRunStore {
-  const redis = createRedis(server.url, { name: 'test', failFast: false, logger: createLogger('test', 'silent') });
-  const store = new RedisRunStore(redis, { retentionSeconds: 3600, leaseSeconds: 30, ...options });
-  t.teardown(async () => {
-    await store.close();
-    redis.disconnect();
-  });
-  return store;
-}
+const server = useRunStoreRedis();
 
 function spec(agent = 'simulate'): RunSpec {
   return { agent, input: {}, timeoutSeconds: 60, maxAttempts: 1, priority: 0, metadata: {} };
@@ -56,7 +39,7 @@ async function finish(store: RunStore, run: Run, outcome: 'succeeded' | 'failed'
 }
 
 test('paging with a small limit returns every run exactly once, newest first, and the last page has no cursor', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const tenant = `t-${randomUUID()}`;
   const created: string[] = [];
   for (let i = 0; i < 57; i++) created.push((await store.create(tenant, spec())).run.id);
@@ -72,7 +55,7 @@ test('paging with a small limit returns every run exactly once, newest first, an
 });
 
 test('an exact multiple of the limit ends without an empty trailing page', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const tenant = `t-${randomUUID()}`;
   for (let i = 0; i < 20; i++) await store.create(tenant, spec());
   const pages = await allPages(store, tenant, { limit: 10 });
@@ -83,7 +66,7 @@ test('an exact multiple of the limit ends without an empty trailing page', async
 });
 
 test('runs created while a client pages never show up twice nor push unseen runs out', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const tenant = `t-${randomUUID()}`;
   const before: string[] = [];
   for (let i = 0; i < 30; i++) before.push((await store.create(tenant, spec())).run.id);
@@ -99,7 +82,7 @@ test('runs created while a client pages never show up twice nor push unseen runs
 });
 
 test('listing filters by status, by agent, and by both', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const tenant = `t-${randomUUID()}`;
   const runs: Run[] = [];
   for (let i = 0; i < 24; i++) runs.push((await store.create(tenant, spec(i % 2 === 0 ? 'alpha' : 'beta'))).run);
@@ -126,7 +109,7 @@ test('listing filters by status, by agent, and by both', async (t) => {
 });
 
 test('a tenant lists only its own runs', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   const mine = `t-${randomUUID()}`;
   const theirs = `t-${randomUUID()}`;
   await store.create(mine, spec());
@@ -138,7 +121,7 @@ test('a tenant lists only its own runs', async (t) => {
 });
 
 test('a cursor the store did not hand out is rejected, naming the field', async (t) => {
-  const store = openStore(t);
+  const store = server.openStore(t);
   for (const cursor of ['garbage!', Buffer.from('v2:abc').toString('base64url'), '']) {
     const error = await t.throwsAsync(store.list('acme', { limit: 10, cursor }), { instanceOf: InvalidCursorError });
     t.is(error?.field, 'cursor');
@@ -147,7 +130,7 @@ test('a cursor the store did not hand out is rejected, naming the field', async 
 });
 
 test('finished runs expire after the retention with their events and idempotency key, and leave no index entries behind', async (t) => {
-  const store = openStore(t, { retentionSeconds: 1 });
+  const store = server.openStore(t, { retentionSeconds: 1 });
   const raw = createRedis(server.url, { name: 'raw', failFast: false, logger: createLogger('test', 'silent') });
   t.teardown(() => raw.disconnect());
   const tenant = `t-${randomUUID()}`;

@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
-import { createLogger } from '../../services/core/logger.js';
-import { createRedis } from '../../services/core/redis.js';
 import type { RunSpec } from '../../services/core/run/model.js';
-import { RedisRunStore } from '../../services/core/run/redis-run-store.js';
+import type { RedisRunStore } from '../../services/core/run/redis-run-store.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { useRunStoreRedis } from '../support/run-store.js';
 
 // The outbox of runs recorded whose queue message may not have been sent: who is told to send it
 // (create's `mustSend`, claimUnsent) and when it leaves. Time moves on an injected clock.
 
-let server: TestRedis;
-test.before(async () => {
-  server = await startRedis();
-});
-test.after.always(async () => {
-  await server?.stop();
-});
+const server = useRunStoreRedis();
 
 const SEND_CLAIM_MS = 3_000;
 const GRACE_MS = 30_000;
@@ -31,15 +23,7 @@ class Clock {
 /** Stores on one key prefix of their own (each on its own connection), sharing `clock`. */
 function openStores(t: ExecutionContext, clock: Clock, count = 1): RedisRunStore[] {
   const keyPrefix = `t${randomUUID()}`;
-  return Array.from({ length: count }, () => {
-    const redis = createRedis(server.url, { name: 'test', failFast: false, logger: createLogger('test', 'silent') });
-    const store = new RedisRunStore(redis, { retentionSeconds: 3600, leaseSeconds: 30, keyPrefix, sendClaimMs: SEND_CLAIM_MS, clock: () => clock.now });
-    t.teardown(async () => {
-      await store.close();
-      redis.disconnect();
-    });
-    return store;
-  });
+  return Array.from({ length: count }, () => server.openStore(t, { keyPrefix, sendClaimMs: SEND_CLAIM_MS, clock: () => clock.now }));
 }
 
 function spec(): RunSpec {

@@ -5,27 +5,15 @@ import { createRedis } from '../../services/core/redis.js';
 import type { RunSpec } from '../../services/core/run/model.js';
 import { RedisRunStore, type RedisRunStoreOptions } from '../../services/core/run/redis-run-store.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { useRunStoreRedis } from '../support/run-store.js';
 
 // Creating, reading and withdrawing runs: idempotency, tenant isolation, discard, queue age.
 
-let server: TestRedis;
-test.before(async () => {
-  server = await startRedis();
-});
-test.after.always(async () => {
-  await server?.stop();
-});
+const server = useRunStoreRedis();
 
 /** Each test gets its own key prefix, so global indexes (the queued index) are its own. */
 function openStore(t: ExecutionContext, options: Partial<RedisRunStoreOptions> = {}, keyPrefix = `t${randomUUID()}`): RedisRunStore {
-  const redis = createRedis(server.url, { name: 'test', failFast: false, logger: createLogger('test', 'silent') });
-  const store = new RedisRunStore(redis, { retentionSeconds: 3600, leaseSeconds: 30, keyPrefix, ...options });
-  t.teardown(async () => {
-    await store.close();
-    redis.disconnect();
-  });
-  return store;
+  return server.openStore(t, { keyPrefix, ...options });
 }
 
 function spec(overrides: Partial<RunSpec> = {}): RunSpec {

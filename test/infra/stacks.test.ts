@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ENVIRONMENT_NAMES, asgSizeInSlots, instancesToSlots, loadEnvironment, prewarmCron, resourceNames } from '../../environments/index.js';
 import { ARM64_AMI_PARAMETER } from '../../modules/worker-pool/index.js';
-import { RUN_METRICS } from '../../services/worker/cloudwatch-metrics.js';
+import { RUN_METRICS } from '../../environments/names.js';
 import { resourceWhere, resources, synthesizeAll, type Block, type Synthesized } from './support/synthesized.js';
 
 let stacks: Record<string, Synthesized>;

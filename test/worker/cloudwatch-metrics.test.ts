@@ -3,11 +3,11 @@ import { pino } from 'pino';
 import {
   attemptCounts,
   outcomeTotals,
-  RUN_METRICS,
   RunMetricsPublisher,
   runMetricsDocument,
   type OutcomeTotals,
 } from '../../services/worker/cloudwatch-metrics.js';
+import { RUN_METRICS } from '../../environments/names.js';
 import { WorkerMetrics } from '../../services/worker/metrics.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { harness, silentLogger } from './helpers/harness.js';

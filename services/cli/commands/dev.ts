@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadAgentCatalog } from '../../core/agents/catalog.js';
-import { configFromEnv, onShutdownSignal } from '../process-config.js';
-import { ServiceProcess } from '../children.js';
+import { configFromEnv, environmentVariables, onShutdownSignal } from '../process-config.js';
+import { ServiceProcess } from '../../core/service-process.js';
 import { CliError } from '../cli-error.js';
 
 /**
@@ -60,15 +60,16 @@ export function registerDevCommand(program: Command): void {
     .option('--min-workers <n>', 'fewest worker processes (LOCAL_MIN_WORKERS, default 1)')
     .option('--max-workers <n>', 'most worker processes (LOCAL_MAX_WORKERS, default 4)')
     .action(async (flags: { port?: string; slots?: string; minWorkers?: string; maxWorkers?: string }) => {
+      const inherited = environmentVariables();
       const config = configFromEnv({ PORT: flags.port, WORKER_SLOTS: flags.slots });
       const keyPair = config.AGENTFLEET_BOOTSTRAP_KEYS.length > 0 ? undefined : devKey();
       const port = config.PORT === 0 ? await freePort(config.HOST) : config.PORT;
       const env: NodeJS.ProcessEnv = {
-        ...process.env,
+        ...inherited,
         HOST: config.HOST,
         PORT: String(port),
         WORKER_SLOTS: String(config.WORKER_SLOTS),
-        SCALER_TICK_SECONDS: process.env.SCALER_TICK_SECONDS || LOCAL_TICK_SECONDS,
+        SCALER_TICK_SECONDS: inherited.SCALER_TICK_SECONDS || LOCAL_TICK_SECONDS,
         ...(flags.minWorkers ? { LOCAL_MIN_WORKERS: flags.minWorkers } : {}),
         ...(flags.maxWorkers ? { LOCAL_MAX_WORKERS: flags.maxWorkers } : {}),
         ...(keyPair ? { AGENTFLEET_BOOTSTRAP_KEYS: keyPair } : {}),

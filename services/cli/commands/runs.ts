@@ -1,47 +1,20 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiClient, type RunObject } from '../api-client.js';
-import { CliError } from '../cli-error.js';
-import { DEV_KEY_FILE } from './dev.js';
+import { loadClientSettings, type ConnectionFlags } from '../client-settings.js';
+import { parseJsonFlag } from '../flags.js';
+import { printJson } from '../output.js';
+import { environmentVariables } from '../process-config.js';
 
 /** `agentfleet submit`, `agentfleet runs get|cancel`: talk to a running API over HTTP. */
 
-interface ConnectionFlags {
-  url?: string;
-  key?: string;
-}
-
 function clientFrom(flags: ConnectionFlags): ApiClient {
-  const url = flags.url ?? process.env.AGENTFLEET_URL ?? 'http://127.0.0.1:8080';
-  const key = flags.key ?? process.env.AGENTFLEET_KEY ?? readDevKey();
-  return new ApiClient({ url, key });
-}
-
-/** `make dev` writes its key here, so `agentfleet submit` works beside it with no flags. */
-function readDevKey(): string | undefined {
-  try {
-    return readFileSync(DEV_KEY_FILE, 'utf8').trim().split(':').slice(1).join(':') || undefined;
-  } catch {
-    return undefined;
-  }
+  return new ApiClient(loadClientSettings(environmentVariables(), flags));
 }
 
 function withConnection(command: Command): Command {
   return command
     .option('--url <url>', 'API base URL (default $AGENTFLEET_URL or http://127.0.0.1:8080)')
     .option('--key <key>', 'API key (default $AGENTFLEET_KEY, or the key `agentfleet dev` wrote)');
-}
-
-function parseJsonFlag(name: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`${name}: not valid JSON (${(error as Error).message})`);
-  }
-}
-
-function print(run: unknown): void {
-  process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
 }
 
 export function registerRunCommands(program: Command): void {
@@ -62,21 +35,21 @@ export function registerRunCommands(program: Command): void {
     const client = clientFrom(flags);
     const headers: Record<string, string> = flags.idempotencyKey ? { 'idempotency-key': flags.idempotencyKey } : {};
     const run = await client.request<RunObject>('POST', '/v1/runs', body, headers);
-    if (!flags.wait) return print(run);
+    if (!flags.wait) return printJson(run);
     const finished = await client.waitForTerminal(run.id, (r) => {
       if (process.stderr.isTTY) process.stderr.write(`${r.id}: ${r.status}\n`);
     });
-    print(finished);
+    printJson(finished);
     if (finished.status !== 'succeeded') process.exitCode = 1;
   });
 
   const runs = program.command('runs').description('inspect and cancel runs');
   withConnection(runs.command('get <id>').description('print a run object')).action(async (id: string, flags: ConnectionFlags) => {
-    print(await clientFrom(flags).request('GET', `/v1/runs/${encodeURIComponent(id)}`));
+    printJson(await clientFrom(flags).request('GET', `/v1/runs/${encodeURIComponent(id)}`));
   });
   withConnection(runs.command('cancel <id>').description('cancel a run; a running agent is signalled')).action(
     async (id: string, flags: ConnectionFlags) => {
-      print(await clientFrom(flags).request('POST', `/v1/runs/${encodeURIComponent(id)}/cancel`));
+      printJson(await clientFrom(flags).request('POST', `/v1/runs/${encodeURIComponent(id)}/cancel`));
     },
   );
 }

@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { POOL_NAMES, isEnvironmentName, loadEnvironment, type EnvironmentConfig, type PoolName } from '../../../environments/index.js';
+import { isEnvironmentName, loadEnvironment, type EnvironmentConfig } from '../../../environments/index.js';
 import { loadAgentCatalog } from '../../core/agents/catalog.js';
+import type { PlatformConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
+import { PREWARM_POOLS, PrewarmRequestError, prewarmFloors, type PrewarmFloor, type PrewarmRequest } from '../../scaler/prewarm-floors.js';
 import { CliError } from '../cli-error.js';
-import { configFromEnv, onShutdownSignal } from '../process-config.js';
+import { parseDuration, parsePolicy, parsePoolSizes, parseTime, wholeNumber } from '../flags.js';
+import { printJson } from '../output.js';
+import { configFromEnv, environmentVariables, onShutdownSignal } from '../process-config.js';
 
 /**
  * `agentfleet scaler` (the service), `scaler tick`, `scaler prewarm` and `scaler decide` (DESIGN §3).
@@ -13,57 +17,11 @@ import { configFromEnv, onShutdownSignal } from '../process-config.js';
  * parent wherever they appear, so subcommands read `optsWithGlobals()`.
  */
 
-function environment(name: string | undefined): EnvironmentConfig {
-  const chosen = name ?? process.env.AGENTFLEET_ENV ?? 'dev';
+/** `--env`, else AGENTFLEET_ENV as the platform config parsed it. */
+function environment(flag: string | undefined, platform: PlatformConfig): EnvironmentConfig {
+  const chosen = flag ?? platform.AGENTFLEET_ENV;
   if (!isEnvironmentName(chosen)) throw new CliError(`--env: unknown environment "${chosen}" (expected dev, staging or prod)`);
   return loadEnvironment(chosen);
-}
-
-function count(flag: string, text: string | undefined, fallback?: number): number {
-  if (text === undefined) {
-    if (fallback === undefined) throw new CliError(`${flag}: required`);
-    return fallback;
-  }
-  if (!/^\d+$/.test(text.trim())) throw new CliError(`${flag}: expected a whole number ≥ 0, got "${text}"`);
-  return Number(text);
-}
-
-/** `spot=20,on-demand=30`: instances for EC2 pools, tasks for Fargate pools. */
-export function parseCurrent(text: string | undefined): Partial<Record<PoolName, number>> {
-  const current: Partial<Record<PoolName, number>> = {};
-  for (const entry of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [name, value, extra] = entry.split('=');
-    if (!name || value === undefined || extra !== undefined) throw new CliError(`--current: expected pool=N, got "${entry}"`);
-    if (!(POOL_NAMES as readonly string[]).includes(name)) throw new CliError(`--current: unknown pool "${name}" (expected ${POOL_NAMES.join(', ')})`);
-    current[name as PoolName] = count(`--current ${name}`, value);
-  }
-  return current;
-}
-
-const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-
-/** `90s`, `30m`, `2h`, `1h30m` → seconds. */
-export function parseDuration(flag: string, text: string): number {
-  const match = DURATION.exec(text.trim());
-  const seconds = match ? Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0) : 0;
-  if (!match || seconds <= 0) throw new CliError(`${flag}: expected a duration such as 90s, 30m, 2h or 1h30m, got "${text}"`);
-  return seconds;
-}
-
-function parseTime(text: string | undefined): Date {
-  if (text === undefined) return new Date();
-  const at = new Date(text);
-  if (Number.isNaN(at.getTime())) throw new CliError(`--at: expected an ISO time such as 2026-03-02T13:00:00Z, got "${text}"`);
-  return at;
-}
-
-function policy(text: string | undefined): 'step' | 'backlog' | undefined {
-  if (text === undefined || text === 'step' || text === 'backlog') return text;
-  throw new CliError(`--policy: expected step or backlog, got "${text}"`);
-}
-
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** One-shot commands log to stderr, so `--json` output on stdout stays clean. */
@@ -71,29 +29,22 @@ function stderrLogger(level: string) {
   return pino({ level, base: { service: 'scaler' } }, pino.destination(2));
 }
 
-const PREWARM_POOLS = [...POOL_NAMES, 'local'] as const;
-type PrewarmPool = (typeof PREWARM_POOLS)[number];
-
-/**
- * The floors `scaler prewarm` writes: `--min` on one `--pool`, or the floor and pools of a named
- * pre-warm schedule of the environment, so a scheduled job needs no capacity numbers of its own.
- */
-function prewarmFloors(env: EnvironmentConfig, flags: { min?: string; pool?: string; schedule?: string }): { pool: PrewarmPool; min: number }[] {
+/** The flags of `scaler prewarm` as a request: `--schedule` alone, or `--min` with an optional `--pool`. */
+function prewarmRequest(flags: { min?: string; pool?: string; schedule?: string }): PrewarmRequest {
   if (flags.schedule !== undefined) {
     if (flags.min !== undefined || flags.pool !== undefined) throw new CliError('--schedule: takes the floor and the pools from the schedule; leave out --min and --pool');
-    const schedule = env.scaling.prewarm.find((s) => s.name === flags.schedule);
-    if (!schedule) {
-      const known = env.scaling.prewarm.map((s) => s.name);
-      throw new CliError(`--schedule: ${env.name} has no pre-warm schedule "${flags.schedule}" (${known.length > 0 ? `it has ${known.join(', ')}` : 'it has none'})`);
-    }
-    return schedule.pools.map((pool) => ({ pool, min: schedule.minInstances }));
+    return { schedule: flags.schedule };
   }
   if (flags.min === undefined) throw new CliError('--min or --schedule: one of them is required');
-  const min = count('--min', flags.min);
-  const pool = PREWARM_POOLS.find((name) => name === (flags.pool ?? 'spot'));
-  if (!pool) throw new CliError(`--pool: unknown pool "${flags.pool}" (expected ${PREWARM_POOLS.join(', ')})`);
-  if (pool !== 'local' && min > env.pools[pool].max) throw new CliError(`--min: ${min} exceeds pools.${pool}.max (${env.pools[pool].max}) of ${env.name}`);
-  return [{ pool, min }];
+  return { min: wholeNumber('--min', flags.min), ...(flags.pool !== undefined ? { pool: flags.pool } : {}) };
+}
+
+function floorsFor(env: EnvironmentConfig, flags: { min?: string; pool?: string; schedule?: string }): PrewarmFloor[] {
+  try {
+    return prewarmFloors(env, prewarmRequest(flags));
+  } catch (error) {
+    throw error instanceof PrewarmRequestError ? new CliError(error.message) : error;
+  }
 }
 
 interface ServiceFlags {
@@ -124,10 +75,11 @@ export function registerScalerCommands(program: Command): void {
     .option('--scale-in-cooldown <s>', 'seconds after a scale-out before scaling in (SCALER_SCALE_IN_COOLDOWN_SECONDS)')
     .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (SCALER_METRICS_PORT)')
     .action(async (flags: ServiceFlags) => {
+      const inherited = environmentVariables();
       const platform = configFromEnv({ WORKER_SLOTS: flags.slots });
-      const env = environment(flags.env);
+      const env = environment(flags.env, platform);
       const { loadScalerEnv } = await import('../../scaler/config.js');
-      const processEnv = loadScalerEnv(process.env, {
+      const processEnv = loadScalerEnv(inherited, {
         LOCAL_MIN_WORKERS: flags.minWorkers,
         LOCAL_MAX_WORKERS: flags.maxWorkers,
         SCALER_TICK_SECONDS: flags.tickSeconds,
@@ -148,7 +100,7 @@ export function registerScalerCommands(program: Command): void {
                 minWorkers: processEnv.LOCAL_MIN_WORKERS,
                 maxWorkers: processEnv.LOCAL_MAX_WORKERS,
                 slotsPerWorker: platform.WORKER_SLOTS,
-                workerEnv: { ...process.env, WORKER_SLOTS: String(platform.WORKER_SLOTS) },
+                workerEnv: { ...inherited, WORKER_SLOTS: String(platform.WORKER_SLOTS) },
                 stopGraceMs: (platform.SHUTDOWN_GRACE_SECONDS + 5) * 1000,
               },
             }
@@ -168,23 +120,21 @@ export function registerScalerCommands(program: Command): void {
     .action(async (_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<{ env?: string; dryRun?: boolean; json?: boolean }>();
       const platform = configFromEnv();
-      const env = environment(flags.env);
+      const env = environment(flags.env, platform);
       const { createScaler, ScalerStartError } = await import('../../scaler/main.js');
+      const { tickOnce } = await import('../../scaler/one-shot-tick.js');
       const { formatDecision } = await import('../../scaler/decision-table.js');
       const scaler = createScaler(platform, env, stderrLogger(platform.LOG_LEVEL), { dryRun: Boolean(flags.dryRun), process: {} });
       try {
         await scaler.connect(10_000).catch((error: unknown) => {
           throw error instanceof ScalerStartError ? new CliError(error.message, 1) : error;
         });
-        let act = !flags.dryRun;
-        if (act && !(await scaler.lease.acquireOrRenew())) {
-          process.stderr.write(`agentfleet: scaler ${await scaler.lease.currentHolder()} holds the leader lease; not acting (dry run)\n`);
-          act = false;
-        }
-        const outcome = await scaler.tick({ act, mayAct: () => scaler.lease.holds() });
-        if (act) await scaler.lease.release();
+        const { outcome, acted: act } = await tickOnce(scaler, {
+          dryRun: Boolean(flags.dryRun),
+          onLeaseHeld: (holder) => process.stderr.write(`agentfleet: scaler ${holder} holds the leader lease; not acting (dry run)\n`),
+        });
         const decision = { ...outcome.decision, memory: undefined, dryRun: !act, applied: outcome.applied, failed: outcome.failed };
-        if (flags.json) print(decision);
+        if (flags.json) printJson(decision);
         else process.stdout.write(formatDecision(outcome.decision, env.name) + (act ? `applied: ${outcome.applied.join(', ') || 'nothing'}\n` : 'dry run: nothing changed\n'));
         if (outcome.failed.length > 0) process.exitCode = 1;
       } finally {
@@ -203,10 +153,10 @@ export function registerScalerCommands(program: Command): void {
     .option('--json', 'print the floors as JSON')
     .action(async (_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<{ env?: string; min?: string; pool?: string; schedule?: string; for: string; json?: boolean }>();
-      const env = environment(flags.env);
-      const floors = prewarmFloors(env, flags);
-      const seconds = parseDuration('--for', flags.for);
       const platform = configFromEnv();
+      const env = environment(flags.env, platform);
+      const floors = floorsFor(env, flags);
+      const seconds = parseDuration('--for', flags.for);
       const { createRedis, waitUntilReady } = await import('../../core/redis.js');
       const { PrewarmStore } = await import('../../scaler/prewarm-store.js');
       const redis = createRedis(platform.REDIS_URL, { name: 'scaler-prewarm', failFast: true, logger: stderrLogger(platform.LOG_LEVEL) });
@@ -217,7 +167,7 @@ export function registerScalerCommands(program: Command): void {
         for (const floor of floors) await store.raise(floor.pool, floor.min, until);
         const untilIso = new Date(until).toISOString();
         if (flags.json) {
-          print(flags.schedule ? { environment: env.name, schedule: flags.schedule, until: untilIso, floors } : { environment: env.name, ...floors[0], until: untilIso });
+          printJson(flags.schedule ? { environment: env.name, schedule: flags.schedule, until: untilIso, floors } : { environment: env.name, ...floors[0], until: untilIso });
         } else {
           const from = flags.schedule ? ` (schedule ${flags.schedule})` : '';
           for (const floor of floors) process.stdout.write(`${env.name}: ${floor.pool} keeps at least ${floor.min} until ${untilIso}${from}\n`);
@@ -241,18 +191,18 @@ export function registerScalerCommands(program: Command): void {
     .option('--json', 'print the decision as JSON')
     .action(async (_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<{ env?: string; visible: string; inFlight: string; current?: string; at?: string; policy?: string; json?: boolean }>();
-      const env = environment(flags.env);
+      const env = environment(flags.env, configFromEnv());
       const { whatIf } = await import('../../scaler/what-if.js');
-      const chosen = policy(flags.policy);
+      const chosen = parsePolicy('--policy', flags.policy);
       const decision = whatIf(env, {
-        visible: count('--visible', flags.visible),
-        inFlight: count('--in-flight', flags.inFlight),
-        current: parseCurrent(flags.current),
-        at: parseTime(flags.at),
+        visible: wholeNumber('--visible', flags.visible),
+        inFlight: wholeNumber('--in-flight', flags.inFlight),
+        current: parsePoolSizes('--current', flags.current),
+        at: parseTime('--at', flags.at),
         ...(chosen ? { policy: chosen } : {}),
       });
       if (flags.json) {
-        print({ environment: env.name, ...decision, memory: undefined });
+        printJson({ environment: env.name, ...decision, memory: undefined });
         return;
       }
       const { formatDecision } = await import('../../scaler/decision-table.js');

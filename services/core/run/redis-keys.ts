@@ -77,6 +77,11 @@ export class RunKeys {
     return `${this.byAgent(tenant, agent)}:status:${status}`;
   }
 
+  /** The indexes a run is listed in, in the order every script that writes them takes them. */
+  indexes(run: { tenant: string; agent: string; status: RunStatus }): string[] {
+    return [this.tenantRuns(run.tenant), this.byStatus(run.tenant, run.status), this.byAgent(run.tenant, run.agent), this.byAgentAndStatus(run.tenant, run.agent, run.status)];
+  }
+
   /** What `<p>:expiring` holds for a finished run: enough to find its index entries without the run. */
   expiringMember(tenant: string, agent: string, status: RunStatus, id: string): string {
     return JSON.stringify([encodeURIComponent(tenant), encodeURIComponent(agent), status, id]);

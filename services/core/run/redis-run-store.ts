@@ -7,12 +7,22 @@ import { withRedis } from '../redis.js';
 import { decideFinish, decideStart, type LeaseRecord } from './attempt-decisions.js';
 import { backoffPolicy, type BackoffPolicy } from './backoff.js';
 import { CallBatcher } from '../call-batcher.js';
-import { InvalidCursorError, TransitionContentionError } from './errors.js';
+import { CancelChannel } from './cancel-channel.js';
+import { TransitionContentionError } from './errors.js';
+import { appendEvent } from './lua/append-event.js';
+import { claimUnsent } from './lua/claim-unsent.js';
+import { createRun as createRunRecord } from './lua/create-run.js';
+import { discardRun } from './lua/discard-run.js';
+import { renewLease } from './lua/heartbeat.js';
+import { restoreRun } from './lua/restore-run.js';
 import { defineRunScripts, type RunScripts } from './lua/scripts.js';
-import { isTerminal, RUN_STATUSES, type Run, type RunSpec } from './model.js';
+import { sendTransitions, transitionCall, writeOutcome, type TransitionCall, type TransitionReply, type WriteOptions, type WriteOutcome } from './lua/transition-runs.js';
+import { isTerminal, type Run, type RunSpec } from './model.js';
 import { RunEventReader } from './run-event-reader.js';
-import { decodeRun, encodeSpec, encodeState, specPrefix, statusEvent } from './run-record.js';
+import { decodeRun } from './run-record.js';
+import { listTenantRuns } from './run-listing.js';
 import { RunKeys } from './redis-keys.js';
+import { RECORD_FIELDS, storedRun, type StoredRun } from './stored-run.js';
 import { messageForRun, runFromMessage } from './run-message.js';
 import { createRun, transition } from './state-machine.js';
 import type {
@@ -31,7 +41,9 @@ import type {
 } from './store.js';
 
 /**
- * The run store on Redis (key layout: redis-keys.ts, record format: run-record.ts). Decisions come
+ * The run store on Redis (key layout: redis-keys.ts, record format: run-record.ts; each Lua script is
+ * called through the typed wrapper beside it in lua/, which orders its keys and decodes its reply;
+ * listing: run-listing.ts; cancel notifications: cancel-channel.ts). Decisions come
  * from the pure state machine (state-machine.ts, attempt-decisions.ts); every change of status is
  * then a compare-and-set of the run's state on its version (and, for a worker, its lease token) in
  * a Lua script that moves everything that goes with it: indexes, the status event, expiry. A lost
@@ -96,49 +108,9 @@ export interface RedisRunStoreOptions {
   sendClaimMs?: number;
 }
 
-/** A run as stored, with what only the store sees. */
-interface StoredRun {
-  run: Run;
-  version: number;
-  lease?: LeaseRecord;
-  /** The lease whose report closed the last attempt. */
-  closedBy?: string;
-  discarded: boolean;
-  /**
-   * Not read but assumed from a queue message (a first delivery of a run as the API created it):
-   * the write checks that the run's spec names the message's tenant and agent.
-   */
-  assumed?: boolean;
-}
-
-type WriteOutcome =
-  | { kind: 'ok'; version: number }
-  | { kind: 'lost' }
-  /** The run is at another version (`current`), or gone (`current` undefined); nothing was written. */
-  | { kind: 'conflict'; current: StoredRun | undefined };
-
-/** One transition of a `transition-runs.lua` call: its keys and arguments, in the script's order. */
-interface TransitionCall {
-  keys: string[];
-  args: (string | number)[];
-}
-
-type TransitionReply = [string, ...string[]];
-
-interface WriteOptions {
-  /** The lease the caller must hold for the write to apply. */
-  holding?: string;
-  lease?: 'release' | LeaseRecord;
-  flagCancel?: boolean;
-}
-
 const MAX_TRIES = 8;
 /** Status events a run keeps in its hash before it needs an events list: queued, running, done, and a retry. */
 const STATUS_EVENTS_IN_HASH = 6;
-const MAX_LIST_LIMIT = 1_000;
-/** How many index entries one listing call may examine, holes included, before it returns a cursor. */
-const LIST_SCAN_BUDGET = 5_000;
-const CURSOR_VERSION = 'v1:';
 const MAX_SENT_MARKS_PER_CALL = 500;
 
 export class RedisRunStore implements RunStore {
@@ -159,8 +131,7 @@ export class RedisRunStore implements RunStore {
   private readonly transitions: CallBatcher<TransitionCall, TransitionReply>;
   /** `markSent` calls of one turn of the event loop become one ZREM. */
   private readonly sentMarks: CallBatcher<string, void>;
-  private subscriber: Redis | undefined;
-  private readonly cancelListeners = new Set<(runId: string) => void>();
+  private readonly cancels: CancelChannel;
 
   /** `redis` stays the caller's: `close()` ends only the subscriber connection the store opened. */
   constructor(
@@ -181,6 +152,7 @@ export class RedisRunStore implements RunStore {
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
+    this.cancels = new CancelChannel(redis, this.keys.cancelChannel, options.logger);
     this.events = new RunEventReader(this.scripts, this.keys, options.eventPollMs ?? 250);
     this.transitions = new CallBatcher((calls) => this.sendTransitions(calls), options.maxTransitionsPerCall ?? 64);
     this.sentMarks = new CallBatcher(async (runIds) => {
@@ -202,10 +174,7 @@ export class RedisRunStore implements RunStore {
 
   async claimUnsent(olderThanMs: number, limit: number): Promise<Run[]> {
     const now = this.clock();
-    const reply = (await withRedis(() => this.scripts.claimUnsent(this.keys.unsent, now, now - olderThanMs, limit, this.keys.prefix))) as string[];
-    const runs: Run[] = [];
-    for (let i = 0; i + 2 < reply.length; i += 3) runs.push(decodeRun(reply[i] as string, reply[i + 1] as string, reply[i + 2] as string));
-    return runs;
+    return withRedis(() => claimUnsent(this.scripts, this.keys, now, now - olderThanMs, limit));
   }
 
   async discard(run: Run): Promise<void> {
@@ -215,22 +184,8 @@ export class RedisRunStore implements RunStore {
       finishedAt: new Date(this.clock()).toISOString(),
       error: { type: 'discarded', message: 'the run was withdrawn: its queue message could not be sent' },
     };
-    const runKey = this.keys.run(run.id);
-    const idempotencyKey = await withRedis(() => this.redis.hget(runKey, 'idem'));
-    await withRedis(() =>
-      this.scripts.discardRun(
-        runKey,
-        this.keys.events(run.id),
-        idempotencyKey ?? runKey,
-        ...this.indexKeys(run),
-        this.keys.queued,
-        this.keys.unsent,
-        run.id,
-        encodeSpec(tombstone),
-        encodeState(tombstone),
-        this.retentionMs,
-      ),
-    );
+    const idempotencyKey = await withRedis(() => this.redis.hget(this.keys.run(run.id), 'idem'));
+    await withRedis(() => discardRun(this.scripts, this.keys, run, tombstone, idempotencyKey, this.retentionMs));
   }
 
   async get(tenant: string, id: string): Promise<Run | undefined> {
@@ -240,27 +195,8 @@ export class RedisRunStore implements RunStore {
     return run.tenant === tenant ? run : undefined;
   }
 
-  async list(tenant: string, query: ListQuery): Promise<RunPage> {
-    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_LIST_LIMIT) {
-      throw new RangeError(`limit: must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${query.limit}`);
-    }
-    if (query.status !== undefined && !RUN_STATUSES.includes(query.status)) {
-      throw new RangeError(`status: must be one of ${RUN_STATUSES.join(', ')}, got ${String(query.status)}`);
-    }
-    const index =
-      query.agent !== undefined && query.status !== undefined
-        ? this.keys.byAgentAndStatus(tenant, query.agent, query.status)
-        : query.agent !== undefined
-          ? this.keys.byAgent(tenant, query.agent)
-          : query.status !== undefined
-            ? this.keys.byStatus(tenant, query.status)
-            : this.keys.tenantRuns(tenant);
-    const start = query.cursor === undefined ? '+' : `(${decodeCursor(query.cursor)}`;
-    const reply = (await withRedis(() => this.scripts.listRuns(index, start, query.limit, this.keys.prefix, LIST_SCAN_BUDGET))) as string[];
-    const [next, ...records] = reply;
-    const runs: Run[] = [];
-    for (let i = 0; i + 2 < records.length; i += 3) runs.push(decodeRun(records[i] as string, records[i + 1] as string, records[i + 2] as string));
-    return next ? { runs, nextCursor: encodeCursor(next) } : { runs };
+  list(tenant: string, query: ListQuery): Promise<RunPage> {
+    return listTenantRuns(this.scripts, this.keys, tenant, query);
   }
 
   async requestCancel(tenant: string, id: string): Promise<CancelResult> {
@@ -353,7 +289,7 @@ export class RedisRunStore implements RunStore {
   }
 
   async appendEvent(runId: string, type: Exclude<RunEventType, 'status'>, data: unknown): Promise<void> {
-    await withRedis(() => this.scripts.appendEvent(this.keys.run(runId), this.keys.events(runId), this.eventsMaxLen, type, JSON.stringify(data ?? null)));
+    await withRedis(() => appendEvent(this.scripts, this.keys, runId, this.eventsMaxLen, type, data));
   }
 
   readEvents(runId: string, options: { after?: string; count?: number; blockMs?: number } = {}): Promise<RunEvent[]> {
@@ -366,21 +302,8 @@ export class RedisRunStore implements RunStore {
     return oldest.length === 2 ? Math.max(0, (now - Number(oldest[1])) / 1000) : 0;
   }
 
-  async onCancelRequested(onCancel: (runId: string) => void): Promise<() => Promise<void>> {
-    if (!this.subscriber) {
-      const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-      subscriber.on('error', (error: Error) => this.logger?.debug({ err: error }, 'run store subscriber connection error'));
-      subscriber.on('message', (channel: string, runId: string) => {
-        if (channel !== this.keys.cancelChannel) return;
-        for (const listener of this.cancelListeners) listener(runId);
-      });
-      this.subscriber = subscriber;
-      await withRedis(() => subscriber.subscribe(this.keys.cancelChannel));
-    }
-    this.cancelListeners.add(onCancel);
-    return async () => {
-      this.cancelListeners.delete(onCancel);
-    };
+  onCancelRequested(onCancel: (runId: string) => void): Promise<() => Promise<void>> {
+    return this.cancels.listen(onCancel);
   }
 
   async ping(): Promise<void> {
@@ -389,20 +312,17 @@ export class RedisRunStore implements RunStore {
 
   async close(): Promise<void> {
     this.held.clear();
-    this.cancelListeners.clear();
-    const subscriber = this.subscriber;
-    this.subscriber = undefined;
     this.events.close();
-    await subscriber?.quit().catch(() => subscriber.disconnect());
+    await this.cancels.close();
   }
 
   /** heartbeat-1.lua: the lease renewed, or why not. */
   private async renewLease(lease: Lease): Promise<HeartbeatResult | 'missing'> {
     const until = this.clock() + this.leaseMs;
-    const [state, cancel] = (await withRedis(() => this.scripts.heartbeat(this.keys.run(lease.runId), lease.token, until))) as [string, number];
+    const { state, cancelRequested } = await withRedis(() => renewLease(this.scripts, this.keys, lease.runId, lease.token, until));
     if (state === 'missing') return 'missing';
     if (state !== 'held') this.held.delete(lease.token);
-    return { held: state === 'held', cancelRequested: cancel === 1 };
+    return { held: state === 'held', cancelRequested };
   }
 
   /**
@@ -416,20 +336,8 @@ export class RedisRunStore implements RunStore {
   private async restore(known: StoredRun, token: string): Promise<boolean> {
     const { run } = known;
     const now = this.clock();
-    const restored = await withRedis(() =>
-      this.scripts.restoreRun(
-        this.keys.run(run.id),
-        ...this.indexKeys(run),
-        run.id,
-        encodeSpec(run),
-        encodeState(run),
-        known.version,
-        token,
-        now + this.leaseMs,
-        statusEvent(run, new Date(now).toISOString()),
-      ),
-    );
-    if (restored !== 1) return false;
+    const restored = await withRedis(() => restoreRun(this.scripts, this.keys, { run, version: known.version, token, leaseUntil: now + this.leaseMs, now }));
+    if (!restored) return false;
     this.logger?.warn({ runId: run.id, tenant: run.tenant, attempt: run.attempts.length }, "restored a running run's record lost with Redis's data, from its lease holder");
     return true;
   }
@@ -457,21 +365,8 @@ export class RedisRunStore implements RunStore {
     idempotencyKey: string | undefined,
     outbox: 'outbox' | 'no-outbox',
   ): Promise<{ stored: StoredRun; mustSend: boolean } | undefined> {
-    const reply = (await withRedis(() =>
-      this.scripts.createRun(
-        ...this.creationKeys(run, idempotencyKey, outbox),
-        run.id,
-        encodeSpec(run),
-        encodeState(run),
-        Date.parse(run.createdAt),
-        statusEvent(run, run.createdAt),
-        this.keys.prefix,
-        this.sendClaimMs,
-      ),
-    )) as [number, string?, string?, string?, string?, string?, number?];
-    if (reply[0] === 1) return undefined;
-    const [, id, spec, state, version, discarded, mustSend] = reply as [number, string, string, string, string, string, number];
-    return { stored: { run: decodeRun(id, spec, state), version: Number(version), discarded: discarded === '1' }, mustSend: mustSend === 1 };
+    const reply = await withRedis(() => createRunRecord(this.scripts, this.keys, { run, idempotencyKey, outbox: outbox === 'outbox', sendClaimMs: this.sendClaimMs }));
+    return reply.created ? undefined : { stored: reply.stored, mustSend: reply.mustSend };
   }
 
   /**
@@ -490,28 +385,6 @@ export class RedisRunStore implements RunStore {
     return { run: runFromMessage(message, new Date(this.clock()).toISOString()), version: 1, discarded: false, assumed: true };
   }
 
-  /** The indexes a run is listed in, in the order every script that writes them takes them. */
-  private indexKeys(run: Run): string[] {
-    return [
-      this.keys.tenantRuns(run.tenant),
-      this.keys.byStatus(run.tenant, run.status),
-      this.keys.byAgent(run.tenant, run.agent),
-      this.keys.byAgentAndStatus(run.tenant, run.agent, run.status),
-    ];
-  }
-
-  /** The keys of create-run-8.lua. */
-  private creationKeys(run: Run, idempotencyKey: string | undefined, outbox: 'outbox' | 'no-outbox'): string[] {
-    const runKey = this.keys.run(run.id);
-    return [
-      runKey,
-      idempotencyKey ?? runKey,
-      ...this.indexKeys(run),
-      this.keys.queued,
-      outbox === 'outbox' ? this.keys.unsent : runKey,
-    ];
-  }
-
   private async read(id: string): Promise<StoredRun | undefined> {
     const fields = await withRedis(() => this.redis.hmget(this.keys.run(id), ...RECORD_FIELDS));
     return storedRun(id, fields);
@@ -519,75 +392,13 @@ export class RedisRunStore implements RunStore {
 
   /** Compare-and-sets `after` over `before` (as known at `before.version`). */
   private async write(before: StoredRun, after: Run, options: WriteOptions): Promise<WriteOutcome> {
-    const now = this.clock();
-    const { tenant, agent, id } = after;
-    const finished = isTerminal(after.status);
-    const queuedScore = after.status === 'queued' ? (after.nextAttemptAt ? Date.parse(after.nextAttemptAt) : now) : '';
-    const reply = await this.transitions.call({
-      keys: [
-        this.keys.run(id),
-        this.keys.events(id),
-        this.keys.byStatus(tenant, before.run.status),
-        this.keys.byStatus(tenant, after.status),
-        this.keys.byAgentAndStatus(tenant, agent, before.run.status),
-        this.keys.byAgentAndStatus(tenant, agent, after.status),
-      ],
-      args: [
-        before.version,
-        options.holding ?? '',
-        before.assumed ? specPrefix(tenant, agent) : '',
-        id,
-        encodeState(after),
-        statusEvent(after, new Date(now).toISOString()),
-        queuedScore,
-        options.lease === 'release' ? '-' : (options.lease?.token ?? ''),
-        typeof options.lease === 'object' ? options.lease.expiresAt : '',
-        options.flagCancel ? '1' : '',
-        finished ? this.retentionMs : '',
-        finished ? this.keys.expiringMember(tenant, agent, after.status, id) : '',
-      ],
-    });
-    switch (reply[0]) {
-      case 'ok':
-        return { kind: 'ok', version: Number(reply[1]) };
-      case 'lost':
-        return { kind: 'lost' };
-      case 'missing':
-        return { kind: 'conflict', current: undefined };
-      default:
-        return { kind: 'conflict', current: storedRun(id, reply.slice(1)) };
-    }
+    const reply = await this.transitions.call(transitionCall(this.keys, before, after, options, this.clock(), this.retentionMs));
+    return writeOutcome(after.id, reply);
   }
 
   /** One call of transition-runs.lua for a batch of transitions (see `transitions`). */
-  private async sendTransitions(calls: TransitionCall[]): Promise<TransitionReply[]> {
-    const keys = [this.keys.queued, this.keys.expiring, ...calls.flatMap((call) => call.keys)];
-    const shared = [this.clock(), this.keys.prefix, this.eventsMaxLen, STATUS_EVENTS_IN_HASH, this.keys.cancelChannel];
-    const args = calls.flatMap((call) => call.args);
-    return (await withRedis(() => this.scripts.transitionRuns(keys.length, ...keys, ...shared, ...args))) as TransitionReply[];
+  private sendTransitions(calls: TransitionCall[]): Promise<TransitionReply[]> {
+    const settings = { now: this.clock(), maxEvents: this.eventsMaxLen, statusEventsInHash: STATUS_EVENTS_IN_HASH };
+    return withRedis(() => sendTransitions(this.scripts, this.keys, settings, calls));
   }
-}
-
-/** The hash fields a decision needs, in the order transition-runs.lua returns them on a conflict. */
-const RECORD_FIELDS = ['ver', 'state', 'spec', 'lease', 'leaseUntil', 'closedBy', 'discarded'] as const;
-
-function storedRun(id: string, fields: (string | null | undefined)[]): StoredRun | undefined {
-  const [version, state, spec, lease, leaseUntil, closedBy, discarded] = fields;
-  if (!version || !state || !spec) return undefined;
-  const stored: StoredRun = { run: decodeRun(id, spec, state), version: Number(version), discarded: discarded === '1' };
-  if (lease) stored.lease = { token: lease, expiresAt: Number(leaseUntil) };
-  if (closedBy) stored.closedBy = closedBy;
-  return stored;
-}
-
-function encodeCursor(lastId: string): string {
-  return Buffer.from(CURSOR_VERSION + lastId).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(CURSOR_VERSION) || text.length === CURSOR_VERSION.length) {
-    throw new InvalidCursorError('not a cursor returned by a previous listing');
-  }
-  return text.slice(CURSOR_VERSION.length);
 }

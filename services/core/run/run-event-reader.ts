@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withRedis } from '../redis.js';
 import { InvalidCursorError } from './errors.js';
+import { readEvents } from './lua/read-events.js';
 import type { RunScripts } from './lua/scripts.js';
 import type { RunKeys } from './redis-keys.js';
-import type { RunEvent, RunEventType } from './store.js';
+import type { RunEvent } from './store.js';
 
 /**
  * Reads a run's events for the SSE route. A waiting read (`blockMs`) polls: Redis lists have no
@@ -42,9 +43,9 @@ export class RunEventReader {
     this.waits.add(wait);
     try {
       for (;;) {
-        const entries = (await withRedis(() => this.scripts.readEvents(this.keys.run(runId), this.keys.events(runId), after, count))) as string[];
+        const events = await withRedis(() => readEvents(this.scripts, this.keys, runId, after, count));
         const remaining = deadline - Date.now();
-        if (entries.length > 0 || remaining <= 0 || wait.signal.aborted) return entries.map(toEvent);
+        if (events.length > 0 || remaining <= 0 || wait.signal.aborted) return events;
         await sleep(Math.min(this.pollMs, remaining), undefined, { signal: wait.signal }).catch(() => undefined);
       }
     } finally {
@@ -56,14 +57,4 @@ export class RunEventReader {
   close(): void {
     for (const wait of this.waits) wait.abort();
   }
-}
-
-function toEvent(entry: string): RunEvent {
-  const first = entry.indexOf('|');
-  const second = entry.indexOf('|', first + 1);
-  return {
-    id: entry.slice(0, first),
-    type: entry.slice(first + 1, second) as RunEventType,
-    data: JSON.parse(entry.slice(second + 1)) as unknown,
-  };
 }

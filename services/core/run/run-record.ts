@@ -62,3 +62,10 @@ export function statusEvent(run: Run, at: string): string {
     ...(run.error ? { error: run.error } : {}),
   });
 }
+
+/** Runs as the listing and outbox scripts return them: id, spec, state, id, spec, state, ... */
+export function decodeRuns(flat: string[]): Run[] {
+  const runs: Run[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) runs.push(decodeRun(flat[i]!, flat[i + 1]!, flat[i + 2]!));
+  return runs;
+}

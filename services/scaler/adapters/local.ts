@@ -1,6 +1,6 @@
 import type { WorkerStatus } from '../../core/fleet/worker-registry.js';
 import type { Logger } from '../../core/logger.js';
-import { ServiceProcess } from '../../cli/children.js';
+import { ServiceProcess } from '../../core/service-process.js';
 import type { CapacityPool, PoolObservation } from './pool.js';
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sleep } from '../sleep.js';
 import { AgentErrorType, agentError, type AgentContext, type AgentExecutor, type AgentOutcome } from './executor.js';
 
 /**
@@ -45,19 +46,6 @@ export class SimulateExecutor implements AgentExecutor {
     }
     return { kind: 'result', result: input.output ?? { simulated: true, durationMs: input.durationMs } };
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 async function burnCpu(totalMs: number, signal: AbortSignal): Promise<void> {

@@ -8,6 +8,9 @@ import type { Redis } from 'ioredis';
  * Registered with ioredis `defineCommand`, so each call is one EVALSHA (falling back to EVAL once after
  * a Redis restart flushed the script cache). The .lua files are read from beside this module, so a
  * build must copy them next to the compiled JS.
+ *
+ * These calls are untyped; the store calls each script through its wrapper beside it (`create-run.ts`
+ * for `create-run-8.lua`, ...), which lays out the keys and arguments and decodes the reply.
  */
 
 const SCRIPT_FILES = {

@@ -89,9 +89,9 @@ export class ActiveAttempt implements KeptAttempt {
 
 export class DeliveryHandler {
   /** Attempts running on this worker, by run id (a run has at most one live lease). */
-  readonly active = new Map<string, ActiveAttempt>();
+  private readonly active = new Map<string, ActiveAttempt>();
   /** Set once the drain deadline has passed: deliveries still in hand are handed back unstarted. */
-  interrupting = false;
+  private interrupting = false;
   private readonly clock: () => number;
   private readonly transitions: ConcurrencyLimit;
 
@@ -110,6 +110,25 @@ export class DeliveryHandler {
     } catch (error) {
       this.deps.logger.error({ err: error, messageId: delivery.id }, 'delivery handling failed; the queue will redeliver it');
     }
+  }
+
+  /** Agents running on this worker now. */
+  get running(): number {
+    return this.active.size;
+  }
+
+  /** A cancel request for `runId` (from any API process): its agent, if it runs here, is signalled. */
+  cancel(runId: string): void {
+    this.active.get(runId)?.abort('cancel');
+  }
+
+  /**
+   * The drain deadline has passed: every running agent is signalled and its delivery handed back as
+   * `interrupted`; deliveries still in hand are handed back unstarted from now on.
+   */
+  interruptAll(): void {
+    this.interrupting = true;
+    for (const attempt of [...this.active.values()]) attempt.abort('interrupt');
   }
 
   /** Hands a delivery back at once without starting it (draining). */
