@@ -51,10 +51,10 @@ function printReport(report: ProfileReport): void {
   const lines = [
     `agent ${report.agent} (${report.type}), ${report.concurrency} at a time for ${report.seconds} s`,
     `  runs        ${runs.attemptsInWindow} attempts in the window (${runs.succeeded} succeeded, ${runs.failed} failed, ${runs.stillRunning} still running); ${report.meanRunning} running on average`,
-    `  CPU         ${cpu.seconds} CPU-s over ${report.runSeconds} run-s = ${cpu.perRunSecond} vCPU per running run`,
+    `  CPU         ${cpu.seconds} CPU-s over ${report.runSeconds} run-s = ${cpu.perRunSecond} vCPU per running run (${cpu.msPerAttempt} ms per attempt)`,
     `  memory      worker ${memory.workerIdleMiB} MiB idle, ${memory.workerPeakMiB} MiB peak; child processes ${memory.childProcessesPeakMiB} MiB peak`,
     `              ${memory.totalPeakMiB} MiB in all = ${memory.perRunMiB} MiB per slot (${memory.marginalPerRunMiB} MiB per extra run)`,
-    `  event loop  lag p50 ${report.eventLoopLagMs.p50} ms, p99 ${report.eventLoopLagMs.p99} ms`,
+    `  event loop  lag p50 ${report.eventLoopLagMs.p50} ms, p99 ${report.eventLoopLagMs.p99} ms (machine: ${report.machine.cores} cores, load average ${report.machine.loadAverage})`,
     `  footprint   {"vcpu": ${suggested.vcpu}, "memoryGiB": ${suggested.memoryGiB}}  (measured + ${suggested.rule.headroom * 100} %, rounded up to ${suggested.rule.vcpuStep} vCPU / ${suggested.rule.memoryStepGiB * 1024} MiB)`,
     ...report.warnings.map((warning) => `  warning     ${warning}`),
   ];

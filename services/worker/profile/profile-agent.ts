@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { submitRun } from '../../api/submit-run.js';
 import { DEFAULT_TIMEOUT_SECONDS, type AgentDefinition } from '../../core/agents/catalog.js';
 import { loadConfig } from '../../core/config.js';
@@ -159,12 +159,12 @@ export async function profileAgent(options: ProfileOptions, onProgress: (progres
         agent: options.agent.name,
         agentType: definition.type,
         concurrency: options.concurrency,
-        cores: availableParallelism(),
         window: { startMs, endMs },
         cpuSeconds: { start: first.cpuSeconds, end: last.cpuSeconds },
         idleWorkerBytes: idle.rootRssBytes,
         samples,
         attempts,
+        machine: { cores: availableParallelism(), loadAverage: loadavg()[0] ?? 0 },
         eventLoopLagMs: {
           p50: lagMs(gaugeValue(metrics, 'nodejs_eventloop_lag_p50_seconds')),
           p99: lagMs(gaugeValue(metrics, 'nodejs_eventloop_lag_p99_seconds')),

@@ -24,8 +24,8 @@ export interface ProfileObservation {
   agent: string;
   agentType: string;
   concurrency: number;
-  /** CPU cores of the machine the profile ran on. */
-  cores: number;
+  /** The machine the profile ran on: its cores and its 1-minute load average at the end (every process, not just ours). */
+  machine: { cores: number; loadAverage: number };
   window: { startMs: number; endMs: number };
   /** CPU time of the worker's process tree (the worker, live descendants, reaped descendants) at the window's ends. */
   cpuSeconds: { start: number; end: number };
@@ -62,19 +62,28 @@ export interface ProfileReport {
   /** Run-seconds inside the window (attempt time clipped to it) and the mean number running. */
   runSeconds: number;
   meanRunning: number;
-  cpu: { seconds: number; perRunSecond: number };
+  /**
+   * perRunSecond: what a running run keeps busy, the worker's own work for it included (the footprint's
+   * vCPU). msPerAttempt: CPU per attempt that finished in the window, which contention does not stretch.
+   */
+  cpu: { seconds: number; perRunSecond: number; msPerAttempt: number };
   memory: {
     workerIdleMiB: number;
     workerPeakMiB: number;
     childProcessesPeakMiB: number;
     /** Peak RSS of the worker and its agent processes together. */
     totalPeakMiB: number;
-    /** totalPeakMiB / concurrency: a slot's share, the worker's own memory included. */
+    /** totalPeakMiB / concurrency: a slot's share at this concurrency, the worker's fixed memory included. */
     perRunMiB: number;
-    /** (totalPeakMiB − workerIdleMiB) / concurrency: what one more run adds. */
+    /**
+     * (totalPeakMiB − workerIdleMiB) / concurrency: what a run adds to a worker. The suggested footprint
+     * uses this one: a worker holds tens to hundreds of slots, so its own memory (workerIdleMiB, once per
+     * worker) is a small share of each, covered by the headroom and the rounding.
+     */
     marginalPerRunMiB: number;
   };
   eventLoopLagMs: { p50: number; p99: number };
+  machine: { cores: number; loadAverage: number };
   suggested: { vcpu: number; memoryGiB: number; rule: FootprintRule };
   /** Reasons to distrust the figures (a saturated machine, failing runs); empty when there are none. */
   warnings: string[];
@@ -128,6 +137,7 @@ export function summariseProfile(observation: ProfileObservation, rule: Footprin
   const peak = (pick: (s: MemorySample) => number) => observation.samples.reduce((max, s) => Math.max(max, pick(s)), 0);
   const totalPeak = peak((s) => s.workerBytes + s.childProcessesBytes);
   const perRunBytes = totalPeak / concurrency;
+  const marginalBytes = Math.max(0, totalPeak - observation.idleWorkerBytes) / concurrency;
   return {
     agent: observation.agent,
     type: observation.agentType,
@@ -136,26 +146,32 @@ export function summariseProfile(observation: ProfileObservation, rule: Footprin
     runs: { attemptsInWindow: inWindow.length, ...outcomes },
     runSeconds: round(runSeconds, 3),
     meanRunning: round(seconds > 0 ? runSeconds / seconds : 0, 2),
-    cpu: { seconds: round(cpuSeconds, 3), perRunSecond: round(perRunSecond) },
+    cpu: { seconds: round(cpuSeconds, 3), perRunSecond: round(perRunSecond), msPerAttempt: round((cpuSeconds * 1000) / Math.max(1, outcomes.succeeded + outcomes.failed), 2) },
     memory: {
       workerIdleMiB: round(observation.idleWorkerBytes / MIB, 1),
       workerPeakMiB: round(peak((s) => s.workerBytes) / MIB, 1),
       childProcessesPeakMiB: round(peak((s) => s.childProcessesBytes) / MIB, 1),
       totalPeakMiB: round(totalPeak / MIB, 1),
       perRunMiB: round(perRunBytes / MIB, 2),
-      marginalPerRunMiB: round(Math.max(0, totalPeak - observation.idleWorkerBytes) / concurrency / MIB, 2),
+      marginalPerRunMiB: round(marginalBytes / MIB, 2),
     },
     eventLoopLagMs: { p50: round(observation.eventLoopLagMs.p50, 2), p99: round(observation.eventLoopLagMs.p99, 2) },
-    suggested: { ...suggestFootprint({ vcpu: perRunSecond, memoryGiB: perRunBytes / GIB }, rule), rule },
+    machine: { cores: observation.machine.cores, loadAverage: round(observation.machine.loadAverage, 2) },
+    suggested: { ...suggestFootprint({ vcpu: perRunSecond, memoryGiB: marginalBytes / GIB }, rule), rule },
     warnings: warningsOf(observation, outcomes, cpuSeconds / seconds),
   };
 }
 
 function warningsOf(observation: ProfileObservation, outcomes: { succeeded: number; failed: number }, coresUsed: number): string[] {
   const warnings: string[] = [];
-  if (coresUsed > SATURATED_CPU_SHARE * observation.cores) {
+  const { cores, loadAverage } = observation.machine;
+  if (coresUsed > SATURATED_CPU_SHARE * cores) {
     warnings.push(
-      `the worker's processes used ${coresUsed.toFixed(2)} of ${observation.cores} cores: runs waited for CPU, so CPU per run-second reads low; profile again with a lower --concurrency`,
+      `the worker's processes used ${coresUsed.toFixed(2)} of ${cores} cores: runs waited for CPU, so CPU per run-second reads low; profile again with a lower --concurrency`,
+    );
+  } else if (loadAverage > cores) {
+    warnings.push(
+      `the machine was busy (load average ${loadAverage.toFixed(1)} on ${cores} cores): runs that wait for CPU stretch, so CPU per run-second of a CPU-bound agent reads low`,
     );
   }
   const { succeeded, failed } = outcomes;
