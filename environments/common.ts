@@ -1,6 +1,7 @@
-import { US_EAST_1_FARGATE_PRICES, US_EAST_1_INSTANCE_PRICES } from './catalog.js';
 import type { EnvironmentConfigInput } from './config.js';
 import { slotsPerFargateTask, type RunFootprint } from './sizing.js';
+
+export { US_EAST_1_PRICING } from './prices.js';
 
 /** What every environment shares: the agent's footprint, the region and its prices, the CI repository. */
 
@@ -13,13 +14,6 @@ export const AGENT_RUN: RunFootprint = { vcpu: 0.5, memoryGiB: 2 };
 
 export const REGION = 'us-east-1';
 export const AVAILABILITY_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
-
-export const US_EAST_1_PRICING: EnvironmentConfigInput['pricing'] = {
-  instances: US_EAST_1_INSTANCE_PRICES,
-  /** The brief's Compute Savings Plan is "30-40% off"; the cost model takes the cautious end. */
-  savingsPlanDiscount: 0.3,
-  fargate: US_EAST_1_FARGATE_PRICES,
-};
 
 /** 1 vCPU / 2 GiB leaves the worker process headroom beside one 0.5 vCPU / 2 GiB run. */
 const BURST_TASK = { cpu: 1024, memoryMiB: 2048 } as const;
