@@ -8,6 +8,7 @@ import { registerDevCommand } from './commands/dev.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScalerCommands } from './commands/scaler.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerCapacityCommand } from './commands/capacity.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -24,6 +25,7 @@ registerDevCommand(program);
 registerRunCommands(program);
 registerScalerCommands(program);
 registerKeyCommands(program);
+registerCapacityCommand(program);
 
 /**
  * Start-up errors the operator fixes by correcting their input (an environment variable, AGENTS_FILE,
