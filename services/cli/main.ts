@@ -9,6 +9,7 @@ import { registerRunCommands } from './commands/runs.js';
 import { registerScalerCommands } from './commands/scaler.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerCapacityCommand } from './commands/capacity.js';
+import { registerProfileCommand } from './commands/profile.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -26,6 +27,7 @@ registerRunCommands(program);
 registerScalerCommands(program);
 registerKeyCommands(program);
 registerCapacityCommand(program);
+registerProfileCommand(program);
 
 /**
  * Start-up errors the operator fixes by correcting their input (an environment variable, AGENTS_FILE,
