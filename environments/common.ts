@@ -1,7 +1,8 @@
-import { US_EAST_1_FARGATE_PRICES, US_EAST_1_INSTANCE_PRICES } from './catalog.js';
 import type { EnvironmentConfigInput } from './config.js';
 import { DEPLOYED_AGENT_RUN } from './deployed-agents.js';
 import { slotsPerFargateTask, type RunFootprint } from './sizing.js';
+
+export { US_EAST_1_PRICING } from './prices.js';
 
 /** What every environment shares: the agent's footprint, the region and its prices, the CI repository. */
 
@@ -17,13 +18,6 @@ export const AGENT_RUN: RunFootprint = DEPLOYED_AGENT_RUN;
 
 export const REGION = 'us-east-1';
 export const AVAILABILITY_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
-
-export const US_EAST_1_PRICING: EnvironmentConfigInput['pricing'] = {
-  instances: US_EAST_1_INSTANCE_PRICES,
-  /** The brief's Compute Savings Plan is "30-40% off"; the cost model takes the cautious end. */
-  savingsPlanDiscount: 0.3,
-  fargate: US_EAST_1_FARGATE_PRICES,
-};
 
 /** 1 vCPU / 2 GiB: one run of the brief's 0.5 vCPU / 2 GiB agent, or as many smaller ones as fit. */
 const BURST_TASK = { cpu: 1024, memoryMiB: 2048 } as const;

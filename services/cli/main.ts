@@ -8,6 +8,7 @@ import { registerDevCommand } from './commands/dev.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScalerCommands } from './commands/scaler.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerCapacityCommand } from './commands/capacity.js';
 import { registerProfileCommand } from './commands/profile.js';
 import { CliError } from './cli-error.js';
 
@@ -25,6 +26,7 @@ registerDevCommand(program);
 registerRunCommands(program);
 registerScalerCommands(program);
 registerKeyCommands(program);
+registerCapacityCommand(program);
 registerProfileCommand(program);
 
 /**
