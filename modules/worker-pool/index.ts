@@ -34,6 +34,12 @@ function asHclStringContent(text: string): string {
  */
 export const EC2_IMDS_ENDPOINT = 'http://169.254.169.254';
 
+/**
+ * Who command agents run as on EC2 workers: a uid of its own (not the image's `node`, 1000, which is
+ * also the host's ec2-user), so the IMDS rule matches nothing else.
+ */
+export const AGENT_USER = { uid: 61000, gid: 61000 } as const;
+
 /** EC2 basic monitoring reports CPU every 5 minutes; alarms cannot look closer than that. */
 const BASIC_MONITORING_PERIOD_SECONDS = 300;
 
@@ -68,6 +74,11 @@ export interface WorkerPoolProps {
     scaleInPercent: number;
   };
   aws: AwsContext;
+  /**
+   * Tags for the instances and volumes the ASG launches (the provider's default tags do not reach
+   * them): the environment's own tags, which CI's tag-scoped permissions recognise.
+   */
+  tags: Record<string, string>;
   amiParameter?: string;
 }
 
@@ -119,8 +130,9 @@ export class WorkerPool extends Construct {
       slotsByType: Object.fromEntries(props.instanceTypes.map((t) => [t.type, t.slots])),
       environment: { ...props.environment, IMDS_ENDPOINT: EC2_IMDS_ENDPOINT, WORKER_LIFECYCLE_HOOK: drainHookName, WORKER_ASG_NAME: props.name },
       stopTimeoutSeconds: props.drainTimeoutSeconds,
+      agentUser: AGENT_USER,
     });
-    const tags = { Name: props.name, 'agentfleet:pool': props.name };
+    const tags = { Name: props.name, 'agentfleet:pool': props.name, ...props.tags };
     const template = new LaunchTemplate(this, 'launch-template', {
       name: props.name,
       imageId: ami.value,
@@ -131,8 +143,9 @@ export class WorkerPool extends Construct {
       metadataOptions: {
         httpEndpoint: 'enabled',
         httpTokens: 'required',
-        // The worker runs in a container, one network hop further from IMDS than the host.
-        httpPutResponseHopLimit: 2,
+        // The worker shares the host's network (user-data.ts), so one hop; a bridged container gets no token.
+        httpPutResponseHopLimit: 1,
+        httpProtocolIpv6: 'disabled',
         instanceMetadataTags: 'disabled',
       },
       blockDeviceMappings: [
