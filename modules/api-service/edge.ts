@@ -49,12 +49,13 @@ export class ApiEdge extends Construct {
           name: 'aws-common-rules',
           priority: 0,
           overrideAction: { none: {} },
+          // `statement` is passed through untyped (it nests without end), so it is written in Terraform's own names.
           statement: {
-            managedRuleGroupStatement: {
-              vendorName: 'AWS',
+            managed_rule_group_statement: {
+              vendor_name: 'AWS',
               name: 'AWSManagedRulesCommonRuleSet',
               // The rule set blocks bodies over 8 KB; POST /v1/runs accepts up to 256 KiB (the API enforces it).
-              ruleActionOverride: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }],
+              rule_action_override: [{ name: 'SizeRestrictions_BODY', action_to_use: { count: {} } }],
             },
           },
           visibilityConfig: visibility(`${props.name}-common`),
@@ -63,7 +64,7 @@ export class ApiEdge extends Construct {
           name: 'per-ip-rate-limit',
           priority: 1,
           action: { block: {} },
-          statement: { rateBasedStatement: { limit: props.rateLimitPerIpPer5Minutes, aggregateKeyType: 'IP' } },
+          statement: { rate_based_statement: { limit: props.rateLimitPerIpPer5Minutes, aggregate_key_type: 'IP' } },
           visibilityConfig: visibility(`${props.name}-rate`),
         },
       ],

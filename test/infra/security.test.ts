@@ -142,7 +142,7 @@ test('EC2, ElastiCache, ECS and ELB writes of the apply role reach only this env
 });
 
 test('no role trusted by pull requests may read runtime secrets or the prod state object; prod has no such role', (t) => {
-  const prodState = `arn:aws:s3:::${loadEnvironment('prod').state.bucket}/prod/terraform.tfstate`;
+  const prodState = `arn:${PARTITION}:s3:::${loadEnvironment('prod').state.bucket}/prod/terraform.tfstate`;
   let prTrusted = 0;
   for (const env of ENVIRONMENT_NAMES) {
     const stack = bootstrap(env);
@@ -157,7 +157,7 @@ test('no role trusted by pull requests may read runtime secrets or the prod stat
       t.false(allowed(statements, 'secretsmanager:GetSecretValue', secret), `${env} ${String(role.name)}: reads ${secret}`);
       t.false(allowed(statements, 's3:GetObject', prodState), `${env} ${String(role.name)}: reads the prod state`);
       // Its own environment's state it may read (plans with -refresh=false start from it).
-      t.true(allowed(statements, 's3:GetObject', `arn:aws:s3:::${loadEnvironment(env).state.bucket}/${env}/terraform.tfstate`));
+      t.true(allowed(statements, 's3:GetObject', `arn:${PARTITION}:s3:::${loadEnvironment(env).state.bucket}/${env}/terraform.tfstate`));
     }
   }
   t.is(prTrusted, 2, 'dev and staging each have a pull-request plan role');
