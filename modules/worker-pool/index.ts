@@ -10,6 +10,7 @@ import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
+import { AGENT_USER } from '../lib/agent-user.js';
 import { arn, type AwsContext } from '../lib/aws-context.js';
 import { containerLaunchStatements, type ContainerSpec } from '../lib/container.js';
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from '../lib/iam.js';
@@ -33,12 +34,6 @@ function asHclStringContent(text: string): string {
  * Fargate tasks have no IMDS and never get it.
  */
 export const EC2_IMDS_ENDPOINT = 'http://169.254.169.254';
-
-/**
- * Who command agents run as on EC2 workers: a uid of its own (not the image's `node`, 1000, which is
- * also the host's ec2-user), so the IMDS rule matches nothing else.
- */
-export const AGENT_USER = { uid: 61000, gid: 61000 } as const;
 
 /** EC2 basic monitoring reports CPU every 5 minutes; alarms cannot look closer than that. */
 const BASIC_MONITORING_PERIOD_SECONDS = 300;

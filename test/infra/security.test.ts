@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ENVIRONMENT_NAMES, loadEnvironment, parseEnvironmentConfig, resourceNames } from '../../environments/index.js';
 import { prod as prodSource } from '../../environments/prod.js';
-import { AGENT_USER } from '../../modules/worker-pool/index.js';
+import { AGENT_USER } from '../../modules/lib/agent-user.js';
 import { imdsGuardRule } from '../../modules/worker-pool/user-data.js';
 import { asList, resources, synthesizeAll, type PolicyStatementJson, type Synthesized } from './support/synthesized.js';
 
@@ -222,6 +222,22 @@ test('EC2 workers boot with the rule keeping command agents (AGENT_UID) from IMD
       t.true(userData.includes(`AGENT_UID=${AGENT_USER.uid}`));
       t.true(userData.includes('--network host --user 0:0'));
       t.like(template.metadata_options, { http_tokens: 'required', http_put_response_hop_limit: 1 });
+    }
+  }
+});
+
+test('Fargate burst workers start command agents as their own user, so agents never learn the task role\'s credentials URI', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const names = resourceNames(env);
+    for (const pool of ['burst-spot', 'burst-ondemand'] as const) {
+      const definition = resources(fleet(env), 'aws_ecs_task_definition').find((d) => d.family === names.pools[pool]);
+      const [container] = JSON.parse(definition?.container_definitions as string) as Record<string, any>[];
+      t.is(container?.user, '0', 'root, only to switch users');
+      const environment = Object.fromEntries((container?.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+      t.like(environment, { AGENT_UID: String(AGENT_USER.uid), AGENT_GID: String(AGENT_USER.gid) });
+      const dropped = container?.linuxParameters?.capabilities?.drop as string[];
+      t.true(dropped.includes('NET_RAW') && dropped.includes('DAC_OVERRIDE'));
+      t.false(['SETUID', 'SETGID', 'KILL'].some((cap) => dropped.includes(cap)), 'the worker keeps what it needs to switch users and signal agents');
     }
   }
 });

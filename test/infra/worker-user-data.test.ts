@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerSpec } from '../../modules/lib/container.js';
-import { AGENT_USER } from '../../modules/worker-pool/index.js';
+import { AGENT_USER } from '../../modules/lib/agent-user.js';
 import { imdsGuardRule, workerUserData } from '../../modules/worker-pool/user-data.js';
 
 /**
