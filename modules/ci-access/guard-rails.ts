@@ -29,7 +29,12 @@ export function boundedRoleStatements({ aws, prefix, workloadBoundaryArn }: Perm
  */
 export function guardRailStatements({ aws, workloadBoundaryArn }: Pick<PermissionScope, 'aws' | 'workloadBoundaryArn'>): PolicyStatement[] {
   return [
-    { sid: 'DenyTouchingCiRoles', effect: 'Deny', actions: ['iam:*'], resources: [arn(aws, 'iam', `role${CI_ROLE_PATH}*`, { region: '' })] },
+    {
+      sid: 'DenyTouchingCiRoles',
+      effect: 'Deny',
+      actions: ['iam:*'],
+      resources: [arn(aws, 'iam', `role${CI_ROLE_PATH}*`, { region: '' }), arn(aws, 'iam', `policy${CI_ROLE_PATH}*`, { region: '' })],
+    },
     { sid: 'DenyTouchingBoundaries', effect: 'Deny', actions: ['iam:*'], resources: [arn(aws, 'iam', `policy${BOUNDARY_POLICY_PATH}*`, { region: '' })] },
     { sid: 'DenyTouchingOidcTrust', effect: 'Deny', actions: ['iam:*OpenIDConnectProvider*'], resources: ['*'] },
     {

@@ -92,6 +92,10 @@ test('the apply role cannot change its own role, the other CI roles, the boundar
     for (const kind of ['apply', 'plan', 'prewarm']) {
       for (const action of writes) t.false(allowed(statements, action, own(kind)), `${env}: ${action} on ${own(kind)}`);
     }
+    const ownPolicies = [1, 2, 3].map((i) => `arn:${PARTITION}:iam::${ACCOUNT}:policy/agentfleet-ci/${prefix}-ci-write-${i}`);
+    for (const arn of ownPolicies) {
+      for (const action of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion']) t.false(allowed(statements, action, arn), `${env}: ${action} on ${arn}`);
+    }
     for (const boundary of ['workload', 'ci']) {
       const arn = `arn:${PARTITION}:iam::${ACCOUNT}:policy/agentfleet-boundary/${prefix}-${boundary}`;
       for (const action of ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:SetDefaultPolicyVersion']) t.false(allowed(statements, action, arn), `${env}: ${action} on ${arn}`);
