@@ -8,21 +8,30 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
+import { CiAccess } from '../modules/ci-access/index.js';
+import type { AwsContext } from '../modules/lib/aws-context.js';
+import { fargateTaskRoleNames } from '../modules/lib/fargate-task.js';
 import { denyInsecureTransport, policyDocument } from '../modules/lib/iam.js';
+import { boundaryArn, workloadBoundaryName } from '../modules/lib/permissions-boundary.js';
 import type { EnvironmentConfig } from './config.js';
+import { ownTags, stateKey } from './fleet-stack.js';
+import { resourceNames } from './names.js';
 
 /**
- * The state bucket of one environment, applied once before the environment itself (`make deploy
- * ENV=<env>-bootstrap`). Its own tiny state stays in a local file (infra/bootstrap/, not committed):
- * the bucket cannot hold the state that creates it. Versioned, encrypted, private, TLS only, and
- * protected from `terraform destroy`.
+ * What an administrator applies once per environment, before the environment itself (`make deploy
+ * ENV=<env>-bootstrap`), and what CI must never change: the state bucket (versioned, encrypted,
+ * private, TLS only, protected from `terraform destroy`), the permissions boundaries and the CI roles
+ * with the GitHub OIDC trust (modules/ci-access). Its own state stays in a local file
+ * (infra/bootstrap/, not committed): the bucket cannot hold the state that creates it.
  */
 export class BootstrapStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: EnvironmentConfig, options: { localStatePath: string }) {
     super(scope, id);
     new AwsProvider(this, 'aws', {
       region: config.region,
-      defaultTags: [{ tags: { Project: 'agentfleet', Environment: config.name, ManagedBy: 'cdktf' } }],
+      defaultTags: [{ tags: ownTags(config) }],
     });
     new LocalBackend(this, { path: options.localStatePath });
 
@@ -48,6 +57,40 @@ export class BootstrapStack extends TerraformStack {
       bucket: bucket.id,
       rule: [{ id: 'expire-old-state-versions', status: 'Enabled', filter: [{}], noncurrentVersionExpiration: [{ noncurrentDays: 90 }] }],
     });
-    new TerraformOutput(this, 'state_bucket', { value: bucket.bucket });
+
+    const names = resourceNames(config.name);
+    const account = new DataAwsCallerIdentity(this, 'account');
+    const partition = new DataAwsPartition(this, 'partition');
+    const aws: AwsContext = { partition: partition.partition, region: config.region, accountId: account.accountId };
+    const ci = new CiAccess(this, 'ci', {
+      aws,
+      prefix: names.prefix,
+      logGroupPrefix: names.logGroupPrefix,
+      clusterName: names.cluster,
+      stateBucket: config.state.bucket,
+      stateKey: stateKey(config),
+      ownTags: ownTags(config),
+      workloadBoundaryArn: boundaryArn(aws, workloadBoundaryName(names.prefix)),
+      githubRepository: config.ci.githubRepository,
+      githubEnvironment: config.ci.githubEnvironment,
+      pullRequestPlans: config.ci.pullRequestPlans,
+      oidcProvider: config.ci.oidcProvider,
+      prewarm: {
+        clusterName: names.cluster,
+        scalerServiceName: names.scalerService,
+        scalerTaskFamily: names.scalerService,
+        scalerRoleNames: Object.values(fargateTaskRoleNames(names.scalerService)),
+      },
+    });
+
+    const outputs: Record<string, string> = {
+      state_bucket: bucket.bucket,
+      permissions_boundary_arn: ci.workloadBoundaryArn,
+      ci_plan_role_arn: ci.planRoleArn,
+      ci_apply_role_arn: ci.applyRoleArn,
+      ci_prewarm_role_arn: ci.prewarmRoleArn,
+      ...(ci.pullRequestPlanRoleArn ? { ci_pr_plan_role_arn: ci.pullRequestPlanRoleArn } : {}),
+    };
+    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }
 }

@@ -263,6 +263,17 @@ const api = z.object({
   listener: z.enum(['http', 'https']),
   /** Who may reach the load balancer. */
   allowedCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR')).min(1),
+  /**
+   * A hardened edge: AWS WAF (AWS managed common rules and a per-client-IP rate limit), access logs to
+   * an encrypted bucket, deletion protection. Required in prod; absent: none of them (cost).
+   */
+  edge: z
+    .object({
+      /** Requests one client IP may make in any 5 minutes before WAF blocks it (AWS: 10 – 2,000,000,000). */
+      rateLimitPerIpPer5Minutes: z.number().int().min(10).max(2_000_000_000),
+      accessLogRetentionDays: z.number().int().min(1).max(3650),
+    })
+    .optional(),
 }).refine((a) => a.maxTasks >= a.minTasks, { message: 'maxTasks must be at least minTasks', path: ['maxTasks'] });
 
 const plan = z.object({
@@ -291,6 +302,17 @@ const ci = z.object({
   githubEnvironment: z.string().min(1),
   /** The GitHub OIDC provider is one per AWS account: `existing` when another stack created it. */
   oidcProvider: z.enum(['create', 'existing']),
+  /**
+   * A plan role for pull requests' own (unreviewed) code: read-only, no secret values. Never in prod,
+   * whose state holds the Redis AUTH token: prod plans run in `<env>-plan` (reviewers) or on main.
+   */
+  pullRequestPlans: z.boolean(),
+});
+
+const alertSubscriber = z.object({
+  protocol: z.enum(['email', 'https', 'sqs', 'lambda']),
+  /** An address, URL or ARN, as the protocol needs. */
+  endpoint: z.string().min(1),
 });
 
 export const environmentConfigSchema = z
@@ -320,10 +342,21 @@ export const environmentConfigSchema = z
     /** Prices with their source and date (environments/prices.ts); the cost model reads only these. */
     pricing: pricingSchema,
     costGuard,
-    alerts: z.object({ emails: z.array(z.string().email()) }),
+    /** Who the alerts topic notifies. Prod refuses to build without one: an alarm nobody hears is no alarm. */
+    alerts: z.object({ subscribers: z.array(alertSubscriber) }),
     ci,
   })
   .superRefine((config, ctx) => {
+    if (config.name === 'prod') {
+      if (config.alerts.subscribers.length === 0) ctx.addIssue({ code: 'custom', path: ['alerts', 'subscribers'], message: 'prod needs at least one alert subscriber' });
+      if (!config.api.edge) ctx.addIssue({ code: 'custom', path: ['api', 'edge'], message: 'prod needs the hardened edge (WAF, access logs, deletion protection)' });
+      if (config.ci.pullRequestPlans) ctx.addIssue({ code: 'custom', path: ['ci', 'pullRequestPlans'], message: 'prod plans never run pull requests\' code' });
+    }
+    config.alerts.subscribers.forEach((subscriber, i) => {
+      if (subscriber.protocol === 'email' && !z.string().email().safeParse(subscriber.endpoint).success) {
+        ctx.addIssue({ code: 'custom', path: ['alerts', 'subscribers', i, 'endpoint'], message: 'an email address' });
+      }
+    });
     const zones = config.availabilityZones;
     zones.forEach((zone, i) => {
       if (zones.indexOf(zone) !== i) ctx.addIssue({ code: 'custom', path: ['availabilityZones', i], message: `${zone} is listed twice` });

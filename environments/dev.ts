@@ -74,6 +74,6 @@ export const dev: EnvironmentConfigInput = {
   ],
   pricing: US_EAST_1_PRICING,
   costGuard: { monthlyBudgetUsd: 300, alertAtPercent: [80, 100] },
-  alerts: { emails: [] },
-  ci: { githubRepository: GITHUB_REPOSITORY, githubEnvironment: 'dev', oidcProvider: 'create' },
+  alerts: { subscribers: [] },
+  ci: { githubRepository: GITHUB_REPOSITORY, githubEnvironment: 'dev', oidcProvider: 'create', pullRequestPlans: true },
 };

@@ -24,7 +24,7 @@ export const EMULATOR_LEAVES_OUT = {
 
 const EMULATED_SERVICES = [
   'applicationautoscaling', 'autoscaling', 'budgets', 'cloudwatch', 'cloudwatchlogs', 'ec2', 'ecr', 'ecs', 'elasticache',
-  'elbv2', 'iam', 's3', 'secretsmanager', 'sns', 'sqs', 'ssm', 'sts',
+  'elbv2', 'iam', 'kms', 's3', 'secretsmanager', 'sns', 'sqs', 'ssm', 'sts',
 ] as const satisfies readonly (keyof AwsProviderEndpoints)[];
 
 /** Provider settings that send every call to the emulator and skip checks that need real AWS. */

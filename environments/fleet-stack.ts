@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
@@ -10,13 +10,13 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { Alerts } from '../modules/alerts/index.js';
 import { ApiService } from '../modules/api-service/index.js';
-import { CiAccess } from '../modules/ci-access/index.js';
 import { CostGuard } from '../modules/cost-guard/index.js';
 import { Ecr } from '../modules/ecr/index.js';
 import { FargateBurst } from '../modules/fargate-burst/index.js';
 import type { AwsContext } from '../modules/lib/aws-context.js';
 import type { ContainerSpec } from '../modules/lib/container.js';
 import type { PolicyStatement } from '../modules/lib/iam.js';
+import { PermissionsBoundaryAspect, boundaryArn, workloadBoundaryName } from '../modules/lib/permissions-boundary.js';
 import { Network } from '../modules/network/index.js';
 import { Queue } from '../modules/queue/index.js';
 import { RunState } from '../modules/run-state/index.js';
@@ -37,14 +37,23 @@ export interface FleetStackOptions {
   emulator?: EmulatorTarget;
 }
 
+/**
+ * The tags the provider puts on every resource of an environment (`default_tags`): what the CI
+ * roles' tag conditions recognise as this environment's.
+ */
+export function ownTags(config: EnvironmentConfig): Record<string, string> {
+  return { Project: 'agentfleet', [COST_ALLOCATION_TAG]: config.name, ManagedBy: 'cdktf' };
+}
+
 /** Where each environment's state lives in its bucket. */
 export function stateKey(config: EnvironmentConfig): string {
   return `${config.name}/terraform.tfstate`;
 }
 
 /**
- * One environment: network, queue, run state, the four worker pools, API, scaler, CI access, cost
- * guard and alerts, all sized from the environment's config. The image tag and (for HTTPS) the API's
+ * One environment: network, queue, run state, the four worker pools, API, scaler, cost guard and
+ * alerts, all sized from the environment's config. CI access and the permissions boundary live in
+ * the environment's bootstrap stack, out of the apply role's reach. The image tag and (for HTTPS) the API's
  * certificate are Terraform variables, so deploying a new image needs no new synth.
  */
 export class FleetStack extends TerraformStack {
@@ -55,7 +64,7 @@ export class FleetStack extends TerraformStack {
 
     new AwsProvider(this, 'aws', {
       region: config.region,
-      defaultTags: [{ tags: { Project: 'agentfleet', [COST_ALLOCATION_TAG]: config.name, ManagedBy: 'cdktf' } }],
+      defaultTags: [{ tags: ownTags(config) }],
       ...(emulator ? emulatorProviderSettings(emulator.endpoint) : {}),
     });
     if (options.localStatePath) {
@@ -69,6 +78,8 @@ export class FleetStack extends TerraformStack {
     const account = new DataAwsCallerIdentity(this, 'account');
     const partition = new DataAwsPartition(this, 'partition');
     const aws: AwsContext = { partition: partition.partition, region: config.region, accountId: account.accountId };
+    // Every role carries the boundary the bootstrap stack creates; the apply role can create no other kind.
+    Aspects.of(this).add(new PermissionsBoundaryAspect(boundaryArn(aws, workloadBoundaryName(names.prefix))));
 
     const imageTag = new TerraformVariable(this, 'image_tag', {
       type: 'string',
@@ -80,7 +91,8 @@ export class FleetStack extends TerraformStack {
       name: `${names.prefix}-alerts`,
       accountId: aws.accountId,
       environment: config.name,
-      emails: config.alerts.emails,
+      subscribers: config.alerts.subscribers,
+      partition: aws.partition,
       errorRatePercent: config.worker.breaker.errorRatePercent,
       windowSeconds: config.worker.breaker.windowSeconds,
       metrics: RUN_METRICS,
@@ -199,6 +211,7 @@ export class FleetStack extends TerraformStack {
           scaleInPercent: config.scaling.maxScaleInPercentPerTick,
         },
         aws,
+        tags: ownTags(config),
       });
       new TerraformOutput(this, `asg_${poolName.replace('-', '_')}`, { value: workerPool.asgName });
     }
@@ -230,9 +243,14 @@ export class FleetStack extends TerraformStack {
       maxTasks: config.api.maxTasks,
       task: config.api.task,
       container: container('api'),
-      permissions: [{ sid: 'SubmitRunsAndReadDepth', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: queueArns }],
+      permissions: [
+        // GET /v1/queue reports the DLQ's depth too; runs go only to the runs queue.
+        { sid: 'SubmitRuns', actions: ['sqs:SendMessage'], resources: [queue.arn] },
+        { sid: 'ReadDepth', actions: ['sqs:GetQueueAttributes'], resources: queueArns },
+      ],
       listener: certificate ? { protocol: 'https', certificateArn: certificate.stringValue } : { protocol: 'http' },
       allowedCidrs: config.api.allowedCidrs,
+      ...(config.api.edge ? { edge: config.api.edge } : {}),
       cpuTargetPercent: emulator ? undefined : config.scaling.cpu.scaleOutAbovePercent,
       aws,
     });
@@ -259,23 +277,6 @@ export class FleetStack extends TerraformStack {
       runState.allowClient('scaler', scaler.securityGroupId);
     }
 
-    const ci = new CiAccess(this, 'ci', {
-      aws,
-      prefix: names.prefix,
-      logGroupPrefix: names.logGroupPrefix,
-      stateBucket: config.state.bucket,
-      stateKey: stateKey(config),
-      githubRepository: config.ci.githubRepository,
-      githubEnvironment: config.ci.githubEnvironment,
-      oidcProvider: config.ci.oidcProvider,
-      prewarm: {
-        clusterName: names.cluster,
-        scalerServiceName: names.scalerService,
-        scalerTaskFamily: scaler.taskDefinitionFamily,
-        scalerRoleNames: scaler.roleNames,
-      },
-    });
-
     if (!emulator) {
       new CostGuard(this, 'cost-guard', {
         name: names.prefix,
@@ -296,9 +297,6 @@ export class FleetStack extends TerraformStack {
       ecs_cluster: burst.clusterName,
       alerts_topic_arn: alerts.topicArn,
       redis_url_secret_arn: redisUrlSecretArn,
-      ci_plan_role_arn: ci.planRoleArn,
-      ci_apply_role_arn: ci.applyRoleArn,
-      ci_prewarm_role_arn: ci.prewarmRoleArn,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

@@ -95,7 +95,15 @@ export const prod: EnvironmentConfigInput = {
   },
   worker: WORKER,
   runState: { engine: 'valkey', engineVersion: '8.0', nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 7 },
-  api: { minTasks: 3, maxTasks: 12, task: { cpu: 512, memoryMiB: 1024 }, listener: 'https', allowedCidrs: ['0.0.0.0/0'] },
+  api: {
+    minTasks: 3,
+    maxTasks: 12,
+    task: { cpu: 512, memoryMiB: 1024 },
+    listener: 'https',
+    allowedCidrs: ['0.0.0.0/0'],
+    // 1,000 requests per IP per 5 minutes (~3.3/s sustained) is well above one client's submissions and polling.
+    edge: { rateLimitPerIpPer5Minutes: 1000, accessLogRetentionDays: 90 },
+  },
   scaler: { task: { cpu: 256, memoryMiB: 512 } },
   plans: PLANS,
   pricing: US_EAST_1_PRICING,
@@ -105,7 +113,8 @@ export const prod: EnvironmentConfigInput = {
     alertAtPercent: [80, 100],
     savingsPlansCoverageTargetPercent: 80,
   },
-  // Subscribe the on-call tool to the alerts topic (stack output `alerts_topic_arn`).
-  alerts: { emails: [] },
-  ci: { githubRepository: GITHUB_REPOSITORY, githubEnvironment: 'prod', oidcProvider: 'create' },
+  // PLACEHOLDER: replace with the on-call address or endpoint before the first deploy (environments/README.md).
+  // example.com is reserved, so this never reaches anyone; prod refuses to build with no subscriber at all.
+  alerts: { subscribers: [{ protocol: 'email', endpoint: 'agentfleet-oncall@example.com' }] },
+  ci: { githubRepository: GITHUB_REPOSITORY, githubEnvironment: 'prod', oidcProvider: 'create', pullRequestPlans: false },
 };

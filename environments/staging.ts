@@ -77,7 +77,7 @@ export const staging: EnvironmentConfigInput = {
   ],
   pricing: US_EAST_1_PRICING,
   costGuard: { monthlyBudgetUsd: 1500, alertAtPercent: [80, 100] },
-  alerts: { emails: [] },
+  alerts: { subscribers: [] },
   // Staging shares the non-production account with dev, whose stack owns the GitHub OIDC provider.
-  ci: { githubRepository: GITHUB_REPOSITORY, githubEnvironment: 'staging', oidcProvider: 'existing' },
+  ci: { githubRepository: GITHUB_REPOSITORY, githubEnvironment: 'staging', oidcProvider: 'existing', pullRequestPlans: true },
 };

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
@@ -11,7 +12,9 @@ export interface AlertsProps {
   accountId: string;
   /** Value of the `Environment` dimension the workers publish. */
   environment: string;
-  emails: string[];
+  /** Who is notified: protocol (`email`, `https`, `sqs`, `lambda`) and endpoint. */
+  subscribers: { protocol: string; endpoint: string }[];
+  partition: string;
   /** Alarm when failed / finished attempts exceed this share over the window (the circuit breaker's numbers). */
   errorRatePercent: number;
   windowSeconds: number;
@@ -28,30 +31,52 @@ export interface RunMetricNames {
 }
 
 /**
- * The operators' channel: one SNS topic that alarms and budgets publish to (email subscriptions from
- * the config; anything else can subscribe), and the error-rate alarm mirroring the workers' circuit
- * breaker, so a tripped breaker also pages someone.
+ * The operators' channel: one SNS topic, encrypted with its own KMS key, that alarms and budgets
+ * publish to (subscribers from the config), and the error-rate alarm mirroring the workers' circuit
+ * breaker, so a tripped breaker also pages someone. A customer managed key, because CloudWatch alarms
+ * cannot publish to a topic under the AWS managed `aws/sns` key.
  */
 export class Alerts extends Construct {
   readonly topicArn: string;
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
-    const topic = new SnsTopic(this, 'topic', { name: props.name });
+    const publishers = ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com'];
+    const key = new KmsKey(this, 'key', {
+      description: `Encrypts the ${props.name} topic`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyDocument([
+        {
+          sid: 'AccountAdministersTheKey',
+          principals: { AWS: [`arn:${props.partition}:iam::${props.accountId}:root`] },
+          actions: ['kms:*'],
+          resources: ['*'],
+        },
+        {
+          sid: 'AlarmsAndBudgetsEncryptMessages',
+          principals: { Service: publishers },
+          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': props.accountId } },
+        },
+      ]),
+    });
+    const topic = new SnsTopic(this, 'topic', { name: props.name, kmsMasterKeyId: key.arn });
     new SnsTopicPolicy(this, 'topic-policy', {
       arn: topic.arn,
       policy: policyDocument([
         {
           sid: 'AlarmsAndBudgetsPublish',
-          principals: { Service: ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com'] },
+          principals: { Service: publishers },
           actions: ['sns:Publish'],
           resources: [topic.arn],
           conditions: { StringEquals: { 'aws:SourceAccount': props.accountId } },
         },
       ]),
     });
-    props.emails.forEach((email, i) => {
-      new SnsTopicSubscription(this, `email-${i}`, { topicArn: topic.arn, protocol: 'email', endpoint: email });
+    props.subscribers.forEach((subscriber, i) => {
+      new SnsTopicSubscription(this, `subscriber-${i}`, { topicArn: topic.arn, protocol: subscriber.protocol, endpoint: subscriber.endpoint });
     });
 
     const period = 60;

@@ -12,6 +12,7 @@ import type { AwsContext } from '../lib/aws-context.js';
 import type { ContainerSpec } from '../lib/container.js';
 import { FargateTask } from '../lib/fargate-task.js';
 import type { PolicyStatement } from '../lib/iam.js';
+import { ApiEdge } from './edge.js';
 
 /** DESIGN §4: the API listens on PORT, 8080 by default. */
 const API_PORT = 8080;
@@ -35,6 +36,8 @@ export interface ApiServiceProps {
   /** `https` terminates TLS at the load balancer with `certificateArn` and redirects HTTP to it. */
   listener: { protocol: 'http' } | { protocol: 'https'; certificateArn: string };
   allowedCidrs: string[];
+  /** WAF, access logs and deletion protection (prod); absent: a plain load balancer. */
+  edge?: { rateLimitPerIpPer5Minutes: number; accessLogRetentionDays: number };
   /** Scale between `minTasks` and `maxTasks` to keep average CPU near this; absent: a fixed `minTasks`. */
   cpuTargetPercent?: number;
   aws: AwsContext;
@@ -103,6 +106,7 @@ export class ApiService extends Construct {
       description: 'Redis, SQS and AWS APIs',
     });
 
+    const edge = props.edge ? new ApiEdge(this, 'edge', { name: props.name, ...props.edge, aws: props.aws }) : undefined;
     const alb = new Lb(this, 'alb', {
       name: props.name,
       loadBalancerType: 'application',
@@ -112,7 +116,15 @@ export class ApiService extends Construct {
       dropInvalidHeaderFields: true,
       // Run event streams (SSE) stay open between events.
       idleTimeout: 300,
+      ...(edge
+        ? {
+            enableDeletionProtection: true,
+            accessLogs: { bucket: edge.logBucket, prefix: edge.logPrefix, enabled: true },
+            dependsOn: [edge.policyDependency],
+          }
+        : {}),
     });
+    edge?.associate(alb.arn);
     const targets = new LbTargetGroup(this, 'targets', {
       name: props.name,
       port: API_PORT,

@@ -1,23 +1,17 @@
 import { arn, type AwsContext } from '../lib/aws-context.js';
 import type { PolicyStatement } from '../lib/iam.js';
+import { boundedRoleStatements, guardRailStatements } from './guard-rails.js';
+import type { PermissionScope } from './scope.js';
+import { taggedReadStatements, taggedWriteStatements } from './tagged.js';
 
 /**
  * What CI needs to plan and to apply an agentfleet environment, service by service. Every action is
- * named; resources are this environment's (by name prefix) wherever the service has resource-level
- * permissions. EC2 and ElastiCache name resources by generated ids, so they are scoped to the
- * account and region. `*` appears only for actions AWS authorizes against "*" alone (Describe/List
- * calls and a few others), as the IAM service authorization reference lists them.
+ * named; resources are this environment's: by name prefix wherever the service names resources by
+ * what we call them, and by the tags the stack's provider sets on everything (`default_tags`) where
+ * AWS names them by generated ids (EC2, KMS). `*` appears only for actions AWS authorizes against
+ * "*" alone (Describe/List calls and a few others), as the IAM service authorization reference lists
+ * them.
  */
-
-export interface PermissionScope {
-  aws: AwsContext;
-  /** Prefix of every resource name in the environment, e.g. `agentfleet-prod`. */
-  prefix: string;
-  /** Prefix of the environment's log groups, e.g. `/agentfleet/prod/`. */
-  logGroupPrefix: string;
-  stateBucket: string;
-  stateKey: string;
-}
 
 interface ServiceAccess {
   sid: string;
@@ -45,28 +39,6 @@ const UNSCOPED: ServiceAccess = {
 
 const SERVICES: ServiceAccess[] = [
   {
-    sid: 'Ec2InAccountRegion',
-    read: ['ec2:GetLaunchTemplateData'],
-    write: [
-      'ec2:CreateVpc', 'ec2:DeleteVpc', 'ec2:ModifyVpcAttribute',
-      'ec2:CreateSubnet', 'ec2:DeleteSubnet', 'ec2:ModifySubnetAttribute',
-      'ec2:CreateInternetGateway', 'ec2:AttachInternetGateway', 'ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway',
-      'ec2:AllocateAddress', 'ec2:ReleaseAddress', 'ec2:DisassociateAddress',
-      'ec2:CreateNatGateway', 'ec2:DeleteNatGateway',
-      'ec2:CreateRouteTable', 'ec2:DeleteRouteTable', 'ec2:CreateRoute', 'ec2:ReplaceRoute', 'ec2:DeleteRoute',
-      'ec2:AssociateRouteTable', 'ec2:DisassociateRouteTable',
-      'ec2:CreateVpcEndpoint', 'ec2:ModifyVpcEndpoint', 'ec2:DeleteVpcEndpoints',
-      'ec2:CreateSecurityGroup', 'ec2:DeleteSecurityGroup',
-      'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:ModifySecurityGroupRules',
-      'ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate',
-      'ec2:DeleteLaunchTemplate', 'ec2:DeleteLaunchTemplateVersions',
-      // The caller of CreateAutoScalingGroup must itself be allowed to launch from the template.
-      'ec2:RunInstances', 'ec2:CreateTags', 'ec2:DeleteTags',
-    ],
-    resources: ({ aws }) => [arn(aws, 'ec2', '*'), arn(aws, 'ec2', 'image/*', { account: '' })],
-  },
-  {
     sid: 'OwnAutoScalingGroups',
     read: [],
     write: [
@@ -90,6 +62,8 @@ const SERVICES: ServiceAccess[] = [
       'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:ModifyTargetGroupAttributes',
       'elasticloadbalancing:CreateListener', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:ModifyListener',
       'elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags',
+      // Associating the WAF web ACL with the load balancer.
+      'elasticloadbalancing:SetWebAcl',
     ],
     resources: ({ aws, prefix }) => [
       arn(aws, 'elasticloadbalancing', `loadbalancer/app/${prefix}-*/*`),
@@ -111,7 +85,7 @@ const SERVICES: ServiceAccess[] = [
     ],
   },
   {
-    sid: 'ElastiCacheInAccountRegion',
+    sid: 'OwnElastiCache',
     read: ['elasticache:DescribeReplicationGroups', 'elasticache:DescribeCacheClusters', 'elasticache:DescribeCacheSubnetGroups',
       'elasticache:DescribeCacheParameterGroups', 'elasticache:DescribeCacheParameters', 'elasticache:ListTagsForResource'],
     write: [
@@ -120,7 +94,9 @@ const SERVICES: ServiceAccess[] = [
       'elasticache:CreateCacheParameterGroup', 'elasticache:ModifyCacheParameterGroup', 'elasticache:DeleteCacheParameterGroup',
       'elasticache:CreateSnapshot', 'elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource',
     ],
-    resources: ({ aws }) => [arn(aws, 'elasticache', '*')],
+    // Member clusters are `<group>-001`…, final snapshots `<group>-final`; all start with the prefix.
+    resources: ({ aws, prefix }) =>
+      ['replicationgroup', 'cluster', 'subnetgroup', 'parametergroup', 'snapshot'].map((type) => arn(aws, 'elasticache', `${type}:${prefix}-*`)),
   },
   {
     sid: 'OwnScalableTargets',
@@ -159,28 +135,39 @@ const SERVICES: ServiceAccess[] = [
     resources: ({ aws, logGroupPrefix }) => [arn(aws, 'logs', `log-group:${logGroupPrefix}*`)],
   },
   {
-    sid: 'OwnRolesProfilesAndPolicies',
+    // Roles are changed only through the boundary-conditioned statements of writeStatements.
+    sid: 'OwnRolesAndInstanceProfiles',
     read: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies',
-      'iam:GetInstanceProfile', 'iam:ListInstanceProfilesForRole', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions'],
+      'iam:GetInstanceProfile', 'iam:ListInstanceProfilesForRole'],
     write: [
-      'iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole',
-      'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
-      'iam:CreatePolicy', 'iam:DeletePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy',
+      'iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole',
       'iam:CreateInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile',
       'iam:TagInstanceProfile', 'iam:UntagInstanceProfile',
     ],
     resources: ({ aws, prefix }) => [
       arn(aws, 'iam', `role/${prefix}-*`, { region: '' }),
       arn(aws, 'iam', `instance-profile/${prefix}-*`, { region: '' }),
-      arn(aws, 'iam', `policy/${prefix}-*`, { region: '' }),
     ],
   },
   {
-    sid: 'GitHubOidcProvider',
-    read: ['iam:GetOpenIDConnectProvider'],
-    write: ['iam:CreateOpenIDConnectProvider', 'iam:DeleteOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint',
-      'iam:AddClientIDToOpenIDConnectProvider', 'iam:TagOpenIDConnectProvider', 'iam:UntagOpenIDConnectProvider'],
-    resources: ({ aws }) => [arn(aws, 'iam', 'oidc-provider/token.actions.githubusercontent.com', { region: '' })],
+    sid: 'OwnWebAcl',
+    read: ['wafv2:GetWebACL', 'wafv2:ListTagsForResource', 'wafv2:GetWebACLForResource'],
+    write: ['wafv2:CreateWebACL', 'wafv2:UpdateWebACL', 'wafv2:DeleteWebACL', 'wafv2:TagResource', 'wafv2:UntagResource',
+      'wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL'],
+    resources: ({ aws, prefix }) => [
+      arn(aws, 'wafv2', `regional/webacl/${prefix}-*/*`),
+      arn(aws, 'wafv2', 'regional/managedruleset/*/*'),
+      arn(aws, 'elasticloadbalancing', `loadbalancer/app/${prefix}-*/*`),
+    ],
+  },
+  {
+    sid: 'OwnLogBucket',
+    read: ['s3:ListBucket', 's3:GetBucket*', 's3:GetEncryptionConfiguration', 's3:GetLifecycleConfiguration',
+      's3:GetAccelerateConfiguration', 's3:GetReplicationConfiguration'],
+    write: ['s3:CreateBucket', 's3:DeleteBucket', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutEncryptionConfiguration',
+      's3:PutBucketPublicAccessBlock', 's3:PutBucketOwnershipControls', 's3:PutLifecycleConfiguration', 's3:PutBucketTagging',
+      's3:PutBucketVersioning'],
+    resources: ({ aws, prefix }) => [`arn:${aws.partition}:s3:::${prefix}-*`],
   },
   {
     sid: 'OwnRepository',
@@ -194,8 +181,8 @@ const SERVICES: ServiceAccess[] = [
   },
   {
     sid: 'OwnSecrets',
-    // Refreshing a secret version reads its value.
-    read: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetResourcePolicy'],
+    // GetSecretValue is added by readStatements only where the role may see runtime secrets.
+    read: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy'],
     write: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:UpdateSecret', 'secretsmanager:PutSecretValue',
       'secretsmanager:TagResource', 'secretsmanager:UntagResource'],
     resources: ({ aws, prefix }) => [arn(aws, 'secretsmanager', `secret:${prefix}-*`)],
@@ -230,9 +217,22 @@ function serviceStatements(scope: PermissionScope, part: 'read' | 'write'): Poli
     .map((service) => ({ sid: `${service.sid}${part === 'read' ? 'Read' : 'Write'}`, actions: service[part], resources: service.resources(scope) }));
 }
 
-/** Read-only: enough for `terraform plan` (refresh, data sources, the state and its lock file). */
-export function readStatements(scope: PermissionScope): PolicyStatement[] {
-  return [...serviceStatements(scope, 'read'), ...stateReadStatements(scope)];
+/**
+ * Read-only: enough for `terraform plan` (refresh, data sources, the state and its lock file).
+ * `secretValues: false` leaves out the runtime secrets' values (and denies them outright); such a
+ * role cannot refresh a secret version, so its plans run with `-refresh=false`.
+ */
+export function readStatements(scope: PermissionScope, options: { secretValues: boolean }): PolicyStatement[] {
+  const secrets = arn(scope.aws, 'secretsmanager', `secret:${scope.prefix}-*`);
+  return [
+    ...serviceStatements(scope, 'read'),
+    ...taggedReadStatements(scope),
+    ...stateReadStatements(scope),
+    options.secretValues
+      ? // Refreshing a secret version reads its value.
+        { sid: 'ReadOwnSecretValues', actions: ['secretsmanager:GetSecretValue'], resources: [secrets] }
+      : { sid: 'DenySecretValues', effect: 'Deny', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue'], resources: ['*'] },
+  ];
 }
 
 /** What `terraform apply` and `destroy` need on top of {@link readStatements}, for this environment only. */
@@ -240,6 +240,9 @@ export function writeStatements(scope: PermissionScope): PolicyStatement[] {
   const { aws, prefix } = scope;
   return [
     ...serviceStatements(scope, 'write'),
+    ...taggedWriteStatements(scope),
+    ...boundedRoleStatements(scope),
+    ...guardRailStatements(scope),
     {
       sid: 'PassOwnRolesToTheirServices',
       actions: ['iam:PassRole'],

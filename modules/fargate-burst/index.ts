@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster/index.js';
 import { EcsClusterCapacityProviders } from '@cdktf/provider-aws/lib/ecs-cluster-capacity-providers/index.js';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service/index.js';
+import { AGENT_USER_ENVIRONMENT, CAPABILITIES_A_WORKER_DROPS } from '../lib/agent-user.js';
 import { arn, type AwsContext } from '../lib/aws-context.js';
 import type { ContainerSpec } from '../lib/container.js';
 import { FargateTask } from '../lib/fargate-task.js';
@@ -60,8 +61,10 @@ export class FargateBurst extends Construct {
         container: props.container,
         containerOptions: {
           name: 'worker',
-          environment: { WORKER_POOL: pool, WORKER_SLOTS: String(props.task.slots) },
+          environment: { WORKER_POOL: pool, WORKER_SLOTS: String(props.task.slots), ...AGENT_USER_ENVIRONMENT },
           stopTimeout: FARGATE_MAX_STOP_TIMEOUT_SECONDS,
+          // Root only to start command agents as AGENT_USER: they never learn the task role's credentials URI.
+          user: { name: '0', dropCapabilities: CAPABILITIES_A_WORKER_DROPS },
         },
         taskPermissions: [protectOwnTasks, ...props.permissions],
         aws: props.aws,

@@ -44,6 +44,8 @@ export interface ContainerDefinitionOptions {
   portMappings?: { containerPort: number }[];
   /** Seconds between SIGTERM and SIGKILL (Fargate allows at most 120). */
   stopTimeout?: number;
+  /** Run as this user instead of the image's, with these of Docker's default capabilities dropped. */
+  user?: { name: string; dropCapabilities: string[] };
 }
 
 /** The ECS `containerDefinitions` JSON for one essential container. */
@@ -59,8 +61,9 @@ export function ecsContainerDefinitions(spec: ContainerSpec, options: ContainerD
       secrets: Object.entries(spec.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
       portMappings: options.portMappings?.map((p) => ({ containerPort: p.containerPort, protocol: 'tcp' })) ?? [],
       ...(options.stopTimeout ? { stopTimeout: options.stopTimeout } : {}),
+      ...(options.user ? { user: options.user.name } : {}),
       // An init as PID 1 reaps the zombies of command agents' descendants and forwards SIGTERM to node.
-      linuxParameters: { initProcessEnabled: true },
+      linuxParameters: { initProcessEnabled: true, ...(options.user ? { capabilities: { drop: options.user.dropCapabilities } } : {}) },
       logConfiguration: {
         logDriver: 'awslogs',
         options: {

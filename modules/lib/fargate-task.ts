@@ -6,6 +6,11 @@ import type { AwsContext } from './aws-context.js';
 import { containerLaunchStatements, ecsContainerDefinitions, type ContainerDefinitionOptions, type ContainerSpec } from './container.js';
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from './iam.js';
 
+/** The execution and task roles of a task definition family, by name (policies that must name them use this). */
+export function fargateTaskRoleNames(family: string): { execution: string; task: string } {
+  return { execution: `${family}-execution`, task: `${family}-task` };
+}
+
 export interface FargateTaskProps {
   /** Task definition family; also names the two roles. */
   family: string;
@@ -35,7 +40,7 @@ export class FargateTask extends Construct {
   constructor(scope: Construct, id: string, props: FargateTaskProps) {
     super(scope, id);
     const trust = serviceTrustPolicy('ecs-tasks.amazonaws.com', props.aws.accountId);
-    this.roleNames = { execution: `${props.family}-execution`, task: `${props.family}-task` };
+    this.roleNames = fargateTaskRoleNames(props.family);
     const execution = new IamRole(this, 'execution-role', { name: this.roleNames.execution, assumeRolePolicy: trust });
     new IamRolePolicy(this, 'execution-policy', {
       role: execution.id,

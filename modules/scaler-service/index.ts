@@ -56,25 +56,14 @@ export class ScalerService extends Construct {
 
     const asgArns = props.controls.asgNames.map((name) => arn(props.aws, 'autoscaling', `autoScalingGroup:*:autoScalingGroupName/${name}`));
     const serviceArns = props.controls.ecsServiceNames.map((name) => arn(props.aws, 'ecs', `service/${props.clusterName}/${name}`));
+    // Exactly the calls of services/scaler/adapters (asg.ts, ecs.ts) and of the queue depth reader.
     const steer: PolicyStatement[] = [
-      // Describe calls in Auto Scaling have no resource-level permissions: AWS only accepts "*".
-      { sid: 'SeeAutoScalingGroups', actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'], resources: ['*'] },
+      // DescribeAutoScalingGroups has no resource-level permissions: AWS only accepts "*".
+      { sid: 'SeeAutoScalingGroups', actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] },
       // SetInstanceProtection: the scaler keeps instances whose workers are busy out of scale-in.
-      {
-        sid: 'SizeOwnAutoScalingGroups',
-        actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:SetInstanceProtection'],
-        resources: asgArns,
-      },
+      { sid: 'SizeOwnAutoScalingGroups', actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:SetInstanceProtection'], resources: asgArns },
       { sid: 'SizeOwnServices', actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns },
-      {
-        sid: 'SeeOwnTasks',
-        actions: ['ecs:ListTasks'],
-        resources: ['*'],
-        conditions: { ArnEquals: { 'ecs:cluster': props.clusterArn } },
-      },
-      // Pending Fargate Spot tasks that never start are stopped once On-Demand replaces them.
-      { sid: 'ManageOwnTasks', actions: ['ecs:DescribeTasks', 'ecs:StopTask'], resources: [arn(props.aws, 'ecs', `task/${props.clusterName}/*`)] },
-      { sid: 'ReadQueueDepth', actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: props.controls.queueArns },
+      { sid: 'ReadQueueDepth', actions: ['sqs:GetQueueAttributes'], resources: props.controls.queueArns },
     ];
 
     const task = new FargateTask(this, 'task', {

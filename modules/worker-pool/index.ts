@@ -10,6 +10,7 @@ import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
+import { AGENT_USER } from '../lib/agent-user.js';
 import { arn, type AwsContext } from '../lib/aws-context.js';
 import { containerLaunchStatements, type ContainerSpec } from '../lib/container.js';
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from '../lib/iam.js';
@@ -68,6 +69,11 @@ export interface WorkerPoolProps {
     scaleInPercent: number;
   };
   aws: AwsContext;
+  /**
+   * Tags for the instances and volumes the ASG launches (the provider's default tags do not reach
+   * them): the environment's own tags, which CI's tag-scoped permissions recognise.
+   */
+  tags: Record<string, string>;
   amiParameter?: string;
 }
 
@@ -119,8 +125,9 @@ export class WorkerPool extends Construct {
       slotsByType: Object.fromEntries(props.instanceTypes.map((t) => [t.type, t.slots])),
       environment: { ...props.environment, IMDS_ENDPOINT: EC2_IMDS_ENDPOINT, WORKER_LIFECYCLE_HOOK: drainHookName, WORKER_ASG_NAME: props.name },
       stopTimeoutSeconds: props.drainTimeoutSeconds,
+      agentUser: AGENT_USER,
     });
-    const tags = { Name: props.name, 'agentfleet:pool': props.name };
+    const tags = { Name: props.name, 'agentfleet:pool': props.name, ...props.tags };
     const template = new LaunchTemplate(this, 'launch-template', {
       name: props.name,
       imageId: ami.value,
@@ -131,8 +138,9 @@ export class WorkerPool extends Construct {
       metadataOptions: {
         httpEndpoint: 'enabled',
         httpTokens: 'required',
-        // The worker runs in a container, one network hop further from IMDS than the host.
-        httpPutResponseHopLimit: 2,
+        // The worker shares the host's network (user-data.ts), so one hop; a bridged container gets no token.
+        httpPutResponseHopLimit: 1,
+        httpProtocolIpv6: 'disabled',
         instanceMetadataTags: 'disabled',
       },
       blockDeviceMappings: [

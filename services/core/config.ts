@@ -56,6 +56,13 @@ export const envSchema = z
     SHUTDOWN_GRACE_SECONDS: seconds.default(90),
     /** How long a cancelled or interrupted agent gets between SIGTERM and SIGKILL. */
     KILL_GRACE_SECONDS: seconds.default(10),
+    /**
+     * Start command agents as this user and group (numeric ids) instead of the worker's own. EC2
+     * workers run as root and set it, so agents meet the user data's iptables rule that keeps that
+     * uid away from the instance metadata service (and its role credentials). Both or neither.
+     */
+    AGENT_UID: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
+    AGENT_GID: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
     /** The pool a worker reports to the fleet registry: local, spot, on-demand, burst-spot, burst-ondemand. */
     WORKER_POOL: z.string().min(1).default('local'),
     /** Serve the worker's Prometheus /metrics on this port (unset: not served). */
@@ -87,6 +94,9 @@ export const envSchema = z
   .superRefine((env, ctx) => {
     if (env.QUEUE_DRIVER === 'sqs' && !env.SQS_QUEUE_URL) {
       ctx.addIssue({ code: 'custom', path: ['SQS_QUEUE_URL'], message: 'required when QUEUE_DRIVER=sqs' });
+    }
+    if ((env.AGENT_UID === undefined) !== (env.AGENT_GID === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [env.AGENT_UID === undefined ? 'AGENT_UID' : 'AGENT_GID'], message: 'AGENT_UID and AGENT_GID go together' });
     }
   });
 

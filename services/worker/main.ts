@@ -43,6 +43,11 @@ export interface RunningWorker {
 /** What command agents inherit from the worker's environment; everything else (credentials, REDIS_URL, ...) stays with the worker. */
 const AGENT_ENV_PASSTHROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
+/** The user command agents run as, when the worker is configured to switch to one. */
+function agentUser(config: PlatformConfig): { runAs?: { uid: number; gid: number } } {
+  return config.AGENT_UID !== undefined && config.AGENT_GID !== undefined ? { runAs: { uid: config.AGENT_UID, gid: config.AGENT_GID } } : {};
+}
+
 export function workerOptionsFromConfig(config: PlatformConfig, id: string): WorkerOptions {
   return {
     id,
@@ -78,7 +83,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
     {
       store,
       queue,
-      executors: new AgentExecutors(catalog, { killGraceMs: config.KILL_GRACE_SECONDS * 1000, baseEnv, lifeline }),
+      executors: new AgentExecutors(catalog, { killGraceMs: config.KILL_GRACE_SECONDS * 1000, baseEnv, lifeline, ...agentUser(config) }),
       checkpoints: new RedisCheckpointStore(redis, { retentionSeconds: config.RUN_RETENTION_SECONDS }),
       registry: instanceId ? new InstanceReportingRegistry(redis, instanceId) : new WorkerRegistry(redis),
       metrics,

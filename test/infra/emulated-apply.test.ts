@@ -108,10 +108,15 @@ test.serial('the emulator leaves out only what moto cannot create, each with its
   for (const reason of Object.values(EMULATOR_LEAVES_OUT)) t.regex(reason, /moto_server/);
 });
 
-test.serial('the CI role ARNs come out of the apply resolved, for the GitHub environments\' variables', (t) => {
-  for (const kind of ['plan', 'apply', 'prewarm']) {
-    t.regex(outputs[`ci_${kind}_role_arn`]?.value ?? '', new RegExp(`^arn:aws:iam::\\d{12}:role/${names.prefix}-ci-${kind}$`), kind);
+test.serial('every role reads back with the workload permissions boundary; the CI roles are not the environment\'s to apply', async (t) => {
+  const state = JSON.parse((await tf(['show', '-json'])).stdout) as { values: { root_module: { resources: { type: string; values: Record<string, unknown> }[] } } };
+  const roles = state.values.root_module.resources.filter((r) => r.type === 'aws_iam_role');
+  t.true(roles.length >= 8);
+  for (const role of roles) {
+    t.regex(String(role.values.permissions_boundary), new RegExp(`^arn:aws:iam::\\d{12}:policy/agentfleet-boundary/${names.prefix}-workload$`), String(role.values.name));
   }
+  t.false(roles.some((role) => String(role.values.name).includes('-ci-')));
+  t.falsy(outputs.ci_apply_role_arn);
 });
 
 test.serial('the queue reads back with the configured retention, visibility, redrive and encryption', async (t) => {

@@ -166,7 +166,8 @@ for (const env of ENVIRONMENT_NAMES) {
       });
       const [container] = JSON.parse(definition.container_definitions as string) as Block[];
       t.is(container?.stopTimeout, 120);
-      t.deepEqual(container?.linuxParameters, { initProcessEnabled: true });
+      // An init reaps agents' orphans; the capabilities a root worker does not need are dropped (security.test.ts).
+      t.is(container?.linuxParameters?.initProcessEnabled, true);
       t.deepEqual(container?.command, ['worker']);
       const env_ = Object.fromEntries((container?.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
       t.like(env_, { QUEUE_DRIVER: 'sqs', AGENTFLEET_ENV: env, WORKER_SLOTS: String(config.worker.fargateTask.slots) });
@@ -225,12 +226,18 @@ for (const env of ENVIRONMENT_NAMES) {
     t.like(resources(bootstrap, 'aws_s3_bucket_public_access_block')[0], { block_public_acls: true, restrict_public_buckets: true });
   });
 
-  test(`${env}: the stack outputs the ARNs of its plan, apply and pre-warm roles, for the GitHub environments' variables`, (t) => {
-    const roles = stack(env).resource.aws_iam_role ?? {};
-    for (const kind of ['plan', 'apply', 'prewarm']) {
-      const reference = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(stack(env).output?.[`ci_${kind}_role_arn`]?.value as string)?.[1] ?? '';
-      t.is(roles[reference]?.name, `${resourceNames(env).prefix}-ci-${kind}`, `ci_${kind}_role_arn`);
+  test(`${env}: the bootstrap stack (not the environment's) outputs the ARNs of its CI roles, for the GitHub environments' variables`, (t) => {
+    const bootstrap = stack(`${env}-bootstrap`);
+    const roles = bootstrap.resource.aws_iam_role ?? {};
+    const kinds = config.ci.pullRequestPlans ? ['plan', 'pr-plan', 'apply', 'prewarm'] : ['plan', 'apply', 'prewarm'];
+    for (const kind of kinds) {
+      const output = `ci_${kind.replace('-', '_')}_role_arn`;
+      const reference = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(bootstrap.output?.[output]?.value as string)?.[1] ?? '';
+      t.is(roles[reference]?.name, `${resourceNames(env).prefix}-ci-${kind}`, output);
+      t.falsy(stack(env).output?.[output], `${env} itself manages no CI role`);
     }
+    t.is(bootstrap.output?.ci_pr_plan_role_arn === undefined, !config.ci.pullRequestPlans);
+    t.truthy(bootstrap.output?.permissions_boundary_arn);
   });
 
   test(`${env}: alarms watch the oldest message, the DLQ and the run error rate, and notify the alerts topic`, (t) => {

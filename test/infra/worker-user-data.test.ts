@@ -4,7 +4,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerSpec } from '../../modules/lib/container.js';
-import { workerUserData } from '../../modules/worker-pool/user-data.js';
+import { AGENT_USER } from '../../modules/lib/agent-user.js';
+import { imdsGuardRule, workerUserData } from '../../modules/worker-pool/user-data.js';
 
 /**
  * The boot script runs for real under bash; the commands it calls on an instance (curl to IMDS, dnf,
@@ -28,6 +29,7 @@ const script = workerUserData({
   slotsByType: { 'm6g.large': 4, 'm6g.2xlarge': 16 },
   environment: { WORKER_POOL: 'spot', WORKER_LIFECYCLE_HOOK: 'agentfleet-dev-spot-drain' },
   stopTimeoutSeconds: 900,
+  agentUser: AGENT_USER,
 });
 
 const STUBS: Record<string, string> = {
@@ -37,9 +39,10 @@ const STUBS: Record<string, string> = {
   install: 'true',
   aws: `echo "aws $*" >> "$CALLS"; case "$*" in *get-secret-value*) echo 'rediss://:token@redis:6379' ;; *get-login-password*) echo password ;; esac`,
   docker: `echo "docker $*" >> "$CALLS"; cat > /dev/null`,
+  iptables: `echo "iptables $*" >> "$CALLS"`,
 };
 
-function boot(instanceType: string): { status: number | null; envFile: string; calls: string[] } {
+function boot(instanceType: string): { status: number | null; envFile: string; unit: string; calls: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'agentfleet-user-data-'));
   try {
     for (const [name, body] of Object.entries(STUBS)) {
@@ -47,9 +50,13 @@ function boot(instanceType: string): { status: number | null; envFile: string; c
       chmodSync(join(dir, name), 0o755);
     }
     const envFile = join(dir, 'worker.env');
+    const unit = join(dir, 'imds-guard.service');
     const calls = join(dir, 'calls');
     writeFileSync(calls, '');
-    writeFileSync(join(dir, 'user-data.sh'), script.replace('ENV_FILE=/etc/agentfleet/worker.env', `ENV_FILE=${envFile}`));
+    const local = script
+      .replace('ENV_FILE=/etc/agentfleet/worker.env', `ENV_FILE=${envFile}`)
+      .replace('GUARD_UNIT=/etc/systemd/system/agentfleet-imds-guard.service', `GUARD_UNIT=${unit}`);
+    writeFileSync(join(dir, 'user-data.sh'), local);
     const run = spawnSync('bash', [join(dir, 'user-data.sh')], {
       env: { PATH: `${dir}:/usr/bin:/bin`, INSTANCE_TYPE: instanceType, CALLS: calls },
       encoding: 'utf8',
@@ -61,7 +68,7 @@ function boot(instanceType: string): { status: number | null; envFile: string; c
         return '';
       }
     };
-    return { status: run.status, envFile: read(envFile), calls: read(calls).split('\n').filter(Boolean) };
+    return { status: run.status, envFile: read(envFile), unit: read(unit), calls: read(calls).split('\n').filter(Boolean) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -92,6 +99,24 @@ test('a worker boots with the slots of its instance type, the shared environment
   t.true(calls.some((c) => c === 'docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com'));
 });
 
+test('command agents run as their own uid, which a boot-time rule keeps from IMDS; the worker keeps IMDS and only the capabilities to switch users', (t) => {
+  const { status, envFile, unit, calls } = boot('m6g.large');
+  t.is(status, 0);
+  t.regex(envFile, new RegExp(`^AGENT_UID=${AGENT_USER.uid}$`, 'm'));
+  t.regex(envFile, new RegExp(`^AGENT_GID=${AGENT_USER.gid}$`, 'm'));
+  const rule = imdsGuardRule(AGENT_USER.uid);
+  t.is(rule, `OUTPUT -d 169.254.169.254/32 -m owner --uid-owner ${AGENT_USER.uid} -j DROP`);
+  // A unit ordered before Docker, so the rule is back before the worker restarts after a reboot.
+  t.regex(unit, /^Before=docker\.service$/m);
+  t.true(unit.includes(`ExecStart=/usr/sbin/iptables -I ${rule}`));
+  t.true(calls.includes(`iptables -C ${rule}`), 'the boot checks the rule is in place');
+  const run = calls.find((c) => c.startsWith('docker run')) ?? '';
+  t.true(calls.indexOf(`iptables -C ${rule}`) < calls.indexOf(run), 'the rule is checked before the worker starts');
+  // Host network: the OUTPUT chain sees the container's packets with their uid.
+  t.regex(run, /--network host --user 0:0 --cap-drop ALL --cap-add SETUID --cap-add SETGID --cap-add KILL --security-opt no-new-privileges /);
+  t.false(([0, 1000] as number[]).includes(AGENT_USER.uid), 'neither root (the worker) nor the host\'s ec2-user');
+});
+
 test('an instance type without a slot count marks the instance unhealthy instead of idling', (t) => {
   const { status, calls } = boot('t3.micro');
   t.not(status, 0);
@@ -101,11 +126,11 @@ test('an instance type without a slot count marks the instance unhealthy instead
 
 test('a value that would break out of its quotes is refused when the script is rendered', (t) => {
   t.throws(
-    () => workerUserData({ region: 'us-east-1', container: { ...container, image: "evil'; rm -rf /" }, slotsByType: {}, environment: {}, stopTimeoutSeconds: 1 }),
+    () => workerUserData({ region: 'us-east-1', container: { ...container, image: "evil'; rm -rf /" }, slotsByType: {}, environment: {}, stopTimeoutSeconds: 1, agentUser: AGENT_USER }),
     { message: /image contains a newline, quote or backtick/ },
   );
   t.throws(
-    () => workerUserData({ region: 'us-east-1', container, slotsByType: {}, environment: { BAD: 'a\nb' }, stopTimeoutSeconds: 1 }),
+    () => workerUserData({ region: 'us-east-1', container, slotsByType: {}, environment: { BAD: 'a\nb' }, stopTimeoutSeconds: 1, agentUser: AGENT_USER }),
     { message: /BAD contains a newline/ },
   );
 });

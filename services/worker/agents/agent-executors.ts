@@ -12,6 +12,8 @@ export interface AgentExecutorOptions {
   baseEnv: Readonly<Record<string, string>>;
   /** Kills command agents' process groups if the worker dies without stopping them. */
   lifeline?: Lifeline;
+  /** Run command agents as this user and group (the worker must be allowed to switch to them). */
+  runAs?: { uid: number; gid: number };
   /** Random source of `simulate`'s failRate (injectable for tests). */
   random?: () => number;
 }
@@ -46,6 +48,7 @@ export class AgentExecutors {
           killGraceMs: this.options.killGraceMs,
           baseEnv: this.options.baseEnv,
           lifeline: this.options.lifeline,
+          ...(this.options.runAs ? { runAs: this.options.runAs } : {}),
         });
       case 'module':
         return new ModuleExecutor(definition.module, this.options.killGraceMs);

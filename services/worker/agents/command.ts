@@ -29,6 +29,8 @@ export interface CommandExecutorOptions {
   lifeline?: Lifeline;
   /** Longest stdout/stderr line kept; a longer `result` line fails the attempt. */
   maxLineLength?: number;
+  /** Start the agent as this user and group rather than the worker's (which must hold CAP_SETUID/SETGID). */
+  runAs?: { uid: number; gid: number };
 }
 
 const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
@@ -55,7 +57,7 @@ export class CommandExecutor implements AgentExecutor {
     };
     if (ctx.lastCheckpoint !== undefined) env.AGENTFLEET_LAST_CHECKPOINT = JSON.stringify(ctx.lastCheckpoint);
 
-    const child = spawn(file, args, { cwd: this.definition.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: this.definition.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...this.options.runAs });
     if (child.pid !== undefined) this.options.lifeline?.watch(child.pid);
     const exited = new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
