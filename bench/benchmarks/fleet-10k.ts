@@ -1,7 +1,6 @@
 import type { Benchmark } from '../harness/benchmark.js';
 import { runFleet, type FleetRunOptions, type FleetRunRecord } from '../harness/fleet-run.js';
 import { commandsPerSecond, peakRunning, samplesAtOrAbove, summarizeQueueWaits } from '../harness/fleet-samples.js';
-import { pinningReport } from '../harness/pinning.js';
 import type { Measurement } from '../harness/result.js';
 import { median, round } from '../harness/stats.js';
 
@@ -76,7 +75,7 @@ export const fleet10k: Benchmark = {
         ...(context.quick ? { quick: 'a tenth of the size: checks the harness, not a figure to quote' } : {}),
       },
       trials: summaries.map((summary) => summary.trial),
-      pinning: pinningReport(context.plan, bullmq.pids),
+      pinning: bullmq.pinning,
       notes: [...summaries.flatMap((summary) => summary.notes), ...(sqsError ? [`SQS driver: the fleet could not run: ${sqsError}`] : [])],
     };
     return { measurement };
@@ -140,6 +139,7 @@ function summarizeDriver(record: FleetRunRecord, runs: number): DriverSummary {
       processes: record.processes,
       check: { ...record.check, executedTwice: record.check.executedTwice.slice(0, 20), neverCompleted: record.check.neverCompleted.slice(0, 20) },
       submitRetries: record.submitRetries,
+      submitCpuSeconds: record.submitCpuSeconds,
       secondsAtPeak: atPeak.length > 1 ? ((atPeak.at(-1)?.atMs ?? 0) - (atPeak[0]?.atMs ?? 0)) / 1000 : 0,
       ...(record.allFinishedMs === undefined ? {} : { secondsUntilAllFinished: (record.allFinishedMs - record.submitStartedMs) / 1000 }),
       runningOverTime: thinned(record.samples, record.submitStartedMs),

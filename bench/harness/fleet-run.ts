@@ -10,7 +10,9 @@ import type { BenchContext } from './benchmark.js';
 import { compiledPath } from './build.js';
 import { checkFleet, type FleetCheck, type RunRecord } from './fleet-check.js';
 import { infoField, type FleetSample } from './fleet-samples.js';
+import { pinningReport, type CpuPlan } from './pinning.js';
 import { BenchProcess } from './processes.js';
+import type { PinningReport } from './result.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
 import { newTenant, startApiProcess, startWorkerProcess, type RunningApi, type StackConfig } from './stack.js';
 import { waitUntil } from './wait.js';
@@ -59,19 +61,29 @@ export interface FleetRunRecord {
   allFinishedMs?: number;
   redisUsedBefore: number;
   submitRetries: number;
+  /** CPU seconds each process (and this runner, which submits) used while the runs were submitted. */
+  submitCpuSeconds: Record<string, number>;
   processes: ProcessFigures[];
   /** CPU seconds fauxqs used over the run (SQS only). */
   fauxqsCpuSeconds?: number;
   fauxqsPeakRssMB?: number;
   check: FleetCheck;
   runs: { createdAt: string; startedAt?: string }[];
-  pids: Record<string, number | undefined>;
+  pinning: PinningReport;
 }
 
 const QUEUE = 'bench-fleet';
 const FINISH_GRACE_MS = 120_000;
 
-export async function runFleet(context: BenchContext, options: FleetRunOptions): Promise<FleetRunRecord> {
+/**
+ * The fleet is the whole machine, as a production host would be: its processes are not pinned
+ * (pinning the API and 4 workers onto one core would measure that core, not the fleet). Only the
+ * runner stays where `make bench` put it.
+ */
+const WHOLE_MACHINE: CpuPlan = { pinned: false, reason: 'fleet-10k: every service process may use every core' };
+
+export async function runFleet(benchContext: BenchContext, options: FleetRunOptions): Promise<FleetRunRecord> {
+  const context: BenchContext = { ...benchContext, plan: WHOLE_MACHINE };
   const label = (message: string) => context.progress(`${options.driver}: ${message}`);
   const redis = await startBenchRedis(context.plan);
   let fauxqs: BenchProcess | undefined;
@@ -133,6 +145,7 @@ export async function runFleet(context: BenchContext, options: FleetRunOptions):
     const failIf = () => (roles.every(([, process]) => process.running) ? undefined : 'a service process exited; see bench/results/logs/fleet-10k.*.log');
     label(`submitting ${options.runs} runs of ${options.runMs / 1000} s through POST /v1/runs (${options.submitConnections} connections)`);
     const submitStartedMs = performance.now();
+    const cpuBefore = cpuSnapshot(roles, fauxqs);
     const submitted = await submitRuns({
       url: api.url,
       apiKey: tenant.key,
@@ -141,6 +154,7 @@ export async function runFleet(context: BenchContext, options: FleetRunOptions):
       body: { agent: 'fleet-journal', input: { durationMs: options.runMs, journal }, metadata: { source: 'bench' } },
     });
     const submitEndedMs = performance.now();
+    const submitCpuSeconds = cpuSince(cpuBefore, cpuSnapshot(roles, fauxqs));
     label(`submitted in ${submitted.seconds.toFixed(1)} s; waiting for all ${options.runs} to be running`);
 
     let allRunningMs: number | undefined;
@@ -161,6 +175,12 @@ export async function runFleet(context: BenchContext, options: FleetRunOptions):
     await sampler.stop();
     const running = await Promise.all(roles.map(([, process]) => process.request<EventLoopReport>('eventLoop')));
 
+    const pinning = pinningReport(context.plan, {
+      ...Object.fromEntries(roles.map(([role, process]) => [role, process.pid])),
+      'load generator': process.pid,
+      redis: redis.pid,
+      ...(fauxqs ? { fauxqs: fauxqs.pid } : {}),
+    });
     label('reading every run record and the journal');
     const records = await readRecords(store, tenant.tenant, submitted.ids);
     const check = checkFleet(submitted.ids, new Map([...records].map(([id, run]) => [id, run && toRecord(run)])), readFileSync(journal, 'utf8'));
@@ -173,6 +193,7 @@ export async function runFleet(context: BenchContext, options: FleetRunOptions):
       ...(allFinishedMs === undefined ? {} : { allFinishedMs }),
       redisUsedBefore,
       submitRetries: submitted.retried,
+      submitCpuSeconds,
       processes: roles.map(([role, process], index) => ({
         role,
         pid: process.pid,
@@ -183,7 +204,7 @@ export async function runFleet(context: BenchContext, options: FleetRunOptions):
       ...(fauxqs && fauxqsStart ? { fauxqsCpuSeconds: fauxqs.cpuSeconds() - fauxqsStart.cpu, fauxqsPeakRssMB: fauxqsStart.peakRss / 2 ** 20 } : {}),
       check,
       runs: [...records.values()].flatMap((run) => (run ? [{ createdAt: run.createdAt, ...(run.startedAt ? { startedAt: run.startedAt } : {}) }] : [])),
-      pids: { server: workers[0]?.pid, 'load generator': process.pid, redis: redis.pid, ...(fauxqs ? { fauxqs: fauxqs.pid } : {}) },
+      pinning,
     };
   } finally {
     await Promise.allSettled([api?.process.stop(), ...workers.map((worker) => worker.stop()), fauxqs?.stop()]);
@@ -203,6 +224,19 @@ async function startFauxqs(context: BenchContext, started: (process: BenchProces
   started(fauxqs);
   const ready = await fauxqs.announcement<{ type: string; endpoint: string; queueUrl: string; dlqUrl: string }>('ready');
   return { driver: 'sqs', endpoint: ready.endpoint, queueUrl: ready.queueUrl, dlqUrl: ready.dlqUrl };
+}
+
+function cpuSnapshot(roles: readonly [string, BenchProcess][], fauxqs: BenchProcess | undefined): Record<string, number> {
+  const usage = process.cpuUsage();
+  return {
+    ...Object.fromEntries(roles.map(([role, service]) => [role, service.cpuSeconds()])),
+    ...(fauxqs ? { fauxqs: fauxqs.cpuSeconds() } : {}),
+    runner: (usage.user + usage.system) / 1e6,
+  };
+}
+
+function cpuSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([role, seconds]) => [role, seconds - (before[role] ?? 0)]));
 }
 
 function toRecord(run: Run): RunRecord {
