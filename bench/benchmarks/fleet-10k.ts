@@ -105,6 +105,8 @@ function summarizeDriver(record: FleetRunRecord, runs: number): DriverSummary {
   const worstLoop = (process: (typeof record.processes)[number]) => Math.max(process.eventLoop.ramp.p99Ms, process.eventLoop.running.p99Ms);
   const slotsPerWorker = Math.ceil(runs / workers.length);
   const workerRssKBPerRun = median(workers.map((worker) => ((worker.peakRssMB - worker.idleRssMB) * 1024) / slotsPerWorker));
+  const rampCpu = Object.values(record.ramp.cpuSeconds).reduce((sum, seconds) => sum + seconds, 0);
+  const rampCores = rampCpu / record.ramp.seconds;
   const figures: Record<string, number> = {
     peakRunning: peak.running,
     succeeded: record.check.succeeded,
@@ -122,6 +124,9 @@ function summarizeDriver(record: FleetRunRecord, runs: number): DriverSummary {
     apiEventLoopP99Ms: api ? worstLoop(api) : Number.NaN,
     submitSeconds: (record.submitEndedMs - record.submitStartedMs) / 1000,
     ...(record.allRunningMs === undefined ? {} : { rampSeconds: (record.allRunningMs - record.submitStartedMs) / 1000 }),
+    apiCpuMsPerRun: ((record.submitCpuSeconds.api ?? Number.NaN) * 1000) / runs,
+    rampCoresUsed: rampCores,
+    rampCoresTakenByOthers: Math.max(record.ramp.machineBusyCores - rampCores, 0),
     ...(record.fauxqsCpuSeconds === undefined ? {} : { fauxqsCpuSeconds: record.fauxqsCpuSeconds }),
     ...(record.fauxqsPeakRssMB === undefined ? {} : { fauxqsPeakRssMB: record.fauxqsPeakRssMB }),
   };
@@ -140,6 +145,7 @@ function summarizeDriver(record: FleetRunRecord, runs: number): DriverSummary {
       check: { ...record.check, executedTwice: record.check.executedTwice.slice(0, 20), neverCompleted: record.check.neverCompleted.slice(0, 20) },
       submitRetries: record.submitRetries,
       submitCpuSeconds: record.submitCpuSeconds,
+      ramp: record.ramp,
       secondsAtPeak: atPeak.length > 1 ? ((atPeak.at(-1)?.atMs ?? 0) - (atPeak[0]?.atMs ?? 0)) / 1000 : 0,
       ...(record.allFinishedMs === undefined ? {} : { secondsUntilAllFinished: (record.allFinishedMs - record.submitStartedMs) / 1000 }),
       runningOverTime: thinned(record.samples, record.submitStartedMs),
@@ -148,6 +154,7 @@ function summarizeDriver(record: FleetRunRecord, runs: number): DriverSummary {
       `${name}: peak ${peak.running} running at once, ${record.check.succeeded} of ${record.check.submitted} succeeded, ${record.check.executedTwice.length} executed twice (${record.check.executions} executions journalled, ${record.check.retried} runs retried).`,
       `${name}: queue wait p50 ${round(waits?.p50 ?? Number.NaN)} ms, p95 ${round(waits?.p95 ?? Number.NaN)} ms; submission took ${round(figures.submitSeconds as number, 1)} s${figures.rampSeconds === undefined ? '' : `, all running ${round(figures.rampSeconds, 1)} s after the first submission`}.`,
       `${name}: Redis ${round(redisBytesPerRun)} B per running run, ${round(figures.redisOpsPerSecondAtPeak as number)} commands/s at full size, ${round(figures.redisOpsPerSecondRamp as number)} during the ramp.`,
+      `${name}: from the first submission until ${record.allRunningMs === undefined ? 'the wait gave up' : 'all were running'} (${round(record.ramp.seconds, 1)} s) the fleet's processes and the runner used ${round(rampCores, 2)} cores; other processes on the machine kept ${round(figures.rampCoresTakenByOthers as number, 2)} busy.`,
       `${name}, per process (peak RSS, event-loop p99 ramp/run): ${perProcess}.`,
     ],
   };

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerRegistry } from '../../services/core/fleet/worker-registry.js';
 import { RedisRunStore } from '../../services/core/run/redis-run-store.js';
@@ -12,6 +12,7 @@ import { checkFleet, type FleetCheck, type RunRecord } from './fleet-check.js';
 import { infoField, type FleetSample } from './fleet-samples.js';
 import { pinningReport, type CpuPlan } from './pinning.js';
 import { BenchProcess } from './processes.js';
+import { CpuBusyMeter } from './proc-stats.js';
 import type { PinningReport } from './result.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
 import { newTenant, startApiProcess, startWorkerProcess, type RunningApi, type StackConfig } from './stack.js';
@@ -63,6 +64,11 @@ export interface FleetRunRecord {
   submitRetries: number;
   /** CPU seconds each process (and this runner, which submits) used while the runs were submitted. */
   submitCpuSeconds: Record<string, number>;
+  /**
+   * From the first submission until every run was running (or the wait gave up): CPU seconds of each
+   * process, and how many cores the whole machine kept busy (/proc/stat), ours and everyone else's.
+   */
+  ramp: { seconds: number; cpuSeconds: Record<string, number>; machineBusyCores: number };
   processes: ProcessFigures[];
   /** CPU seconds fauxqs used over the run (SQS only). */
   fauxqsCpuSeconds?: number;
@@ -146,6 +152,7 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
     label(`submitting ${options.runs} runs of ${options.runMs / 1000} s through POST /v1/runs (${options.submitConnections} connections)`);
     const submitStartedMs = performance.now();
     const cpuBefore = cpuSnapshot(roles, fauxqs);
+    const machineBusy = Array.from({ length: availableParallelism() }, (_, cpu) => new CpuBusyMeter(String(cpu)));
     const submitted = await submitRuns({
       url: api.url,
       apiKey: tenant.key,
@@ -165,6 +172,9 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
     })
       .then(() => (allRunningMs = performance.now()))
       .catch((error: unknown) => label(`not all running at once: ${(error as Error).message}`));
+    const rampCpuSeconds = cpuSince(cpuBefore, cpuSnapshot(roles, fauxqs));
+    const rampBusyCores = machineBusy.reduce((sum, meter) => sum + meter.busyShare(), 0);
+    const rampSeconds = (performance.now() - submitStartedMs) / 1000;
     const ramp = await Promise.all(roles.map(([, process]) => process.request<EventLoopReport>('eventLoop')));
     label(`${allRunningMs === undefined ? 'peak passed' : `all running ${((allRunningMs - submitStartedMs) / 1000).toFixed(1)} s after the first submission`}; waiting for every run to finish`);
 
@@ -194,6 +204,7 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
       redisUsedBefore,
       submitRetries: submitted.retried,
       submitCpuSeconds,
+      ramp: { seconds: rampSeconds, cpuSeconds: rampCpuSeconds, machineBusyCores: rampBusyCores },
       processes: roles.map(([role, process], index) => ({
         role,
         pid: process.pid,
