@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerRegistry } from '../../services/core/fleet/worker-registry.js';
 import { RedisRunStore } from '../../services/core/run/redis-run-store.js';
@@ -12,7 +12,7 @@ import { checkFleet, type FleetCheck, type RunRecord } from './fleet-check.js';
 import { infoField, type FleetSample } from './fleet-samples.js';
 import { pinningReport, type CpuPlan } from './pinning.js';
 import { BenchProcess } from './processes.js';
-import { CpuBusyMeter } from './proc-stats.js';
+import { readCpuSeconds } from './proc-stats.js';
 import type { PinningReport } from './result.js';
 import { startBenchRedis, type BenchRedis } from './redis.js';
 import { newTenant, startApiProcess, startWorkerProcess, type RunningApi, type StackConfig } from './stack.js';
@@ -66,9 +66,11 @@ export interface FleetRunRecord {
   submitCpuSeconds: Record<string, number>;
   /**
    * From the first submission until every run was running (or the wait gave up): CPU seconds of each
-   * process, and how many cores the whole machine kept busy (/proc/stat), ours and everyone else's.
+   * process, and the machine's 1-minute load average at its end (how many others wanted the cores).
    */
-  ramp: { seconds: number; cpuSeconds: Record<string, number>; machineBusyCores: number };
+  ramp: { seconds: number; cpuSeconds: Record<string, number>; loadAverage: number };
+  /** CPU seconds of each process from the first submission until every run finished (or the wait gave up). */
+  totalCpuSeconds: Record<string, number>;
   processes: ProcessFigures[];
   /** CPU seconds fauxqs used over the run (SQS only). */
   fauxqsCpuSeconds?: number;
@@ -151,8 +153,8 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
     const failIf = () => (roles.every(([, process]) => process.running) ? undefined : 'a service process exited; see bench/results/logs/fleet-10k.*.log');
     label(`submitting ${options.runs} runs of ${options.runMs / 1000} s through POST /v1/runs (${options.submitConnections} connections)`);
     const submitStartedMs = performance.now();
-    const cpuBefore = cpuSnapshot(roles, fauxqs);
-    const machineBusy = Array.from({ length: availableParallelism() }, (_, cpu) => new CpuBusyMeter(String(cpu)));
+    const snapshot = () => cpuSnapshot(roles, { redis: redis.pid, ...(fauxqs ? { fauxqs: fauxqs.pid } : {}) });
+    const cpuBefore = snapshot();
     const submitted = await submitRuns({
       url: api.url,
       apiKey: tenant.key,
@@ -161,7 +163,7 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
       body: { agent: 'fleet-journal', input: { durationMs: options.runMs, journal }, metadata: { source: 'bench' } },
     });
     const submitEndedMs = performance.now();
-    const submitCpuSeconds = cpuSince(cpuBefore, cpuSnapshot(roles, fauxqs));
+    const submitCpuSeconds = cpuSince(cpuBefore, snapshot());
     label(`submitted in ${submitted.seconds.toFixed(1)} s; waiting for all ${options.runs} to be running`);
 
     let allRunningMs: number | undefined;
@@ -172,8 +174,8 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
     })
       .then(() => (allRunningMs = performance.now()))
       .catch((error: unknown) => label(`not all running at once: ${(error as Error).message}`));
-    const rampCpuSeconds = cpuSince(cpuBefore, cpuSnapshot(roles, fauxqs));
-    const rampBusyCores = machineBusy.reduce((sum, meter) => sum + meter.busyShare(), 0);
+    const rampCpuSeconds = cpuSince(cpuBefore, snapshot());
+    const rampLoadAverage = loadavg()[0] as number;
     const rampSeconds = (performance.now() - submitStartedMs) / 1000;
     const ramp = await Promise.all(roles.map(([, process]) => process.request<EventLoopReport>('eventLoop')));
     label(`${allRunningMs === undefined ? 'peak passed' : `all running ${((allRunningMs - submitStartedMs) / 1000).toFixed(1)} s after the first submission`}; waiting for every run to finish`);
@@ -183,6 +185,7 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
       .then(() => (allFinishedMs = performance.now()))
       .catch((error: unknown) => label(`not every run finished: ${(error as Error).message}`));
     await sampler.stop();
+    const totalCpuSeconds = cpuSince(cpuBefore, snapshot());
     const running = await Promise.all(roles.map(([, process]) => process.request<EventLoopReport>('eventLoop')));
 
     const pinning = pinningReport(context.plan, {
@@ -191,7 +194,7 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
       redis: redis.pid,
       ...(fauxqs ? { fauxqs: fauxqs.pid } : {}),
     });
-    label('reading every run record and the journal');
+    label(`peak ${Math.max(0, ...samples.map((sample) => sample.running))} running at once; reading every run record and the journal`);
     const records = await readRecords(store, tenant.tenant, submitted.ids);
     const check = checkFleet(submitted.ids, new Map([...records].map(([id, run]) => [id, run && toRecord(run)])), readFileSync(journal, 'utf8'));
     return {
@@ -204,7 +207,8 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
       redisUsedBefore,
       submitRetries: submitted.retried,
       submitCpuSeconds,
-      ramp: { seconds: rampSeconds, cpuSeconds: rampCpuSeconds, machineBusyCores: rampBusyCores },
+      ramp: { seconds: rampSeconds, cpuSeconds: rampCpuSeconds, loadAverage: rampLoadAverage },
+      totalCpuSeconds,
       processes: roles.map(([role, process], index) => ({
         role,
         pid: process.pid,
@@ -237,11 +241,12 @@ async function startFauxqs(context: BenchContext, started: (process: BenchProces
   return { driver: 'sqs', endpoint: ready.endpoint, queueUrl: ready.queueUrl, dlqUrl: ready.dlqUrl };
 }
 
-function cpuSnapshot(roles: readonly [string, BenchProcess][], fauxqs: BenchProcess | undefined): Record<string, number> {
+/** CPU seconds so far of the services, the backing servers (by pid) and this runner. */
+function cpuSnapshot(roles: readonly [string, BenchProcess][], backing: Record<string, number>): Record<string, number> {
   const usage = process.cpuUsage();
   return {
-    ...Object.fromEntries(roles.map(([role, service]) => [role, service.cpuSeconds()])),
-    ...(fauxqs ? { fauxqs: fauxqs.cpuSeconds() } : {}),
+    ...Object.fromEntries(roles.map(([role, service]) => [role, service.running ? service.cpuSeconds() : Number.NaN])),
+    ...Object.fromEntries(Object.entries(backing).map(([role, pid]) => [role, readCpuSeconds(pid)])),
     runner: (usage.user + usage.system) / 1e6,
   };
 }
