@@ -22,7 +22,8 @@ import { waitUntil } from './wait.js';
  * One fleet run of the fleet-10k benchmark on one queue driver: `agentfleet api` and several
  * `agentfleet worker` processes (the production entry points, each with the service probe), a
  * private Redis and, for SQS, fauxqs in its own process. `runs` runs of the journalling agent are
- * submitted over HTTP; while they go through the queue and run, the runner samples the run store's
+ * submitted over HTTP (the workers started before, or after on the backlog); while they go through
+ * the queue and run, the runner samples the run store's
  * `running` index, Redis INFO and each process's RSS; afterwards it reads every run record and the
  * agents' journal. The figures are made from these by the caller (pure: fleet-samples, fleet-check).
  */
@@ -34,6 +35,11 @@ export interface FleetRunOptions {
   workers: number;
   submitConnections: number;
   sampleMs: number;
+  /**
+   * `after-submission`: the runs arrive as a burst into an idle queue and the workers start on the
+   * backlog, as the scaler adds capacity; `before-submission`: the workers wait for the runs.
+   */
+  workersStart: 'before-submission' | 'after-submission';
 }
 
 export interface EventLoopReport {
@@ -64,6 +70,10 @@ export interface FleetRunRecord {
   submitRetries: number;
   /** CPU seconds each process (and this runner, which submits) used while the runs were submitted. */
   submitCpuSeconds: Record<string, number>;
+  /** ms since epoch when every worker had registered (after submission, when they start on the backlog). */
+  workersReadyAt: number;
+  /** The same moment on the runner's monotonic clock. */
+  workersReadyMs: number;
   /**
    * From the first submission until every run was running (or the wait gave up): CPU seconds of each
    * process, and the machine's 1-minute load average at its end (how many others wanted the cores).
@@ -113,20 +123,33 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
     };
     const tenant = newTenant();
     api = await startApiProcess(context, config, tenant, { logName: `fleet-10k.${options.driver}.api` });
-    for (let index = 1; index <= options.workers; index += 1) {
-      workers.push(startWorkerProcess(context, config, { logName: `fleet-10k.${options.driver}.worker-${index}` }));
-    }
+    const roles: [string, BenchProcess][] = [['api', api.process]];
+    const rss = new Map<string, { idle: number; peak: number }>();
+    const watch = (role: string, service: BenchProcess) => {
+      roles.push([role, service]);
+      rss.set(role, { idle: service.rssBytes(), peak: service.rssBytes() });
+    };
+    rss.set('api', { idle: api.process.rssBytes(), peak: api.process.rssBytes() });
     const registry = new WorkerRegistry(redis.client);
-    await waitUntil(async () => (await registry.list()).length >= options.workers, `${options.workers} workers to register`, {
-      timeoutMs: 60_000,
-      failIf: () => (workers.every((worker) => worker.running) ? undefined : 'a worker exited; see bench/results/logs/fleet-10k.*.log'),
-    });
-
-    const roles: [string, BenchProcess][] = [['api', api.process], ...workers.map((worker, index): [string, BenchProcess] => [`worker-${index + 1}`, worker])];
-    const rss = new Map(roles.map(([role, process]) => [role, { idle: process.rssBytes(), peak: process.rssBytes() }]));
+    let workersReadyAt = Date.now();
+    let workersReadyMs = performance.now();
+    const startWorkers = async () => {
+      for (let index = 1; index <= options.workers; index += 1) {
+        workers.push(startWorkerProcess(context, config, { logName: `fleet-10k.${options.driver}.worker-${index}` }));
+      }
+      await waitUntil(async () => (await registry.list()).length >= options.workers, `${options.workers} workers to register`, {
+        timeoutMs: 60_000,
+        failIf: () => (workers.every((worker) => worker.running) ? undefined : 'a worker exited; see bench/results/logs/fleet-10k.*.log'),
+      });
+      workersReadyAt = Date.now();
+      workersReadyMs = performance.now();
+      workers.forEach((worker, index) => watch(`worker-${index + 1}`, worker));
+      await Promise.all(workers.map((worker) => worker.request('eventLoop')));
+    };
+    if (options.workersStart === 'before-submission') await startWorkers();
     const fauxqsStart = fauxqs ? { cpu: fauxqs.cpuSeconds(), peakRss: fauxqs.rssBytes() } : undefined;
     const redisUsedBefore = await redis.usedMemoryBytes();
-    await Promise.all(roles.map(([, process]) => process.request('eventLoop')));
+    await api.process.request('eventLoop');
 
     const store = new RedisRunStore(redis.client, { retentionSeconds: 3600, leaseSeconds: 30 });
     const keys = new RunKeys();
@@ -164,6 +187,10 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
     });
     const submitEndedMs = performance.now();
     const submitCpuSeconds = cpuSince(cpuBefore, snapshot());
+    if (options.workersStart === 'after-submission') {
+      label(`submitted in ${submitted.seconds.toFixed(1)} s; starting ${options.workers} workers on the backlog`);
+      await startWorkers();
+    }
     label(`submitted in ${submitted.seconds.toFixed(1)} s; waiting for all ${options.runs} to be running`);
 
     let allRunningMs: number | undefined;
@@ -178,7 +205,7 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
     const rampLoadAverage = loadavg()[0] as number;
     const rampSeconds = (performance.now() - submitStartedMs) / 1000;
     const ramp = await Promise.all(roles.map(([, process]) => process.request<EventLoopReport>('eventLoop')));
-    label(`${allRunningMs === undefined ? 'peak passed' : `all running ${((allRunningMs - submitStartedMs) / 1000).toFixed(1)} s after the first submission`}; waiting for every run to finish`);
+    label(`${allRunningMs === undefined ? 'peak passed' : `all running ${((allRunningMs - workersReadyMs) / 1000).toFixed(1)} s after the workers were ready`}; waiting for every run to finish`);
 
     let allFinishedMs: number | undefined;
     await waitUntil(() => finished >= options.runs, 'every run to finish', { timeoutMs: options.runMs + FINISH_GRACE_MS, intervalMs: options.sampleMs, failIf })
@@ -206,6 +233,8 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
       ...(allFinishedMs === undefined ? {} : { allFinishedMs }),
       redisUsedBefore,
       submitRetries: submitted.retried,
+      workersReadyAt,
+      workersReadyMs,
       submitCpuSeconds,
       ramp: { seconds: rampSeconds, cpuSeconds: rampCpuSeconds, loadAverage: rampLoadAverage },
       totalCpuSeconds,

@@ -66,6 +66,14 @@ export function queueWaitsMs(runs: readonly QueueWaitInput[]): number[] {
   return runs.flatMap((run) => (run.startedAt === undefined ? [] : [Date.parse(run.startedAt) - Date.parse(run.createdAt)]));
 }
 
+/**
+ * startedAt − max(createdAt, readyAtMs): how long a run waited once a worker could have taken it.
+ * With workers started on a backlog, the queue wait also holds the time the fleet did not exist yet.
+ */
+export function dispatchWaitsMs(runs: readonly QueueWaitInput[], readyAtMs: number): number[] {
+  return runs.flatMap((run) => (run.startedAt === undefined ? [] : [Date.parse(run.startedAt) - Math.max(Date.parse(run.createdAt), readyAtMs)]));
+}
+
 export function summarizeQueueWaits(runs: readonly QueueWaitInput[]): LatencySummary | undefined {
   const waits = queueWaitsMs(runs);
   return waits.length === 0 ? undefined : summarize(waits);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { commandsPerSecond, infoField, NoSamplesError, peakRunning, queueWaitsMs, samplesAtOrAbove, summarizeQueueWaits, type FleetSample } from '../../bench/harness/fleet-samples.js';
+import { commandsPerSecond, dispatchWaitsMs, infoField, NoSamplesError, peakRunning, queueWaitsMs, samplesAtOrAbove, summarizeQueueWaits, type FleetSample } from '../../bench/harness/fleet-samples.js';
 
 const sample = (atMs: number, running: number, totalCommands = 0, usedMemory = 0): FleetSample => ({ atMs, running, totalCommands, usedMemory });
 
@@ -48,4 +48,14 @@ test('queue waits are startedAt − createdAt; runs that never started are left 
   t.is(summary?.count, 2);
   t.is(summary?.p50, 875);
   t.is(summarizeQueueWaits([{ createdAt: '2026-01-01T00:00:00.000Z' }]), undefined);
+});
+
+test('the dispatch wait counts from when the workers were ready, or from creation when that was later', (t) => {
+  const ready = Date.parse('2026-01-01T00:01:00.000Z');
+  const runs = [
+    { createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:01:02.000Z' },
+    { createdAt: '2026-01-01T00:01:05.000Z', startedAt: '2026-01-01T00:01:05.300Z' },
+    { createdAt: '2026-01-01T00:00:10.000Z' },
+  ];
+  t.deepEqual(dispatchWaitsMs(runs, ready), [2_000, 300]);
 });
