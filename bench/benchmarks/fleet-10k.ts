@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import type { Benchmark } from '../harness/benchmark.js';
 import { runFleet, type FleetRunOptions, type FleetRunRecord } from '../harness/fleet-run.js';
 import { commandsPerSecond, dispatchWaitsMs, peakRunning, samplesAtOrAbove, summarizeQueueWaits } from '../harness/fleet-samples.js';
@@ -118,7 +118,7 @@ function summarizeDriver(record: FleetRunRecord, runs: number, runMs: number): D
   /** Every process of the fleet, Redis, fauxqs and the submitting runner, over each run's whole life. */
   const cpuMsPerRun = (sum(record.totalCpuSeconds) * 1000) / runs;
   /** To hold every run at once, all must be submitted and started within one run's duration. */
-  const coresNeeded = (cpuMsPerRun * TARGET) / 1000 / (runMs / 1000);
+  const coresNeeded = (cpuMsPerRun * runs) / 1000 / (runMs / 1000);
   const figures: Record<string, number> = {
     peakRunning: peak.running,
     succeeded: record.check.succeeded,
@@ -138,7 +138,7 @@ function summarizeDriver(record: FleetRunRecord, runs: number, runMs: number): D
     submitSeconds: (record.submitEndedMs - record.submitStartedMs) / 1000,
     ...(record.allRunningMs === undefined ? {} : { rampSeconds: (record.allRunningMs - record.workersReadyMs) / 1000 }),
     cpuMsPerRun,
-    coresNeededFor10k: coresNeeded,
+    coresNeededForAllAtOnce: coresNeeded,
     rampCoresUsed: rampCores,
     rampLoadAverage: record.ramp.loadAverage,
     ...(record.fauxqsCpuSeconds === undefined ? {} : { fauxqsCpuSeconds: record.fauxqsCpuSeconds }),
@@ -169,7 +169,7 @@ function summarizeDriver(record: FleetRunRecord, runs: number, runMs: number): D
       `${name}: peak ${peak.running} running at once, ${record.check.succeeded} of ${record.check.submitted} succeeded, ${record.check.executedTwice.length} executed twice (${record.check.executions} executions journalled, ${record.check.retried} runs retried).`,
       `${name}: queue wait p50 ${round(waits?.p50 ?? Number.NaN)} ms, p95 ${round(waits?.p95 ?? Number.NaN)} ms (the submission took ${round(figures.submitSeconds as number, 1)} s before the workers started); from when the workers were ready p50 ${round(dispatch?.p50 ?? Number.NaN)} ms, p95 ${round(dispatch?.p95 ?? Number.NaN)} ms${figures.rampSeconds === undefined ? '' : `; all running ${round(figures.rampSeconds, 1)} s after the workers were ready`}.`,
       `${name}: Redis ${round(redisBytesPerRun)} B per run at the peak (every submitted run's record held; the queue's share on BullMQ), ${round(figures.redisOpsPerSecondAtPeak as number)} commands/s at full size, ${round(figures.redisOpsPerSecondRamp as number)} during the ramp.`,
-      `${name}: a run costs ${round(cpuMsPerRun)} ms of CPU over its life (API, workers, Redis${record.driver === 'sqs' ? ', fauxqs' : ''} and the submitting runner); holding ${TARGET} runs of ${runMs / 1000} s at once means submitting and starting them all within ${runMs / 1000} s, about ${round(coresNeeded, 2)} cores. From the first submission until ${record.allRunningMs === undefined ? 'the wait gave up' : 'all were running'} (${round(record.ramp.seconds, 1)} s) the fleet got ${round(rampCores, 2)} cores; the machine's load average was ${round(record.ramp.loadAverage, 1)} on ${availableParallelism()} cores.`,
+      `${name}: a run costs ${round(cpuMsPerRun)} ms of CPU over its life (API, workers, Redis${record.driver === 'sqs' ? ', fauxqs' : ''} and the submitting runner); holding ${runs} runs of ${runMs / 1000} s at once means submitting and starting them all within ${runMs / 1000} s, about ${round(coresNeeded, 2)} cores. From the first submission until ${record.allRunningMs === undefined ? 'the wait gave up' : 'all were running'} (${round(record.ramp.seconds, 1)} s) the fleet got ${round(rampCores, 2)} cores; the machine's load average was ${round(record.ramp.loadAverage, 1)} on ${cpus().length} cores.`,
       `${name}, per process (peak RSS, event-loop p99 ramp/run): ${perProcess}.`,
     ],
   };

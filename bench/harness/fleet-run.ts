@@ -191,7 +191,7 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
       label(`submitted in ${submitted.seconds.toFixed(1)} s; starting ${options.workers} workers on the backlog`);
       await startWorkers();
     }
-    label(`submitted in ${submitted.seconds.toFixed(1)} s; waiting for all ${options.runs} to be running`);
+    label(`waiting for all ${options.runs} to be running`);
 
     let allRunningMs: number | undefined;
     await waitUntil(() => (samples.at(-1)?.running ?? 0) >= options.runs, `all ${options.runs} runs to be running`, {
