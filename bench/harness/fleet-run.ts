@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerRegistry } from '../../services/core/fleet/worker-registry.js';
 import { RedisRunStore } from '../../services/core/run/redis-run-store.js';
@@ -94,14 +94,18 @@ const QUEUE = 'bench-fleet';
 const FINISH_GRACE_MS = 120_000;
 
 /**
- * The fleet is the whole machine, as a production host would be: its processes are not pinned
- * (pinning the API and 4 workers onto one core would measure that core, not the fleet). Only the
- * runner stays where `make bench` put it.
+ * The fleet is the whole machine, as a production host would be: its processes may run on every core
+ * (pinning the API and 4 workers onto one core would measure that core, not the fleet). They are
+ * given every core explicitly: a child inherits the CPU affinity of its parent, and the runner is
+ * pinned to one core by `make bench`.
  */
-const WHOLE_MACHINE: CpuPlan = { pinned: false, reason: 'fleet-10k: every service process may use every core' };
+function wholeMachine(): CpuPlan {
+  const every = `0-${cpus().length - 1}`;
+  return { pinned: true, server: every, backing: every, load: '1' };
+}
 
 export async function runFleet(benchContext: BenchContext, options: FleetRunOptions): Promise<FleetRunRecord> {
-  const context: BenchContext = { ...benchContext, plan: WHOLE_MACHINE };
+  const context: BenchContext = { ...benchContext, plan: { ...wholeMachine(), ...(benchContext.plan.load ? { load: benchContext.plan.load } : {}) } };
   const label = (message: string) => context.progress(`${options.driver}: ${message}`);
   const redis = await startBenchRedis(context.plan);
   let fauxqs: BenchProcess | undefined;
@@ -215,7 +219,7 @@ export async function runFleet(benchContext: BenchContext, options: FleetRunOpti
     const totalCpuSeconds = cpuSince(cpuBefore, snapshot());
     const running = await Promise.all(roles.map(([, process]) => process.request<EventLoopReport>('eventLoop')));
 
-    const pinning = pinningReport(context.plan, {
+    const pinning = pinningOf(context.plan, {
       ...Object.fromEntries(roles.map(([role, process]) => [role, process.pid])),
       'load generator': process.pid,
       redis: redis.pid,
@@ -271,6 +275,12 @@ async function startFauxqs(context: BenchContext, started: (process: BenchProces
 }
 
 /** CPU seconds so far of the services, the backing servers (by pid) and this runner. */
+/** Where each process ran, read back from the kernel; "not pinned" in the sense that every service had every core. */
+function pinningOf(plan: CpuPlan, pids: Record<string, number>): PinningReport {
+  const report = pinningReport(plan, pids);
+  return { pinned: false, reason: `fleet-10k: every service process may use CPUs ${plan.server ?? 'all'}; the runner stays on ${plan.load ?? 'any'}`, processes: report.processes };
+}
+
 function cpuSnapshot(roles: readonly [string, BenchProcess][], backing: Record<string, number>): Record<string, number> {
   const usage = process.cpuUsage();
   return {
