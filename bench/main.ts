@@ -31,7 +31,8 @@ const program = new Command('bench')
   .description('run the agentfleet benchmarks and print a markdown table')
   .argument('[names...]', `benchmarks to run (default: all): ${BENCHMARKS.map((b) => b.name).join(', ')}`)
   .option('--quick', 'one short trial each: a smoke run of the harness, not figures to quote')
-  .action(async (names: string[], options: { quick?: boolean }) => {
+  .option('--burst', 'fleet-10k: queue every run before the workers start (a surge on an idle fleet)')
+  .action(async (names: string[], options: { quick?: boolean; burst?: boolean }) => {
     const selected = select(names);
     requireTools(selected);
     const release = await acquireRunLock(join(tmpdir(), 'agentfleet-bench.lock'), (owner) =>
@@ -51,7 +52,7 @@ const program = new Command('bench')
     const results: BenchResult[] = [];
     for (const benchmark of selected) {
       // Described per benchmark: the load average shows whether the machine was busy at that moment.
-      results.push(await runOne(benchmark, { plan, machine: describeMachine(redis), timing, quick: options.quick === true, build }));
+      results.push(await runOne(benchmark, { plan, machine: describeMachine(redis), timing, quick: options.quick === true, burst: options.burst === true, build }));
     }
     const summary = renderSummary(results, {
       generatedAt: new Date().toISOString(),
@@ -79,10 +80,11 @@ interface RunSettings {
   machine: MachineInfo;
   timing: Timing;
   quick: boolean;
+  burst: boolean;
   build: BenchBuild;
 }
 
-async function runOne(benchmark: Benchmark, { plan, machine, timing, quick, build }: RunSettings): Promise<BenchResult> {
+async function runOne(benchmark: Benchmark, { plan, machine, timing, quick, burst, build }: RunSettings): Promise<BenchResult> {
   const progress = (message: string) => process.stderr.write(`[${benchmark.name}] ${message}\n`);
   for (const stale of [`${benchmark.name}.json`, `${benchmark.name}.profile.md`, `${benchmark.name}.cpuprofile`]) {
     rmSync(join(resultsDir, stale), { force: true });
@@ -95,6 +97,7 @@ async function runOne(benchmark: Benchmark, { plan, machine, timing, quick, buil
     logDir,
     timing,
     quick,
+    burst,
     missesGoal: (measurement) => !checkGoals(benchmark.goals, figuresOf(measurement)).met,
     progress,
   };
