@@ -36,6 +36,10 @@ export interface BenchContext {
   resultsDir: string;
   logDir: string;
   timing: Timing;
+  /** `--quick`: a smoke run of the harness; benchmarks too long for trials shrink their load. */
+  quick: boolean;
+  /** `--burst`: fleet-10k queues every run before its workers start. */
+  burst: boolean;
   /** True when a measurement would miss the goal (so a profile is worth taking before tearing down). */
   missesGoal(measurement: Measurement): boolean;
   /** One progress line on stderr. */

@@ -38,6 +38,14 @@ export interface Measurement {
   ceilings?: Record<string, CeilingFigure>;
   pinning: PinningReport;
   notes?: string[];
+  /** fleet-10k's fields at the top of its JSON (DESIGN §3). */
+  fleet?: FleetFields;
+}
+
+export interface FleetFields {
+  peakRunning: number;
+  succeeded: number;
+  executedTwice: number;
 }
 
 export interface BenchResult {
@@ -54,6 +62,9 @@ export interface BenchResult {
   p50?: number;
   p95?: number;
   p99?: number;
+  peakRunning?: number;
+  succeeded?: number;
+  executedTwice?: number;
   figures: Record<string, number>;
   machine: MachineInfo;
   pinning?: PinningReport;
@@ -106,6 +117,7 @@ export function resultFromMeasurement(header: ResultHeader, measurement: Measure
     goals: verdict.checks,
     met: verdict.met,
     ...(measurement.latency ? roundAll(measurement.latency) : {}),
+    ...measurement.fleet,
     figures,
     machine: header.machine,
     pinning: measurement.pinning,
