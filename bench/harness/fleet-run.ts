@@ -14,7 +14,7 @@ import { pinningReport, type CpuPlan } from './pinning.js';
 import { BenchProcess } from './processes.js';
 import { readCpuSeconds } from './proc-stats.js';
 import type { PinningReport } from './result.js';
-import { startBenchRedis, type BenchRedis } from './redis.js';
+import { startBenchRedis } from './redis.js';
 import { newTenant, startApiProcess, startWorkerProcess, type RunningApi, type StackConfig } from './stack.js';
 import { waitUntil } from './wait.js';
 
