@@ -11,6 +11,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/copy-build-assets.mjs scripts/
 COPY services services
 COPY environments environments
+# The environments size their slots from the footprints in the agents file they deploy.
+COPY examples/agents/agents.json examples/agents/agents.json
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim

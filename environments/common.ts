@@ -1,6 +1,8 @@
-import { US_EAST_1_FARGATE_PRICES, US_EAST_1_INSTANCE_PRICES } from './catalog.js';
 import type { EnvironmentConfigInput } from './config.js';
+import { DEPLOYED_AGENT_RUN } from './deployed-agents.js';
 import { slotsPerFargateTask, type RunFootprint } from './sizing.js';
+
+export { US_EAST_1_PRICING } from './prices.js';
 
 /** What every environment shares: the agent's footprint, the region and its prices, the CI repository. */
 
@@ -8,30 +10,31 @@ export const MINUTE = 60;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** The brief's agents are CPU and memory intensive; this footprint reproduces its slots-per-type table. */
-export const AGENT_RUN: RunFootprint = { vcpu: 0.5, memoryGiB: 2 };
+/**
+ * What one run needs, and so what a slot is: derived from the footprints in the agents file the
+ * environments deploy (deployed-agents.ts); the brief's 0.5 vCPU / 2 GiB for an agent that states none.
+ */
+export const AGENT_RUN: RunFootprint = DEPLOYED_AGENT_RUN;
 
 export const REGION = 'us-east-1';
 export const AVAILABILITY_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
-export const US_EAST_1_PRICING: EnvironmentConfigInput['pricing'] = {
-  instances: US_EAST_1_INSTANCE_PRICES,
-  /** The brief's Compute Savings Plan is "30-40% off"; the cost model takes the cautious end. */
-  savingsPlanDiscount: 0.3,
-  fargate: US_EAST_1_FARGATE_PRICES,
-};
-
-/** 1 vCPU / 2 GiB leaves the worker process headroom beside one 0.5 vCPU / 2 GiB run. */
+/** 1 vCPU / 2 GiB: one run of the brief's 0.5 vCPU / 2 GiB agent, or as many smaller ones as fit. */
 const BURST_TASK = { cpu: 1024, memoryMiB: 2048 } as const;
 
-export const WORKER: EnvironmentConfigInput['worker'] = {
-  imageTag: '0.1.0',
-  run: AGENT_RUN,
-  fargateTask: { ...BURST_TASK, slots: slotsPerFargateTask(BURST_TASK, AGENT_RUN) },
-  drainTimeoutSeconds: 15 * MINUTE,
-  rootVolumeGiB: 30,
-  /** The brief's circuit breaker: error rate above 10 % for 5 minutes. */
-  breaker: { errorRatePercent: 10, windowSeconds: 5 * MINUTE },
-};
+/** The worker settings for agents of footprint `run`: every slot count follows from it. */
+export function workerFor(run: RunFootprint): EnvironmentConfigInput['worker'] {
+  return {
+    imageTag: '0.1.0',
+    run,
+    fargateTask: { ...BURST_TASK, slots: slotsPerFargateTask(BURST_TASK, run) },
+    drainTimeoutSeconds: 15 * MINUTE,
+    rootVolumeGiB: 30,
+    /** The brief's circuit breaker: error rate above 10 % for 5 minutes. */
+    breaker: { errorRatePercent: 10, windowSeconds: 5 * MINUTE },
+  };
+}
+
+export const WORKER = workerFor(AGENT_RUN);
 
 export const GITHUB_REPOSITORY = 'agentfleet/agentfleet';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CronExpressionError, toFiveFieldCron } from './cron.js';
+import { pricingSchema } from './pricing.js';
 
 /**
  * `EnvironmentConfig`: everything that differs between dev, staging and prod, in one typed object.
@@ -275,17 +276,6 @@ const plan = z.object({
 });
 export type CapacityPlan = z.infer<typeof plan>;
 
-const pricing = z.object({
-  /** Hourly price per EC2 instance type. */
-  instances: z.record(instanceTypeName, z.object({ spotHourlyUsd: usd, onDemandHourlyUsd: usd })),
-  /** Compute Savings Plan discount off On-Demand for committed usage (the brief: 30–40 %). */
-  savingsPlanDiscount: fraction,
-  fargate: z.object({
-    onDemand: z.object({ vcpuHourUsd: usd, gbHourUsd: usd }),
-    spot: z.object({ vcpuHourUsd: usd, gbHourUsd: usd }),
-  }),
-});
-
 const costGuard = z.object({
   monthlyBudgetUsd: z.number().positive(),
   /** Notify at these shares of the budget (actual and forecast). */
@@ -327,7 +317,8 @@ export const environmentConfigSchema = z
     /** The scaler runs as exactly one Fargate task. */
     scaler: z.object({ task: fargateTask }),
     plans: z.array(plan),
-    pricing,
+    /** Prices with their source and date (environments/prices.ts); the cost model reads only these. */
+    pricing: pricingSchema,
     costGuard,
     alerts: z.object({ emails: z.array(z.string().email()) }),
     ci,

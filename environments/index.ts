@@ -6,6 +6,7 @@ import { staging } from './staging.js';
 /** The one way to get an environment's configuration: the stack, the scaler and the CLI all call this. */
 
 export * from './config.js';
+export type { Price, Pricing, FargateRate } from './pricing.js';
 export { resourceNames, type ResourceNames } from './names.js';
 
 const SOURCES: Record<EnvironmentName, EnvironmentConfigInput> = { dev, staging, prod };

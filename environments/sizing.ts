@@ -12,6 +12,15 @@ export interface RunFootprint {
   memoryGiB: number;
 }
 
+/**
+ * The footprint of a slot that must hold a run of any of these agents: the largest vCPU and the largest
+ * memory among them, an agent without a stated footprint counting as `fallback`. No agents: `fallback`.
+ */
+export function slotFootprint(agents: readonly { footprint?: RunFootprint | undefined }[], fallback: RunFootprint): RunFootprint {
+  const footprints = agents.length === 0 ? [fallback] : agents.map((agent) => agent.footprint ?? fallback);
+  return { vcpu: Math.max(...footprints.map((f) => f.vcpu)), memoryGiB: Math.max(...footprints.map((f) => f.memoryGiB)) };
+}
+
 export function slotsOn(shape: InstanceShape, run: RunFootprint): number {
   return Math.floor(Math.min(shape.vcpu / run.vcpu, shape.memoryGiB / run.memoryGiB));
 }

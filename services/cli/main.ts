@@ -8,6 +8,8 @@ import { registerDevCommand } from './commands/dev.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScalerCommands } from './commands/scaler.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerCapacityCommand } from './commands/capacity.js';
+import { registerProfileCommand } from './commands/profile.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -24,6 +26,8 @@ registerDevCommand(program);
 registerRunCommands(program);
 registerScalerCommands(program);
 registerKeyCommands(program);
+registerCapacityCommand(program);
+registerProfileCommand(program);
 
 /**
  * Start-up errors the operator fixes by correcting their input (an environment variable, AGENTS_FILE,

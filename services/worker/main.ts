@@ -16,7 +16,7 @@ import { ImdsClient } from './interruption/imds-client.js';
 import { InstanceReportingRegistry, readInstanceId } from './interruption/instance-identity.js';
 import { LifecycleHook } from './interruption/lifecycle-hook.js';
 import { InterruptionWatcher } from './interruption/watcher.js';
-import { WorkerMetrics } from './metrics.js';
+import { EVENT_LOOP_MONITOR_RESOLUTION_MS, WorkerMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
@@ -89,7 +89,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
 
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   if (config.WORKER_METRICS_PORT !== undefined) {
-    collectDefaultMetrics({ register: metrics.registry });
+    collectDefaultMetrics({ register: metrics.registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITOR_RESOLUTION_MS });
     metricsServer = await serveMetrics(metrics.registry, config.HOST, config.WORKER_METRICS_PORT);
   }
   let scaledIn = false;

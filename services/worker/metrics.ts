@@ -2,6 +2,12 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttemptOutcome } from '../core/run/model.js';
 import type { BreakerState } from './breaker.js';
 
+/**
+ * Resolution of the event-loop delay monitor behind `nodejs_eventloop_lag_p50_seconds` and friends: its
+ * readings include this interval, so the lag is the reading minus it.
+ */
+export const EVENT_LOOP_MONITOR_RESOLUTION_MS = 10;
+
 /** The worker's Prometheus metrics, on a registry of its own (several workers may share a process in tests). */
 export class WorkerMetrics {
   readonly registry: Registry;

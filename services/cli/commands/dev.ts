@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadAgentCatalog } from '../../core/agents/catalog.js';
+import { freePort } from '../../core/free-port.js';
 import { configFromEnv, onShutdownSignal } from '../process-config.js';
 import { ServiceProcess } from '../children.js';
 import { CliError } from '../cli-error.js';
@@ -28,16 +28,6 @@ function devKey(): string {
   mkdirSync(dirname(DEV_KEY_FILE), { recursive: true });
   writeFileSync(DEV_KEY_FILE, `${pair}\n`, { mode: 0o600 });
   return pair;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().once('error', fail);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 async function waitUntilReady(url: string, child: ServiceProcess, timeoutMs = 30_000): Promise<void> {

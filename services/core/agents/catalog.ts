@@ -13,8 +13,21 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 
 const agentName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'agent names are lowercase letters, digits, - and _');
 
+/**
+ * What one run of the agent needs, as measured by `agentfleet profile`: the environments size their
+ * slots from the largest footprint among the agents they run.
+ */
+export const footprintSchema = z
+  .object({
+    vcpu: z.number().positive('vcpu must be above 0').max(64, 'vcpu above 64 fits no worker machine'),
+    memoryGiB: z.number().positive('memoryGiB must be above 0').max(512, 'memoryGiB above 512 fits no worker machine'),
+  })
+  .strict();
+export type AgentFootprint = z.infer<typeof footprintSchema>;
+
 const common = {
   description: z.string().optional(),
+  footprint: footprintSchema.optional(),
   /** Used when a run does not set its own. */
   timeoutSeconds: z.number().int().positive().optional(),
   maxAttempts: z.number().int().min(1).max(20).optional(),
@@ -62,14 +75,19 @@ function resolvePaths(definition: AgentDefinition, baseDir: string): AgentDefini
   return definition;
 }
 
-export function parseAgentsFile(json: unknown, baseDir: string, source = 'AGENTS_FILE'): AgentCatalog {
+/** The agents the file declares (not the built-in ones), validated; throws AgentsFileError naming the field. */
+export function declaredAgents(json: unknown, source = 'AGENTS_FILE'): Record<string, AgentDefinition> {
   const parsed = agentsFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new AgentsFileError(`${source}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
+  return parsed.data.agents;
+}
+
+export function parseAgentsFile(json: unknown, baseDir: string, source = 'AGENTS_FILE'): AgentCatalog {
   const catalog = new Map<string, AgentDefinition>([[BUILTIN_SIMULATE, { type: 'simulate' }]]);
-  for (const [name, definition] of Object.entries(parsed.data.agents)) {
+  for (const [name, definition] of Object.entries(declaredAgents(json, source))) {
     if (name === BUILTIN_SIMULATE && definition.type !== 'simulate') {
       throw new AgentsFileError(`${source}: agents.${name}: "${BUILTIN_SIMULATE}" is built in and cannot be redefined`);
     }
