@@ -9,7 +9,7 @@ import { Fleet, type FleetEvent, type Run, type SimPool } from './fleet.js';
 import { simulatedPools } from './pool-specs.js';
 import { Random } from './random.js';
 import { RunQueue } from './run-queue.js';
-import { concurrencyAt, meanRunSeconds, runSecondsSigma, type Trace } from './trace.js';
+import { concurrencyAt, meanRunSeconds, runSecondsSigma, spotHazardPerSecond, type Trace } from './trace.js';
 
 /**
  * The discrete-event simulation: a trace's arrivals go through a queue to the slots of simulated
@@ -37,6 +37,7 @@ export interface SimulationOptions {
 
 export interface PoolSample {
   desiredSlots: number;
+  /** Slots taking runs (a machine under a Spot notice takes none and is leaving). */
   inServiceSlots: number;
   busySlots: number;
 }
@@ -103,11 +104,10 @@ export function simulate(config: EnvironmentConfig, trace: Trace, options: Simul
   const agenda = new EventQueue<Event>();
   const queue = new RunQueue();
   const pools = simulatedPools(config, trace, begin);
-  const spotShare = trace.conditions.spotInterruptionsPerMonth;
   const fleet = new Fleet(pools, {
     random,
     schedule: (at, event) => agenda.push(at, event),
-    spotHazardPerSecond: -Math.log(1 - spotShare) / (30 * 86_400),
+    spotHazardPerSecond: spotHazardPerSecond(trace),
     windowEnd: end,
   });
   const meanSeconds = meanRunSeconds(trace);
@@ -200,7 +200,7 @@ export function simulate(config: EnvironmentConfig, trace: Trace, options: Simul
         pools: Object.fromEntries(
           pools.map((pool) => [
             pool.name,
-            { desiredSlots: pool.desired * pool.spec.shape.slotsPerUnit, inServiceSlots: pool.count('ready', 'noticed') * pool.spec.slotsPerMachine, busySlots: pool.busySlots() },
+            { desiredSlots: pool.desired * pool.spec.shape.slotsPerUnit, inServiceSlots: pool.count('ready') * pool.spec.slotsPerMachine, busySlots: pool.busySlots() },
           ]),
         ) as Record<PoolName, PoolSample>,
       });

@@ -37,7 +37,9 @@ export const traceSchema = z
          * interruption band (FACTS.md: < 5 %, 5–10 %, ...). Each Spot machine is reclaimed at the
          * constant hazard that gives this share over 30 days.
          */
-        spotInterruptionsPerMonth: z.number().min(0).max(1).default(0.1),
+        spotInterruptionsPerMonth: z.number().min(0).lt(1).default(0.1),
+        /** A harsher market than the bands describe: the mean time a Spot machine runs before its notice. */
+        spotMeanLifetimeHours: z.number().positive().optional(),
         /** Fargate Spot tasks AWS can place at once (absent: as many as asked): the rest stay pending. */
         fargateSpotTasksAvailable: z.number().int().nonnegative().optional(),
       })
@@ -89,6 +91,13 @@ export function loadTrace(nameOrFile: string): Trace {
 /** σ of the log-normal whose median and 95th percentile are given (z₀.₉₅ = 1.6449). */
 export function runSecondsSigma(trace: Trace): number {
   return Math.log(trace.runSeconds.p95Seconds / trace.runSeconds.medianSeconds) / 1.6449;
+}
+
+/** Per-second hazard of a Spot notice for one machine. */
+export function spotHazardPerSecond(trace: Trace): number {
+  const { spotMeanLifetimeHours, spotInterruptionsPerMonth } = trace.conditions;
+  if (spotMeanLifetimeHours !== undefined) return 1 / (spotMeanLifetimeHours * 3600);
+  return -Math.log(1 - spotInterruptionsPerMonth) / (30 * 86_400);
 }
 
 export function meanRunSeconds(trace: Trace): number {
