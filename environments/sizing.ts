@@ -1,4 +1,5 @@
 import { GRAVITON_SHAPES, type GravitonType, type InstanceShape } from './catalog.js';
+import type { Ec2PoolConfig, EnvironmentConfig } from './config.js';
 
 /**
  * How many agent runs fit on a machine. A slot is what one run needs (the agent's CPU and memory);
@@ -33,4 +34,24 @@ export function weightedTypes(types: readonly GravitonType[], run: RunFootprint)
 /** Fargate sizes CPU in units of 1/1024 vCPU and memory in MiB. */
 export function slotsPerFargateTask(task: { cpu: number; memoryMiB: number }, run: RunFootprint): number {
   return slotsOn({ vcpu: task.cpu / 1024, memoryGiB: task.memoryMiB / 1024 }, run);
+}
+
+/**
+ * `config` with every slot count re-derived for agents of footprint `run`: what-ifs ("the same fleet
+ * for a 0.5 vCPU agent") and tests that pin the brief's agent, without a second copy of the config.
+ */
+export function resizedFor(config: EnvironmentConfig, run: RunFootprint): EnvironmentConfig {
+  const pool = (p: Ec2PoolConfig): Ec2PoolConfig => ({
+    ...p,
+    instanceTypes: p.instanceTypes.map((t) => {
+      const shape: InstanceShape | undefined = GRAVITON_SHAPES[t.type as GravitonType];
+      if (!shape) throw new RangeError(`no shape for instance type ${t.type} in GRAVITON_SHAPES`);
+      return { type: t.type, slots: slotsOn(shape, run) };
+    }),
+  });
+  return {
+    ...config,
+    pools: { ...config.pools, spot: pool(config.pools.spot), 'on-demand': pool(config.pools['on-demand']) },
+    worker: { ...config.worker, run, fargateTask: { ...config.worker.fargateTask, slots: slotsPerFargateTask(config.worker.fargateTask, run) } },
+  };
 }

@@ -11,7 +11,10 @@ import {
   prewarmCron,
   type EnvironmentConfig,
 } from '../../environments/index.js';
+import { GRAVITON_SHAPES, type GravitonType } from '../../environments/catalog.js';
+import { BRIEF_AGENT_RUN } from '../../environments/deployed-agents.js';
 import { prod as prodSource } from '../../environments/prod.js';
+import { resizedFor } from '../../environments/sizing.js';
 
 const prod = loadEnvironment('prod');
 const MINUTE = 60;
@@ -49,8 +52,8 @@ test('prod Spot pool scales 0–200 instances over the brief\'s nine Graviton ty
   );
 });
 
-test('slots per type follow the brief\'s table (ranges resolved inside the stated bounds)', (t) => {
-  const slots = slotsOf(prod, 'spot');
+test('with the brief\'s agent, slots per type follow the brief\'s table (ranges resolved inside the stated bounds)', (t) => {
+  const slots = slotsOf(resizedFor(prod, BRIEF_AGENT_RUN), 'spot');
   t.is(slots['c6g.xlarge'], 4);
   t.is(slots['c6g.2xlarge'], 8);
   const within = (value: number | undefined, low: number, high: number) => value !== undefined && value >= low && value <= high;
@@ -124,10 +127,21 @@ test('prod prices cover every instance type it may launch, each with its source 
   t.true(prod.pricing.savingsPlan.oneYearDiscount.value < prod.pricing.savingsPlan.threeYearDiscount.value);
 });
 
-test('instances convert to ASG capacity through the nominal type: 200 c6g.2xlarge = 1,600 slots', (t) => {
-  t.deepEqual(asgSizeInSlots(prod.pools.spot), { min: 0, max: 1600 });
-  t.deepEqual(asgSizeInSlots(prod.pools['on-demand']), { min: 240, max: 400 });
-  t.is(instancesToSlots(prod.pools.spot, 50), 400);
+test('instances convert to ASG capacity through the nominal type: with the brief\'s agent, 200 c6g.2xlarge = 1,600 slots', (t) => {
+  const brief = resizedFor(prod, BRIEF_AGENT_RUN);
+  t.deepEqual(asgSizeInSlots(brief.pools.spot), { min: 0, max: 1600 });
+  t.deepEqual(asgSizeInSlots(brief.pools['on-demand']), { min: 240, max: 400 });
+  t.is(instancesToSlots(brief.pools.spot, 50), 400);
+});
+
+test('with the deployed agents\' footprint, an instance of the nominal type holds as many slots as its CPU and memory allow', (t) => {
+  for (const pool of ['spot', 'on-demand'] as const) {
+    const { vcpu, memoryGiB } = GRAVITON_SHAPES[prod.pools[pool].nominalInstanceType as GravitonType];
+    const perInstance = Math.floor(Math.min(vcpu / prod.worker.run.vcpu, memoryGiB / prod.worker.run.memoryGiB));
+    t.true(perInstance > 0, pool);
+    t.deepEqual(asgSizeInSlots(prod.pools[pool]), { min: prod.pools[pool].min * perInstance, max: prod.pools[pool].max * perInstance }, pool);
+    t.is(instancesToSlots(prod.pools[pool], 50), 50 * perInstance, pool);
+  }
 });
 
 test('dev and staging are smaller and cheaper than prod', (t) => {

@@ -1,5 +1,7 @@
 import test from 'ava';
 import { ENVIRONMENT_NAMES, asgSizeInSlots, instancesToSlots, loadEnvironment, prewarmCron, resourceNames } from '../../environments/index.js';
+import { GRAVITON_SHAPES, type GravitonType } from '../../environments/catalog.js';
+import { slotsOn } from '../../environments/sizing.js';
 import { ARM64_AMI_PARAMETER } from '../../modules/worker-pool/index.js';
 import { RUN_METRICS } from '../../services/worker/cloudwatch-metrics.js';
 import { resourceWhere, resources, synthesizeAll, type Block, type Synthesized } from './support/synthesized.js';
@@ -291,9 +293,12 @@ test('prod: pre-warm schedules set the Spot minimum to 50 instances at 13:00 UTC
   t.true((asg('prod', 'spot').lifecycle as Block).ignore_changes.includes('min_size'), 'Terraform leaves the scheduled minimum alone');
 });
 
-test('prod: the Spot ASG holds 0–1,600 slots (200 c6g.2xlarge) and the On-Demand ASG 240–400 (30–50)', (t) => {
-  t.like(asg('prod', 'spot'), { min_size: 0, max_size: 1600 });
-  t.like(asg('prod', 'on-demand'), { min_size: 240, max_size: 400 });
+test('prod: each EC2 ASG holds its pool\'s instances × the slots of the nominal type, in the deployed agents\' footprint', (t) => {
+  const prod = loadEnvironment('prod');
+  for (const pool of ['spot', 'on-demand'] as const) {
+    const perInstance = slotsOn(GRAVITON_SHAPES[prod.pools[pool].nominalInstanceType as GravitonType], prod.worker.run);
+    t.like(asg('prod', pool), { min_size: prod.pools[pool].min * perInstance, max_size: prod.pools[pool].max * perInstance }, pool);
+  }
 });
 
 test('prod: Savings Plans coverage below 80 % raises an alert', (t) => {

@@ -1,14 +1,15 @@
 import test from 'ava';
-import { loadEnvironment, resourceNames } from '../../environments/index.js';
+import { resourceNames } from '../../environments/index.js';
 import { awsClients, awsPools, type AwsEndpoint } from '../../services/scaler/adapters/aws-pools.js';
 import type { AsgPool } from '../../services/scaler/adapters/asg.js';
 import type { CapacityPool } from '../../services/scaler/adapters/pool.js';
 import { startMoto, type TestMoto } from '../support/moto.js';
 import { waitFor } from '../support/ports.js';
 import { createBurstPools, createEc2Pools, describeGroup, describeService, motoEndpoint } from './helpers/aws-fleet.js';
+import { configOf } from './helpers/policy-input.js';
 
 /** The ASG and ECS adapters against moto_server, on the dev environment's pools (m6g.large = 4 slots). */
-const config = loadEnvironment('dev');
+const config = configOf('dev');
 const names = resourceNames('dev');
 let moto: TestMoto;
 let aws: AwsEndpoint;
@@ -86,7 +87,7 @@ test.serial('ECS desired counts move for both burst services, within the configâ
 });
 
 test('a pool whose resource does not exist fails with PoolNotFoundError naming it', async (t) => {
-  const other = awsPools(loadEnvironment('staging'), awsClients(aws));
+  const other = awsPools(configOf('staging'), awsClients(aws));
   const spot = other.find((p) => p.name === 'spot') as CapacityPool;
   const burst = other.find((p) => p.name === 'burst-spot') as CapacityPool;
   await t.throwsAsync(spot.observe(), { name: 'PoolNotFoundError', message: /agentfleet-staging-spot/ });

