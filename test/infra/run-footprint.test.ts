@@ -42,3 +42,10 @@ for (const name of ENVIRONMENT_NAMES) {
     t.is(config.worker.fargateTask.slots, slotsPerFargateTask(config.worker.fargateTask, expected));
   });
 }
+
+test('every example agent states its measured footprint, so the environments do not fall back to the brief\'s agent', (t) => {
+  const agents = Object.entries(deployedAgentsJson.agents) as [string, { footprint?: unknown }][];
+  t.true(agents.length >= 4);
+  for (const [name, agent] of agents) t.truthy(agent.footprint, `${name} has no footprint`);
+  t.true(expected.vcpu < BRIEF_AGENT_RUN.vcpu && expected.memoryGiB < BRIEF_AGENT_RUN.memoryGiB, JSON.stringify(expected));
+});

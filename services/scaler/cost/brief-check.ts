@@ -1,4 +1,5 @@
 import { GRAVITON_SHAPES } from '../../../environments/catalog.js';
+import { BRIEF_AGENT_RUN } from '../../../environments/deployed-agents.js';
 import type { EnvironmentConfig, PoolName } from '../../../environments/index.js';
 import { slotsOn, type RunFootprint } from '../../../environments/sizing.js';
 import { withFootprint } from './footprint.js';
@@ -11,8 +12,8 @@ import { slotHourlyUsd } from './pool-cost.js';
  * The figures below are quoted from architecture-brief.md; everything else is computed.
  */
 
-/** The brief's agent: the footprint that reproduces its tasks-per-instance column. */
-export const BRIEF_AGENT: RunFootprint = { vcpu: 0.5, memoryGiB: 2 };
+/** The brief's agent (0.5 vCPU / 2 GiB): the footprint that reproduces its tasks-per-instance column. */
+export const BRIEF_AGENT: RunFootprint = BRIEF_AGENT_RUN;
 
 interface Range {
   low: number;
@@ -109,7 +110,7 @@ export function briefFindings(config: EnvironmentConfig): BriefFinding[] {
   findings.push({
     subject: 'Compute Savings Plan discount',
     brief: '30-40% off',
-    computed: `${Math.round(oneYear * 100)} % typical for 1 year, no upfront (${config.pricing.savingsPlan.oneYearDiscount.source})`,
+    computed: `${Math.round(oneYear * 100)} % typical for 1 year, no upfront; ${Math.round(config.pricing.savingsPlan.threeYearDiscount.value * 100)} % for 3 years`,
     holds: oneYear >= 0.3 && oneYear <= 0.4,
   });
   return findings;

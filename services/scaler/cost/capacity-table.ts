@@ -5,11 +5,12 @@ import type { PoolLine } from './pool-line.js';
 
 /** `agentfleet capacity` for a person: aligned tables, money rounded for reading (the JSON keeps full precision). */
 
-function table(header: string[], rows: string[][]): string {
+/** `align`: one letter per column, `l` for text, `r` for numbers. */
+function table(header: string[], rows: string[][], align: string): string {
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .map((cell, i) => (align[i] === 'r' ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -23,7 +24,7 @@ function poolTable(pools: PoolLine[], total: { compute: number; sqs: number }): 
   const rows = pools.map((p) => [p.name, `${int(p.units)} ${p.unit === 'task' ? 'tasks' : 'inst.'}`, p.unitType, int(p.slotsPerUnit), int(p.slots), usd(p.unitHourlyUsd, 4), usd(p.slotHourlyUsd, 4), usd(p.monthlyCostUsd)]);
   rows.push(['SQS requests', '', '', '', '', '', '', usd(total.sqs)]);
   rows.push(['total', '', '', '', int(pools.reduce((sum, p) => sum + p.slots, 0)), '', '', usd(total.compute + total.sqs)]);
-  return table(['pool', 'units', 'unit', 'slots/unit', 'slots', '$/unit-h', '$/slot-h', '$/month'], rows);
+  return table(['pool', 'units', 'unit', 'slots/unit', 'slots', '$/unit-h', '$/slot-h', '$/month'], rows, 'lrlrrrrr');
 }
 
 function plan(report: PlanReport): string {
@@ -53,8 +54,8 @@ function mix(report: MixReport): string {
     shares,
     'Compute Savings Plan covering the On-Demand baseline:',
     ...savings,
-    raise.length > 0 ? `Config limits to raise:\n${table(['limit', 'now', 'needed'], raise)}` : 'Config limits: all hold this mix.',
-    `Account quotas this mix needs (AWS defaults, labelled; read yours in Service Quotas):\n${table(['quota', 'code', 'needed', 'AWS default', ''], quotas)}`,
+    raise.length > 0 ? `Config limits to raise:\n${table(['limit', 'now', 'needed'], raise, 'lrr')}` : 'Config limits: all hold this mix.',
+    `Account quotas this mix needs (AWS defaults, labelled; read yours in Service Quotas):\n${table(['quota', 'code', 'needed', 'AWS default', ''], quotas, 'llrrl')}`,
   ].join('\n');
 }
 
@@ -66,10 +67,10 @@ function brief(report: CapacityReport): string {
   const findings = report.brief.findings.map((f) => [f.subject, f.brief, f.computed, f.holds ? 'holds' : 'DOES NOT ADD UP']);
   return [
     'The brief\'s instance table, recomputed from the prices (0.5 vCPU / 2 GiB agent):',
-    table(['type', 'vCPU/GiB', 'Spot $/h', 'brief tasks', 'slots', 'brief $/task-h', 'computed', 'agrees'], rows),
+    table(['type', 'vCPU/GiB', 'Spot $/h', 'brief tasks', 'slots', 'brief $/task-h', 'computed', 'agrees'], rows, 'lrrrrrrl'),
     '',
     'The brief\'s other figures (0.5 vCPU / 2 GiB agent):',
-    table(['figure', 'brief', 'computed', ''], findings),
+    table(['figure', 'brief', 'computed', ''], findings, 'llll'),
   ].join('\n');
 }
 
@@ -82,7 +83,7 @@ function assumptions(report: CapacityReport): string {
 }
 
 function prices(report: CapacityReport): string {
-  return ['Prices (source, date):', table(['price', 'value', 'unit', 'source', 'date'], report.prices.map((p) => [p.name, String(p.value), p.unit, p.source, p.date]))].join('\n');
+  return ['Prices (date, source):', table(['price', 'value', 'unit', 'date', 'source'], report.prices.map((p) => [p.name, String(p.value), p.unit, p.date, p.source]), 'lrlll')].join('\n');
 }
 
 export function formatCapacity(report: CapacityReport): string {

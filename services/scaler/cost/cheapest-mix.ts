@@ -7,9 +7,9 @@ import type { PoolName } from '../../../environments/index.js';
  *
  * The search walks every on-demand and burst size and takes, for each, the fewest Spot instances that
  * satisfy everything: cost grows with Spot instances, and so does the Spot share, so the first Spot
- * count that fits is the cheapest for that choice. A burst-ondemand task only ever replaces a
- * burst-spot task that cannot be had (same slots, dearer), so burst-ondemand grows only once
- * burst-spot is at its max.
+ * count that fits is the cheapest for that choice. When both burst pools run the same task, a
+ * burst-ondemand task only ever replaces a burst-spot task that cannot be had (same slots, dearer),
+ * so burst-ondemand then grows only once burst-spot is at its max.
  */
 
 export interface MixPool {
@@ -111,7 +111,7 @@ export function cheapestMix(problem: MixProblem): MixResult | undefined {
   const { pools, target, split, tolerance } = problem;
   const flat = flatten(problem);
   const { size, price } = flat;
-  const spotTaskFirst = price['burst-spot'] <= price['burst-ondemand'] && size['burst-spot'] >= size['burst-ondemand'];
+  const spotTaskFirst = price['burst-spot'] <= price['burst-ondemand'] && size['burst-spot'] === size['burst-ondemand'];
   // Any valid mix has at least `target` slots, so each share's floor is a floor in slots too.
   const onDemandStart = Math.max(pools['on-demand'].min, Math.floor(((split['on-demand'] - tolerance) * target) / size['on-demand']));
   const burstFloorSlots = (split.burst - tolerance) * target;

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
-import { submitRun } from '../../api/submit-run.js';
 import { DEFAULT_TIMEOUT_SECONDS, type AgentDefinition } from '../../core/agents/catalog.js';
 import { loadConfig } from '../../core/config.js';
 import { freePort } from '../../core/free-port.js';
@@ -13,6 +12,7 @@ import { EVENT_LOOP_MONITOR_RESOLUTION_MS } from '../metrics.js';
 import { ProfileError } from './errors.js';
 import { startPrivateRedis } from './private-redis.js';
 import { ProcTreeSampler, type TreeUsage } from './proc-usage.js';
+import { RunFeeder } from './run-feeder.js';
 import { gaugeValue } from './prometheus-text.js';
 import { summariseProfile, DEFAULT_FOOTPRINT_RULE, type FootprintRule, type AttemptSpan, type MemorySample, type ProfileReport } from './summary.js';
 
@@ -78,9 +78,12 @@ export async function profileAgent(options: ProfileOptions, onProgress: (progres
     const config = loadConfig(env);
     const [command, ...args] = options.workerCommand;
     if (!command) throw new ProfileError('no worker command');
-    const worker = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const worker = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The worker logs errors on stdout (pino) and start-up failures on stderr: keep the tail of both.
     let workerErrors = '';
-    worker.stderr.on('data', (chunk: Buffer) => (workerErrors = (workerErrors + chunk.toString()).slice(-2000)));
+    const keepTail = (chunk: Buffer) => (workerErrors = (workerErrors + chunk.toString()).slice(-2000));
+    worker.stdout.on('data', keepTail);
+    worker.stderr.on('data', keepTail);
     const workerExited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     cleanups.unshift(async () => {
       if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
@@ -109,31 +112,14 @@ export async function profileAgent(options: ProfileOptions, onProgress: (progres
       metadata: {},
     };
 
-    // Keep at least `concurrency` runs waiting, so a slot that frees up finds the next run at once.
-    const runIds: string[] = [];
-    let running = 0;
-    let feeding = true;
-    const feeder = (async () => {
-      while (feeding) {
-        const depth = await queue.depth();
-        running = depth.inFlight;
-        const missing = options.concurrency - depth.visible;
-        if (missing > 0) {
-          const submitted = await Promise.all(Array.from({ length: missing }, () => submitRun(store, queue, options.logger, TENANT, spec, undefined)));
-          runIds.push(...submitted.map((s) => s.run.id));
-        }
-        await sleep(50);
-      }
-    })();
-    cleanups.unshift(async () => {
-      feeding = false;
-      await feeder.catch(() => undefined);
-    });
+    const feeder = new RunFeeder(store, queue, options.logger, TENANT, spec, options.concurrency);
+    feeder.start();
+    cleanups.unshift(() => feeder.stop());
 
     const intervalMs = options.sampleIntervalMs ?? 250;
     const warmupStart = Date.now();
     while (Date.now() - warmupStart < options.warmupSeconds * 1000) {
-      onProgress({ phase: 'warming up', elapsedSeconds: (Date.now() - warmupStart) / 1000, totalSeconds: options.warmupSeconds, running });
+      onProgress({ phase: 'warming up', elapsedSeconds: (Date.now() - warmupStart) / 1000, totalSeconds: options.warmupSeconds, running: feeder.running });
       await sleep(intervalMs);
     }
 
@@ -146,14 +132,15 @@ export async function profileAgent(options: ProfileOptions, onProgress: (progres
       await sleep(Math.min(intervalMs, startMs + options.seconds * 1000 - Date.now()));
       last = await sampleOrFail(sampler, () => workerErrors);
       samples.push(memoryOf(last));
-      onProgress({ phase: 'measuring', elapsedSeconds: (Date.now() - startMs) / 1000, totalSeconds: options.seconds, running });
+      onProgress({ phase: 'measuring', elapsedSeconds: (Date.now() - startMs) / 1000, totalSeconds: options.seconds, running: feeder.running });
     }
     const endMs = Date.now();
     const metrics = await (await fetch(metricsUrl)).text();
 
-    feeding = false;
-    await feeder;
-    const attempts = await attemptsOf(store, runIds);
+    await feeder.stop().catch((error: unknown) => {
+      throw new ProfileError(`submitting runs failed: ${(error as Error).message}`);
+    });
+    const attempts = await attemptsOf(store, feeder.runIds);
     return summariseProfile(
       {
         agent: options.agent.name,
