@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { BRIEF_AGENT_RUN } from '../../environments/deployed-agents.js';
 import { loadEnvironment } from '../../environments/index.js';
+import { resizedFor } from '../../environments/sizing.js';
 import { simulate, type SimulationOptions, type SimulationResult } from '../../services/scaler/simulator/engine.js';
 import { loadTrace } from '../../services/scaler/simulator/trace.js';
 
@@ -9,7 +11,11 @@ import { loadTrace } from '../../services/scaler/simulator/trace.js';
  */
 export const SHORT_TRACE_FILE = fileURLToPath(new URL('../fixtures/traces/short-burst.json', import.meta.url));
 
-export const prod = loadEnvironment('prod');
+/**
+ * Prod sized for the brief's agent (8 slots per c6g.2xlarge, 1 per burst task), so the short trace
+ * works the pools whatever the deployed agents' footprint (with small slots its load fits the floors).
+ */
+export const prod = resizedFor(loadEnvironment('prod'), BRIEF_AGENT_RUN);
 
 export function simulateShort(options: Partial<SimulationOptions> = {}): SimulationResult {
   return simulate(prod, loadTrace(SHORT_TRACE_FILE), { seed: 7, warmupSeconds: 900, ...options });

@@ -204,9 +204,9 @@ export function simulate(config: EnvironmentConfig, trace: Trace, options: Simul
           ]),
         ) as Record<PoolName, PoolSample>,
       });
-      arrivalsSinceSample = 0;
       maxQueue = Math.max(maxQueue, queue.length);
     }
+    arrivalsSinceSample = 0;
     options.onProgress?.((now - begin) / (end - begin));
   };
 
@@ -217,10 +217,8 @@ export function simulate(config: EnvironmentConfig, trace: Trace, options: Simul
       enqueue({ id: nextRunId++, arrivedAt: now, seconds, queuedAt: now, attempt: 1, startedAt: Number.NaN, machine: undefined }, now);
     }
     runs.arrived += count;
-    if (now >= 0) {
-      arrivedInTrace += count;
-      arrivalsSinceSample += count;
-    }
+    arrivalsSinceSample += count;
+    if (now >= 0) arrivedInTrace += count;
     dispatch(now);
   };
 
