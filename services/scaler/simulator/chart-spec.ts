@@ -13,7 +13,7 @@ import type { SimulationSummary } from './summary.js';
 const MAX_POINTS = 600;
 const WIDTH = 900;
 const PANEL_HEIGHT = 170;
-export const CHART_FONT = 'DejaVu Sans';
+const CHART_FONT = 'DejaVu Sans';
 
 const POOL_LABELS: Record<(typeof POOL_NAMES)[number], string> = {
   spot: 'EC2 Spot',

@@ -33,10 +33,6 @@ export class EventQueue<T> {
     return { at: top.at, event: top.event };
   }
 
-  peekTime(): number | undefined {
-    return this.heap[0]?.at;
-  }
-
   private before(i: number, j: number): boolean {
     const a = this.heap[i] as Entry<T>;
     const b = this.heap[j] as Entry<T>;
