@@ -2,7 +2,12 @@ import { AVAILABILITY_ZONES, DAY, GITHUB_REPOSITORY, MINUTE, REGION, US_EAST_1_P
 import type { CapacityPlan, EnvironmentConfigInput } from './config.js';
 import { weightedTypes } from './sizing.js';
 
-/** Production: the brief's numbers, as written. */
+/**
+ * Production: the brief's numbers, as written. With the example agents' measured footprint its maxima
+ * hold 10,000 concurrent runs within the 70/20/10 split (test/economics/prod-10k.test.ts); an agent of
+ * the brief's 0.5 vCPU / 2 GiB would need them raised: `agentfleet capacity --env prod --concurrency
+ * 10000 --footprint 0.5,2` says by how much.
+ */
 
 /** "Fargate burst pool: up to 200 tasks", Spot first, On-Demand for what Spot cannot place. */
 const BURST_TASKS = 200;

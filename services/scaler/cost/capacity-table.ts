@@ -21,7 +21,7 @@ const usd = (value: number, digits = 0) => `$${value.toLocaleString('en-US', { m
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
 
 function poolTable(pools: PoolLine[], total: { compute: number; sqs: number }): string {
-  const rows = pools.map((p) => [p.name, `${int(p.units)} ${p.unit === 'task' ? 'tasks' : 'inst.'}`, p.unitType, int(p.slotsPerUnit), int(p.slots), usd(p.unitHourlyUsd, 4), usd(p.slotHourlyUsd, 4), usd(p.monthlyCostUsd)]);
+  const rows = pools.map((p) => [p.name, `${int(p.units)} ${p.unit === 'instance' ? 'inst.' : p.units === 1 ? 'task' : 'tasks'}`, p.unitType, int(p.slotsPerUnit), int(p.slots), usd(p.unitHourlyUsd, 4), usd(p.slotHourlyUsd, 4), usd(p.monthlyCostUsd)]);
   rows.push(['SQS requests', '', '', '', '', '', '', usd(total.sqs)]);
   rows.push(['total', '', '', '', int(pools.reduce((sum, p) => sum + p.slots, 0)), '', '', usd(total.compute + total.sqs)]);
   return table(['pool', 'units', 'unit', 'slots/unit', 'slots', '$/unit-h', '$/slot-h', '$/month'], rows, 'lrlrrrrr');
