@@ -8,6 +8,7 @@ import { registerDevCommand } from './commands/dev.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScalerCommands } from './commands/scaler.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 import { registerCapacityCommand } from './commands/capacity.js';
 import { registerProfileCommand } from './commands/profile.js';
 import { CliError } from './cli-error.js';
@@ -26,6 +27,7 @@ registerDevCommand(program);
 registerRunCommands(program);
 registerScalerCommands(program);
 registerKeyCommands(program);
+registerSimulateCommand(program);
 registerCapacityCommand(program);
 registerProfileCommand(program);
 

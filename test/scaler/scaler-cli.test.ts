@@ -25,10 +25,10 @@ test.after.always(async () => {
   await Promise.all([redis?.stop(), moto?.stop()]);
 });
 
-test('scaler decide --env prod --visible 1200 --current spot=20,on-demand=30 --json prints the brief’s answer with reasons, offline', async (t) => {
+test('scaler decide --env prod --policy step --visible 1200 --current spot=20,on-demand=30 --json prints the brief’s answer with reasons, offline', async (t) => {
   // No Redis, no AWS: both point nowhere.
   const result = await agentfleet(
-    ['scaler', 'decide', '--env', 'prod', '--visible', '1200', '--current', 'spot=20,on-demand=30', '--at', '2026-03-04T10:00:00Z', '--json'],
+    ['scaler', 'decide', '--env', 'prod', '--policy', 'step', '--visible', '1200', '--current', 'spot=20,on-demand=30', '--at', '2026-03-04T10:00:00Z', '--json'],
     { REDIS_URL: 'redis://127.0.0.1:1', AWS_ENDPOINT_URL: 'http://127.0.0.1:1' },
   );
   t.is(result.code, 0, result.stderr);
@@ -38,7 +38,7 @@ test('scaler decide --env prod --visible 1200 --current spot=20,on-demand=30 --j
   // Instances follow the brief's rule (+100); slots and the burst bridge follow the deployed agents' footprint.
   const prod = loadEnvironment('prod');
   const perInstance = nominalSlots(prod.pools.spot);
-  const expected = whatIf(prod, { visible: 1200, inFlight: 0, current: { spot: 20, 'on-demand': 30 }, at: new Date('2026-03-04T10:00:00Z') });
+  const expected = whatIf(prod, { visible: 1200, inFlight: 0, current: { spot: 20, 'on-demand': 30 }, at: new Date('2026-03-04T10:00:00Z'), policy: 'step' });
   t.like(byName.spot, { currentInstances: 20, desiredInstances: 120, currentSlots: 20 * perInstance, desiredSlots: 120 * perInstance });
   t.like(byName['on-demand'], { currentInstances: 30, desiredInstances: 30 });
   t.like(byName['burst-spot'], { current: 0, desired: sizes(expected)['burst-spot'], unit: 'tasks' });
@@ -48,7 +48,7 @@ test('scaler decide --env prod --visible 1200 --current spot=20,on-demand=30 --j
 });
 
 test('scaler decide prints a table of current → desired per pool, with the reasons', async (t) => {
-  const result = await agentfleet(['scaler', 'decide', '--env', 'prod', '--visible', '150', '--current', 'spot=20,on-demand=30', '--at', '2026-03-07T13:00:00Z']);
+  const result = await agentfleet(['scaler', 'decide', '--env', 'prod', '--policy', 'step', '--visible', '150', '--current', 'spot=20,on-demand=30', '--at', '2026-03-07T13:00:00Z']);
   t.is(result.code, 0, result.stderr);
   const perInstance = nominalSlots(loadEnvironment('prod').pools.spot);
   t.regex(result.stdout, new RegExp(`spot\\s+20 → 30 instances\\s+${20 * perInstance} → ${30 * perInstance} slots\\s+change`));

@@ -4,8 +4,12 @@ import { whatIf } from '../../services/scaler/what-if.js';
 import { configOf, inputOf, poolsOf, settingsOf, WEDNESDAY_10_UTC } from './helpers/policy-input.js';
 import { reasonCodes, sizes } from './helpers/decision.js';
 
-/** The brief's step rules on prod's config: spot 20 + on-demand 30 instances (c6g.2xlarge, 8 slots) to start. */
-const prod = configOf('prod');
+/**
+ * The brief's step rules on prod's config: spot 20 + on-demand 30 instances (c6g.2xlarge, 8 slots) to start.
+ * Prod runs backlog by default (simulate --compare), so the step policy is asked for by name.
+ */
+const prodConfig = configOf('prod');
+const prod = { ...prodConfig, scaling: { ...prodConfig.scaling, policy: 'step' as const } };
 const start = { spot: 20, 'on-demand': 30 } as const;
 
 const table: { visible: number; spot: number; onDemand: number; burstSpot: number; rule?: number }[] = [
@@ -52,7 +56,7 @@ test('step: On-Demand takes its 20 % share but stays within its 30–50 band, an
 });
 
 test('step: a rule firing again inside the scale-out cooldown is held', (t) => {
-  const settings = settingsOf('prod');
+  const settings = settingsOf('prod', { policy: 'step' });
   const first = decide(inputOf('prod', { visible: 600, pools: poolsOf('prod', start), settings }));
   const grown = poolsOf('prod', { spot: 70, 'on-demand': 30 });
   const soon = decide(inputOf('prod', { visible: 600, pools: grown, memory: first.memory, now: WEDNESDAY_10_UTC + 60_000, settings }));
@@ -63,7 +67,7 @@ test('step: a rule firing again inside the scale-out cooldown is held', (t) => {
 });
 
 test('step: with no rule firing the fleet shrinks slowly toward the runs present, after the scale-in cooldown', (t) => {
-  const settings = settingsOf('prod');
+  const settings = settingsOf('prod', { policy: 'step' });
   const pools = poolsOf('prod', { spot: 100, 'on-demand': 30 });
   const memory = { lastScaleOutAt: { spot: WEDNESDAY_10_UTC - 5 * 60_000 }, lastSetDesired: {} };
   const cooling = decide(inputOf('prod', { visible: 10, inFlight: 50, pools, memory, settings }));
