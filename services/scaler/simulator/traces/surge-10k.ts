@@ -1,4 +1,4 @@
-import type { TraceInput } from '../trace.js';
+import type { TraceInput } from '../trace-schema.js';
 
 const MINUTE = 60;
 
