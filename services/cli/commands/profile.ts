@@ -8,6 +8,7 @@ import { ProfileError } from '../../worker/profile/errors.js';
 import type { ProfileReport } from '../../worker/profile/summary.js';
 import { agentfleetBin } from '../../core/service-process.js';
 import { CliError } from '../cli-error.js';
+import { positiveInteger } from '../flags.js';
 import { configFromEnv, environmentVariables } from '../process-config.js';
 
 /**
@@ -17,11 +18,6 @@ import { configFromEnv, environmentVariables } from '../process-config.js';
  */
 
 const EXAMPLE_AGENTS = 'examples/agents/agents.json';
-
-function positiveInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new CliError(`${flag}: expected a whole number ≥ 1, got "${text}"`);
-  return Number(text);
-}
 
 function positiveSeconds(flag: string, text: string): number {
   const value = Number(text);
