@@ -2,6 +2,7 @@ import type { Logger } from '../core/logger.js';
 import type { QueueDriver } from '../core/queue/contract.js';
 import { samplePeriodStart, type QueueHistory } from '../core/queue/queue-history.js';
 import type { RunStore } from '../core/run/store.js';
+import { readQueueStats } from './queue-stats.js';
 
 /**
  * Samples GET /v1/queue's numbers into the queue history once per period, so the console's chart of
@@ -34,15 +35,8 @@ export class QueueSampler {
 
   async sample(): Promise<void> {
     try {
-      const [depth, oldestAgeSeconds] = await Promise.all([this.queue.depth(), this.store.oldestQueuedAgeSeconds()]);
-      await this.history.record({
-        at: samplePeriodStart(this.now(), this.periodMs),
-        visible: depth.visible,
-        inFlight: depth.inFlight,
-        delayed: depth.delayed,
-        oldestAgeSeconds,
-        deadLettered: depth.deadLettered,
-      });
+      const stats = await readQueueStats(this.queue, this.store);
+      await this.history.record({ at: samplePeriodStart(this.now(), this.periodMs), ...stats });
     } catch (error) {
       this.logger.debug({ err: error }, 'queue sample skipped');
     }

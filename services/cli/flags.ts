@@ -13,6 +13,12 @@ export function wholeNumber(flag: string, text: string | undefined, fallback?: n
   return Number(text);
 }
 
+/** A whole number ≥ 1, such as a concurrency. */
+export function positiveInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new CliError(`${flag}: expected a whole number ≥ 1, got "${text}"`);
+  return Number(text);
+}
+
 export function parseJsonFlag(flag: string, text: string): unknown {
   try {
     return JSON.parse(text);

@@ -1,13 +1,14 @@
 import test from 'ava';
-import { parseProcUsage, ProcTreeSampler, treeUsage, type ProcUsage } from '../../services/worker/profile/proc-usage.js';
+import { ProcTreeSampler, treeUsage, type ProcUsage } from '../../services/worker/profile/proc-usage.js';
+import { parseProcStat } from '../../services/worker/proc-stat.js';
 
 // A /proc/<pid>/stat line whose command name holds a space and a parenthesis.
 const STAT =
   '4242 (node (worker) x) S 4000 4242 4000 0 -1 4194560 1000 0 0 0 150 50 30 20 20 0 11 0 987654 1234567890 25600 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0';
 
 test('a stat line gives CPU ticks (own and reaped children) and resident pages', (t) => {
-  t.deepEqual(parseProcUsage(STAT), { pid: 4242, ppid: 4000, state: 'S', cpuTicks: 150 + 50 + 30 + 20, rssPages: 25600 });
-  t.is(parseProcUsage('garbage'), undefined);
+  t.deepEqual(parseProcStat(STAT), { pid: 4242, ppid: 4000, state: 'S', startTime: '987654', cpuTicks: 150 + 50 + 30 + 20, rssPages: 25600 });
+  t.is(parseProcStat('garbage'), undefined);
 });
 
 test('a tree sums its descendants, not its siblings or its parent', (t) => {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { parseAgentLine, Tail } from '../../services/worker/agents/command-protocol.js';
 import { LineSplitter } from '../../services/worker/agents/line-splitter.js';
-import { parseProcStat } from '../../services/worker/agents/process-tree.js';
+import { parseProcStat } from '../../services/worker/proc-stat.js';
 import { attemptReport, delaySeconds } from '../../services/worker/attempt-report.js';
 
 function split(chunks: Buffer[], max = 1000) {
@@ -46,7 +46,7 @@ test('the stderr tail keeps the last lines within its bounds', (t) => {
 
 test('/proc stat lines are parsed even when the command name holds spaces and parentheses', (t) => {
   const stat = '4242 (node (worker) x) S 4000 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10';
-  t.deepEqual(parseProcStat(stat), { pid: 4242, ppid: 4000, startTime: '987654', state: 'S' });
+  t.deepEqual(parseProcStat(stat), { pid: 4242, ppid: 4000, startTime: '987654', state: 'S', cpuTicks: 0, rssPages: 10 });
   t.is(parseProcStat('garbage'), undefined);
 });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isEnvironmentName, loadEnvironment } from '../../../environments/index.js';
 import { CliError } from '../cli-error.js';
+import { positiveInteger } from '../flags.js';
 
 /** `agentfleet capacity` (DESIGN §3): wiring only; the cost model is services/scaler/cost. */
 
@@ -9,12 +10,6 @@ interface CapacityFlags {
   concurrency?: string;
   footprint?: string;
   json?: boolean;
-}
-
-function parseConcurrency(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new CliError(`--concurrency: expected a whole number ≥ 1, got "${text}"`);
-  return Number(text);
 }
 
 /** `0.5,2` → 0.5 vCPU, 2 GiB per run. */
@@ -38,7 +33,7 @@ export function registerCapacityCommand(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (flags: CapacityFlags) => {
       if (!flags.env || !isEnvironmentName(flags.env)) throw new CliError(`--env: unknown environment "${flags.env}" (expected dev, staging or prod)`);
-      const concurrency = parseConcurrency(flags.concurrency);
+      const concurrency = flags.concurrency === undefined ? undefined : positiveInteger('--concurrency', flags.concurrency);
       const footprint = parseFootprint(flags.footprint);
       const { capacityReport } = await import('../../scaler/cost/capacity-report.js');
       const { FootprintTooLargeError } = await import('../../scaler/cost/footprint.js');

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadAgentCatalog } from '../../core/agents/catalog.js';
 import { freePort } from '../../core/free-port.js';
 import { configFromEnv, environmentVariables, onShutdownSignal } from '../process-config.js';
 import { ServiceProcess } from '../../core/service-process.js';
 import { CliError } from '../cli-error.js';
+import { agentsFileOrExamples } from '../example-agents.js';
 
 /**
  * `agentfleet dev`: the whole platform on one machine, as child processes of this one: the API and
@@ -18,7 +19,6 @@ import { CliError } from '../cli-error.js';
 
 /** `tenant:key` of the dev API key, kept between runs so scripts and `agentfleet submit` keep working. */
 export const DEV_KEY_FILE = '.dev/api-key';
-const EXAMPLE_AGENTS = 'examples/agents/agents.json';
 /** The local fleet is cheap to look at: decide every 2 s unless SCALER_TICK_SECONDS says otherwise. */
 const LOCAL_TICK_SECONDS = '2';
 
@@ -54,6 +54,7 @@ export function registerDevCommand(program: Command): void {
       const config = configFromEnv({ PORT: flags.port, WORKER_SLOTS: flags.slots });
       const keyPair = config.AGENTFLEET_BOOTSTRAP_KEYS.length > 0 ? undefined : devKey();
       const port = config.PORT === 0 ? await freePort(config.HOST) : config.PORT;
+      const agentsFile = agentsFileOrExamples(config.AGENTS_FILE);
       const env: NodeJS.ProcessEnv = {
         ...inherited,
         HOST: config.HOST,
@@ -63,7 +64,7 @@ export function registerDevCommand(program: Command): void {
         ...(flags.minWorkers ? { LOCAL_MIN_WORKERS: flags.minWorkers } : {}),
         ...(flags.maxWorkers ? { LOCAL_MAX_WORKERS: flags.maxWorkers } : {}),
         ...(keyPair ? { AGENTFLEET_BOOTSTRAP_KEYS: keyPair } : {}),
-        ...(!config.AGENTS_FILE && existsSync(EXAMPLE_AGENTS) ? { AGENTS_FILE: resolve(EXAMPLE_AGENTS) } : {}),
+        ...(agentsFile ? { AGENTS_FILE: agentsFile } : {}),
       };
       // Every child would fail on a bad agents file: say so once, before starting any of them.
       loadAgentCatalog(env.AGENTS_FILE);

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { pino } from 'pino';
@@ -8,6 +6,8 @@ import { ProfileError } from '../../worker/profile/errors.js';
 import type { ProfileReport } from '../../worker/profile/summary.js';
 import { agentfleetBin } from '../../core/service-process.js';
 import { CliError } from '../cli-error.js';
+import { agentsFileOrExamples } from '../example-agents.js';
+import { positiveInteger } from '../flags.js';
 import { configFromEnv, environmentVariables } from '../process-config.js';
 
 /**
@@ -15,13 +15,6 @@ import { configFromEnv, environmentVariables } from '../process-config.js';
  * an agent's footprint, measured on this machine (services/worker/profile/). The agents come from
  * AGENTS_FILE, or the example agents when it is unset (as in `agentfleet dev`).
  */
-
-const EXAMPLE_AGENTS = 'examples/agents/agents.json';
-
-function positiveInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new CliError(`${flag}: expected a whole number ≥ 1, got "${text}"`);
-  return Number(text);
-}
 
 function positiveSeconds(flag: string, text: string): number {
   const value = Number(text);
@@ -77,7 +70,7 @@ export function registerProfileCommand(program: Command): void {
       const warmupSeconds = positiveSeconds('--warmup', flags.warmup);
       const input = jsonInput(flags.input);
       const platform = configFromEnv();
-      const agentsFile = platform.AGENTS_FILE ?? (existsSync(EXAMPLE_AGENTS) ? resolve(EXAMPLE_AGENTS) : undefined);
+      const agentsFile = agentsFileOrExamples(platform.AGENTS_FILE);
       const catalog = loadAgentCatalog(agentsFile);
       const definition = catalog.get(flags.agent);
       if (!definition) throw new CliError(`--agent: unknown agent "${flags.agent}" (known: ${[...catalog.keys()].join(', ')})`);

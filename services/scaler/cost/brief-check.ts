@@ -12,9 +12,6 @@ import { slotHourlyUsd } from './pool-cost.js';
  * The figures below are quoted from architecture-brief.md; everything else is computed.
  */
 
-/** The brief's agent (0.5 vCPU / 2 GiB): the footprint that reproduces its tasks-per-instance column. */
-export const BRIEF_AGENT: RunFootprint = BRIEF_AGENT_RUN;
-
 interface Range {
   low: number;
   high: number;
@@ -56,7 +53,7 @@ export function agreesAsWritten(computed: number, written: number): boolean {
   return Math.abs(computed - written) <= 0.5 * 10 ** -decimals(written) + 1e-12;
 }
 
-export function instanceTable(config: EnvironmentConfig, run: RunFootprint = BRIEF_AGENT): InstanceTableRow[] {
+export function instanceTable(config: EnvironmentConfig, run: RunFootprint = BRIEF_AGENT_RUN): InstanceTableRow[] {
   return BRIEF_INSTANCE_TABLE.map((row) => {
     const shape = GRAVITON_SHAPES[row.type];
     const spotHourlyUsd = config.pricing.instances[row.type]?.spotHourlyUsd.value ?? Number.NaN;
@@ -92,7 +89,7 @@ const usd = (value: number, digits = 0) => `$${value.toLocaleString('en-US', { m
 
 /** Where the brief's figures hold and where they do not, for the brief's agent. */
 export function briefFindings(config: EnvironmentConfig): BriefFinding[] {
-  const brief = withFootprint(config, BRIEF_AGENT);
+  const brief = withFootprint(config, BRIEF_AGENT_RUN);
   const findings: BriefFinding[] = [];
   for (const plan of brief.plans.map((p) => ({ p, report: planReport(brief, p) }))) {
     findings.push(...planFindings(plan.p.statedMonthlyCostUsd, plan.report));
@@ -130,7 +127,7 @@ function planFindings(stated: number | undefined, report: PlanReport): BriefFind
   findings.push({
     subject: `${report.name} plan capacity`,
     brief: `${report.targetConcurrency.toLocaleString('en-US')} concurrent runs`,
-    computed: `${report.slots.toLocaleString('en-US')} slots of a ${BRIEF_AGENT.vcpu} vCPU / ${BRIEF_AGENT.memoryGiB} GiB agent`,
+    computed: `${report.slots.toLocaleString('en-US')} slots of a ${BRIEF_AGENT_RUN.vcpu} vCPU / ${BRIEF_AGENT_RUN.memoryGiB} GiB agent`,
     holds: report.meets,
   });
   return findings;

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { descendantsIn, readProcessTable, readProcStat, type ProcStat } from '../proc-stat.js';
 
 /**
  * Killing a command agent's whole process tree. The agent runs as the leader of its own process group,
@@ -13,48 +13,9 @@ export interface ProcessIdentity {
   startTime: string;
 }
 
-interface ProcStat {
-  pid: number;
-  ppid: number;
-  startTime: string;
-  state: string;
-}
-
-/** Parses /proc/<pid>/stat; the command name may contain spaces and parentheses, so split after the last ')'. */
-export function parseProcStat(text: string): ProcStat | undefined {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const pid = Number.parseInt(text, 10);
-  const rest = text.slice(close + 2).split(' ');
-  const state = rest[0];
-  const ppid = Number(rest[1]);
-  const startTime = rest[19];
-  if (!Number.isInteger(pid) || !state || !Number.isInteger(ppid) || !startTime) return undefined;
-  return { pid, ppid, startTime, state };
-}
-
-async function readStat(pid: number): Promise<ProcStat | undefined> {
-  try {
-    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
 /** Snapshots of the process table are shared for a moment, so killing many trees at once reads /proc once. */
 const SNAPSHOT_TTL_MS = 250;
 let snapshot: { at: number; table: Promise<ProcStat[]> } | undefined;
-
-async function readProcessTable(): Promise<ProcStat[]> {
-  let names: string[];
-  try {
-    names = await readdir('/proc');
-  } catch {
-    return [];
-  }
-  const stats = await Promise.all(names.filter((name) => /^\d+$/.test(name)).map((name) => readStat(Number(name))));
-  return stats.filter((stat): stat is ProcStat => stat !== undefined);
-}
 
 function processTable(): Promise<ProcStat[]> {
   const now = Date.now();
@@ -64,22 +25,9 @@ function processTable(): Promise<ProcStat[]> {
 
 /** Every live descendant of `pid` (children, grandchildren, ...), wherever its process group. */
 export async function descendantsOf(pid: number): Promise<ProcessIdentity[]> {
-  const table = await processTable();
-  const children = new Map<number, ProcStat[]>();
-  for (const stat of table) {
-    const siblings = children.get(stat.ppid);
-    if (siblings) siblings.push(stat);
-    else children.set(stat.ppid, [stat]);
-  }
-  const found: ProcessIdentity[] = [];
-  const stack = [pid];
-  while (stack.length > 0) {
-    for (const child of children.get(stack.pop()!) ?? []) {
-      if (child.state !== 'Z') found.push({ pid: child.pid, startTime: child.startTime });
-      stack.push(child.pid);
-    }
-  }
-  return found;
+  return descendantsIn(await processTable(), pid)
+    .filter((child) => child.state !== 'Z')
+    .map((child) => ({ pid: child.pid, startTime: child.startTime }));
 }
 
 function signal(target: number, name: NodeJS.Signals): void {
@@ -92,13 +40,13 @@ function signal(target: number, name: NodeJS.Signals): void {
 
 /** The identity of `pid` now, or undefined when there is no such process (or no /proc). */
 export async function identityOf(pid: number): Promise<ProcessIdentity | undefined> {
-  const stat = await readStat(pid);
+  const stat = await readProcStat(pid);
   return stat && { pid: stat.pid, startTime: stat.startTime };
 }
 
 /** True while the process exists and is not a zombie. */
 export async function isAlive(identity: ProcessIdentity): Promise<boolean> {
-  const stat = await readStat(identity.pid);
+  const stat = await readProcStat(identity.pid);
   return stat !== undefined && stat.startTime === identity.startTime && stat.state !== 'Z';
 }
 
