@@ -17,12 +17,13 @@ const base = {
 };
 const { durationMs, journal, fail } = readInput(JSON.parse(readFileSync(0, 'utf8')));
 const startedUnder = process.ppid;
-record(journal, { ...base, event: 'start', ppid: startedUnder });
-
+// The handler goes in before the start is journalled: a SIGTERM sent on seeing the start line must
+// find it (without one, Node dies of the signal and nothing journals the stop).
 process.once('SIGTERM', () => {
   record(journal, { ...base, event: 'stopped', ppid: process.ppid });
   process.exit(143);
 });
+record(journal, { ...base, event: 'start', ppid: startedUnder });
 
 await sleep(durationMs);
 record(journal, { ...base, event: 'end', ok: !fail, ppid: process.ppid });
