@@ -6,6 +6,7 @@ import type { ApiDependencies, ApiState } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { observeRequests } from './observe.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { registerAgentRoutes } from './routes/agents.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerFleetRoutes } from './routes/fleet.js';
 import { registerRunEventRoutes } from './routes/run-events.js';
@@ -30,6 +31,7 @@ export function createApp(deps: ApiDependencies): Koa<ApiState> {
   registerRunRoutes(router, auth, deps, metrics);
   registerRunEventRoutes(router, auth, deps);
   registerFleetRoutes(router, auth, deps);
+  registerAgentRoutes(router, auth, deps.agents);
   registerSystemRoutes(router, deps, buildOpenApiDocument(API_VERSION));
   registerConsoleRoutes(router, loadConsoleAssets());
 

@@ -82,7 +82,7 @@ export function buildOpenApiDocument(version: string): object {
               },
               content: json(ref('Run')),
             },
-            '400': problemResponse('Invalid body, unknown agent or malformed JSON; `errors` names each field.'),
+            '400': problemResponse("Invalid body, unknown agent, an input that does not match the agent's inputSchema, or malformed JSON; `errors` names each field."),
             '413': problemResponse(`Body over ${LIMITS.bodyBytes} bytes.`),
             '415': problemResponse('Body is not UTF-8 JSON.'),
             ...commonErrors,
@@ -146,6 +146,13 @@ export function buildOpenApiDocument(version: string): object {
             '404': problemResponse('No such run for this tenant.'),
             ...commonErrors,
           },
+        },
+      },
+      '/v1/agents': {
+        get: {
+          operationId: 'listAgents',
+          summary: 'The agents this deployment runs, with the JSON Schema of their input where they declare one',
+          responses: { '200': { description: 'The agents, by name.', content: json(ref('AgentList')) }, ...commonErrors },
         },
       },
       '/v1/queue': {
