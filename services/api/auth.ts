@@ -12,9 +12,9 @@ export function requireApiKey(keys: KeyVerifier): Middleware<ApiState> {
     if (header === '') throw new UnauthorizedError('send Authorization: Bearer <API key>', 'missing');
     const key = BEARER.exec(header)?.[1];
     if (key === undefined) throw new UnauthorizedError('the Authorization header must be "Bearer <API key>"', 'invalid');
-    const tenant = await keys.verify(key);
-    if (tenant === undefined) throw new UnauthorizedError('the API key is not valid', 'invalid');
-    ctx.state.tenant = tenant;
+    const identity = await keys.verify(key);
+    if (identity === undefined) throw new UnauthorizedError('the API key is not valid', 'invalid');
+    ctx.state.tenant = identity.tenant;
     await next();
   };
 }

@@ -12,6 +12,7 @@ import { QueueHistory } from '../core/queue/queue-history.js';
 import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { createApp } from './app.js';
+import { KeyRevocationListener } from './key-revocations.js';
 import { CachedKeyVerifier } from './key-verifier.js';
 import { QueueSampler } from './queue-sampler.js';
 import { UnsentRunSweeper } from './unsent-run-sweeper.js';
@@ -65,11 +66,19 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
     const sampler = new QueueSampler(queue, store, queueHistory, config.QUEUE_SAMPLE_SECONDS * 1000, logger, now);
     sampler.start();
     closeOnFailure.unshift(() => sampler.stop());
+    const keys = new CachedKeyVerifier(keyStore, now, (error) => logger.debug({ err: error }, 'could not record when an API key was last used'));
+    const revocations = new KeyRevocationListener(
+      createRedis(config.REDIS_URL, { name: 'api-key-revocations', failFast: false, logger }),
+      keys,
+      logger,
+    );
+    revocations.start();
+    closeOnFailure.unshift(async () => revocations.stop());
     const shutdown = new AbortController();
     const app = createApp({
       store,
       queue,
-      keys: new CachedKeyVerifier(keyStore, now),
+      keys,
       agents,
       workers: new WorkerRegistry(redis),
       queueHistory: { periodSeconds: config.QUEUE_SAMPLE_SECONDS, read: (at) => queueHistory.read(at) },
@@ -91,6 +100,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
         await closeServer(server);
         await sampler.stop();
         await sweeper.stop();
+        revocations.stop();
         await queue.close();
         await store.close();
         redis.disconnect();
