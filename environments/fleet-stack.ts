@@ -219,6 +219,9 @@ export class FleetStack extends TerraformStack {
       config.api.listener === 'https'
         ? new TerraformVariable(this, 'api_certificate_arn', { type: 'string', description: 'ACM certificate for the API load balancer (HTTPS)' })
         : undefined;
+    const apiBase = container('api');
+    // The ALB appends the client's address to X-Forwarded-For: per-address limits key on it.
+    const apiContainer: ContainerSpec = { ...apiBase, environment: { ...apiBase.environment, TRUSTED_PROXY_HOPS: '1' } };
     const api = new ApiService(this, 'api', {
       name: names.apiService,
       clusterArn: burst.clusterArn,
@@ -229,7 +232,7 @@ export class FleetStack extends TerraformStack {
       minTasks: config.api.minTasks,
       maxTasks: config.api.maxTasks,
       task: config.api.task,
-      container: container('api'),
+      container: apiContainer,
       permissions: [{ sid: 'SubmitRunsAndReadDepth', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: queueArns }],
       listener: certificate ? { protocol: 'https', certificateArn: certificate.stringValue } : { protocol: 'http' },
       allowedCidrs: config.api.allowedCidrs,

@@ -90,7 +90,19 @@ export const prod: EnvironmentConfigInput = {
   },
   worker: WORKER,
   runState: { engine: 'valkey', engineVersion: '8.0', nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 7 },
-  api: { minTasks: 3, maxTasks: 12, task: { cpu: 512, memoryMiB: 1024 }, listener: 'https', allowedCidrs: ['0.0.0.0/0'] },
+  api: {
+    minTasks: 3,
+    maxTasks: 12,
+    task: { cpu: 512, memoryMiB: 1024 },
+    listener: 'https',
+    allowedCidrs: ['0.0.0.0/0'],
+    limits: {
+      // One tenant may fill the 10k-run surge plan twice over; 1,000 requests/s per tenant is far above any run rate it implies.
+      tenantRequests: { limit: 1_000, windowSeconds: 1 },
+      queuedRunsPerTenant: 20_000,
+      failedAuths: { limit: 20, windowSeconds: 1 * MINUTE },
+    },
+  },
   scaler: { task: { cpu: 256, memoryMiB: 512 } },
   plans: PLANS,
   pricing: US_EAST_1_PRICING,

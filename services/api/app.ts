@@ -21,13 +21,14 @@ export const API_VERSION = '1.0.0';
  * document, the console's files) is built here once, never per request.
  */
 export function createApp(deps: ApiDependencies): Koa<ApiState> {
-  const app = new Koa<ApiState>({ proxy: false });
+  const hops = deps.trustedProxyHops ?? 0;
+  const app = new Koa<ApiState>({ proxy: hops > 0, maxIpsCount: hops });
   // Failures are answered and logged by observeRequests; Koa's default handler would print them again.
   app.silent = true;
 
   const metrics = createApiMetrics(deps.metrics);
   const router = new Router<ApiState>();
-  const auth = requireApiKey(deps.keys);
+  const auth = requireApiKey(deps.keys, deps.limits);
   registerRunRoutes(router, auth, deps, metrics);
   registerRunEventRoutes(router, auth, deps);
   registerFleetRoutes(router, auth, deps);

@@ -24,6 +24,7 @@ export function registerRunRoutes(
     const idempotencyKey = header === '' ? undefined : parseRequest(idempotencyKeyHeader, header, 'Idempotency-Key');
     const request = parseRequest(createRunRequest, await readJsonBody(ctx, LIMITS.bodyBytes), 'body');
     const spec = resolveRunSpec(request, agents);
+    await deps.limits?.admitQueuedRuns(ctx.state.tenant);
     const { run, created } = await submitRun(store, queue, logger, ctx.state.tenant, spec, idempotencyKey);
     if (created) metrics.runsCreated.inc({ agent: run.agent });
     else ctx.set(IDEMPOTENT_REPLAY_HEADER, 'true');
