@@ -97,9 +97,10 @@ export const prod: EnvironmentConfigInput = {
     listener: 'https',
     allowedCidrs: ['0.0.0.0/0'],
     limits: {
-      // One tenant may fill the 10k-run surge plan twice over; 1,000 requests/s per tenant is far above any run rate it implies.
+      // 1,000 requests/s per tenant queues the surge plan's 10k runs in 10 s; one tenant may have twice
+      // the largest plan waiting, so a single tenant can still use the whole fleet.
       tenantRequests: { limit: 1_000, windowSeconds: 1 },
-      queuedRunsPerTenant: 20_000,
+      queuedRunsPerTenant: 2 * Math.max(...PLANS.map((plan) => plan.concurrency.max ?? plan.concurrency.min)),
       failedAuths: { limit: 20, windowSeconds: 1 * MINUTE },
     },
   },

@@ -41,8 +41,19 @@ const json = (schema: object) => ({ 'application/json': { schema } });
 const problemResponse = (description: string) => ({ description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } });
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 
+const rateLimitHeaders = {
+  RateLimit: { description: 'Quota left in the current window (IETF draft-ietf-httpapi-ratelimit-headers), e.g. `"tenant";r=42;t=1`.', schema: { type: 'string' } },
+  'RateLimit-Policy': { description: 'The quota policy, e.g. `"tenant";q=1000;w=1`.', schema: { type: 'string' } },
+};
+
 const commonErrors = {
   '401': problemResponse('Missing or invalid API key (with WWW-Authenticate: Bearer).'),
+  '429': {
+    ...problemResponse(
+      "Over a limit, named by `limit`: the tenant's request rate (`tenant`), its runs waiting to start (`queued-runs`, on submit), or too many invalid keys from this address (`failed-auth`).",
+    ),
+    headers: { ...retryAfter, ...rateLimitHeaders },
+  },
   '503': { ...problemResponse('Redis or the queue is unavailable; nothing was changed.'), headers: retryAfter },
 };
 
