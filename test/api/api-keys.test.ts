@@ -117,17 +117,18 @@ test('while revocations are not being heard, nothing is cached: every request as
 
 test('a lookup that overlaps a revocation does not cache its answer', async (t) => {
   const created = await keys.create('overlap');
-  let verifier: CachedKeyVerifier | undefined;
   // The revocation arrives while the GET is on its way back: the answer may predate it.
+  const revokeDuringLookup = { verifier: undefined as CachedKeyVerifier | undefined };
   const slowStore = {
     verify: async (key: string) => {
       const identity = await keys.verify(key);
-      verifier?.revoked(created.id);
+      revokeDuringLookup.verifier?.revoked(created.id);
       return identity;
     },
     touch: async () => undefined,
   };
-  verifier = new CachedKeyVerifier(slowStore, () => 0);
+  const verifier = new CachedKeyVerifier(slowStore, () => 0);
+  revokeDuringLookup.verifier = verifier;
   verifier.listening(true);
   t.is((await verifier.verify(created.key))?.tenant, 'overlap');
   await redis.del(`af:apikey:${hashApiKey(created.key)}`);
