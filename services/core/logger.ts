@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -24,6 +24,10 @@ export const REDACTED_PATHS = [
  * stdout (fd 1) unless `destination` says otherwise (one-shot CLI commands log to stderr, fd 2).
  */
 export function createLogger(service: string, level: string, destination: 1 | 2 = 1): Logger {
-  const options = { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = loggerOptions(service, level);
   return destination === 1 ? pino(options) : pino(options, pino.destination({ fd: 2, sync: true }));
+}
+
+export function loggerOptions(service: string, level: string): LoggerOptions {
+  return { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
 }
