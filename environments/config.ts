@@ -274,6 +274,15 @@ const api = z.object({
       accessLogRetentionDays: z.number().int().min(1).max(3650),
     })
     .optional(),
+  /** Enforced by every API process together (counted in Redis); `agentfleet api` reads them through AGENTFLEET_ENV. */
+  limits: z.object({
+    /** Requests per tenant per window; past it 429 with Retry-After. */
+    tenantRequests: z.object({ limit: positiveInt, windowSeconds: seconds }),
+    /** Runs a tenant may have waiting to start at once; a submit past it is 429. */
+    queuedRunsPerTenant: positiveInt,
+    /** Requests with an invalid API key per client address per window; past it the address gets 429 until the window ends. */
+    failedAuths: z.object({ limit: positiveInt, windowSeconds: seconds }),
+  }),
 }).refine((a) => a.maxTasks >= a.minTasks, { message: 'maxTasks must be at least minTasks', path: ['maxTasks'] });
 
 const plan = z.object({

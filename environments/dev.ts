@@ -63,7 +63,19 @@ export const dev: EnvironmentConfigInput = {
   },
   worker: WORKER,
   runState: { engine: 'valkey', engineVersion: '8.0', nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 0 },
-  api: { minTasks: 2, maxTasks: 2, task: { cpu: 256, memoryMiB: 512 }, listener: 'http', allowedCidrs: ['0.0.0.0/0'] },
+  api: {
+    minTasks: 2,
+    maxTasks: 2,
+    task: { cpu: 256, memoryMiB: 512 },
+    listener: 'http',
+    allowedCidrs: ['0.0.0.0/0'],
+    limits: {
+      // Generous: dev is where the benchmarks push one tenant hardest (api-ingest: ≥ 6,000 runs/s, runs left queued).
+      tenantRequests: { limit: 20_000, windowSeconds: 1 },
+      queuedRunsPerTenant: 1_000_000,
+      failedAuths: { limit: 30, windowSeconds: 1 * MINUTE },
+    },
+  },
   scaler: { task: { cpu: 256, memoryMiB: 512 } },
   plans: [
     {

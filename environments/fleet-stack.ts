@@ -232,6 +232,9 @@ export class FleetStack extends TerraformStack {
       config.api.listener === 'https'
         ? new TerraformVariable(this, 'api_certificate_arn', { type: 'string', description: 'ACM certificate for the API load balancer (HTTPS)' })
         : undefined;
+    const apiBase = container('api');
+    // The ALB appends the client's address to X-Forwarded-For: per-address limits key on it.
+    const apiContainer: ContainerSpec = { ...apiBase, environment: { ...apiBase.environment, TRUSTED_PROXY_HOPS: '1' } };
     const api = new ApiService(this, 'api', {
       name: names.apiService,
       clusterArn: burst.clusterArn,
@@ -242,7 +245,7 @@ export class FleetStack extends TerraformStack {
       minTasks: config.api.minTasks,
       maxTasks: config.api.maxTasks,
       task: config.api.task,
-      container: container('api'),
+      container: apiContainer,
       permissions: [
         // GET /v1/queue reports the DLQ's depth too; runs go only to the runs queue.
         { sid: 'SubmitRuns', actions: ['sqs:SendMessage'], resources: [queue.arn] },

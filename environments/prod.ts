@@ -105,6 +105,13 @@ export const prod: EnvironmentConfigInput = {
     allowedCidrs: ['0.0.0.0/0'],
     // 1,000 requests per IP per 5 minutes (~3.3/s sustained) is well above one client's submissions and polling.
     edge: { rateLimitPerIpPer5Minutes: 1000, accessLogRetentionDays: 90 },
+    limits: {
+      // 1,000 requests/s per tenant queues the surge plan's 10k runs in 10 s; one tenant may have twice
+      // the largest plan waiting, so a single tenant can still use the whole fleet.
+      tenantRequests: { limit: 1_000, windowSeconds: 1 },
+      queuedRunsPerTenant: 2 * Math.max(...PLANS.map((plan) => plan.concurrency.max ?? plan.concurrency.min)),
+      failedAuths: { limit: 20, windowSeconds: 1 * MINUTE },
+    },
   },
   scaler: { task: { cpu: 256, memoryMiB: 512 } },
   plans: PLANS,

@@ -66,7 +66,18 @@ export const staging: EnvironmentConfigInput = {
   },
   worker: WORKER,
   runState: { engine: 'valkey', engineVersion: '8.0', nodeType: 'cache.t4g.small', replicas: 1, snapshotRetentionDays: 1 },
-  api: { minTasks: 2, maxTasks: 4, task: { cpu: 256, memoryMiB: 512 }, listener: 'https', allowedCidrs: ['0.0.0.0/0'] },
+  api: {
+    minTasks: 2,
+    maxTasks: 4,
+    task: { cpu: 256, memoryMiB: 512 },
+    listener: 'https',
+    allowedCidrs: ['0.0.0.0/0'],
+    limits: {
+      tenantRequests: { limit: 200, windowSeconds: 1 },
+      queuedRunsPerTenant: 20_000,
+      failedAuths: { limit: 20, windowSeconds: 1 * MINUTE },
+    },
+  },
   scaler: { task: { cpu: 256, memoryMiB: 512 } },
   plans: [
     {

@@ -6,6 +6,7 @@ import type { ApiDependencies, ApiState } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { observeRequests } from './observe.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { registerAgentRoutes } from './routes/agents.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerFleetRoutes } from './routes/fleet.js';
 import { registerRunEventRoutes } from './routes/run-events.js';
@@ -20,16 +21,18 @@ export const API_VERSION = '1.0.0';
  * document, the console's files) is built here once, never per request.
  */
 export function createApp(deps: ApiDependencies): Koa<ApiState> {
-  const app = new Koa<ApiState>({ proxy: false });
+  const hops = deps.trustedProxyHops ?? 0;
+  const app = new Koa<ApiState>({ proxy: hops > 0, maxIpsCount: hops });
   // Failures are answered and logged by observeRequests; Koa's default handler would print them again.
   app.silent = true;
 
   const metrics = createApiMetrics(deps.metrics);
   const router = new Router<ApiState>();
-  const auth = requireApiKey(deps.keys);
+  const auth = requireApiKey(deps.keys, deps.limits);
   registerRunRoutes(router, auth, deps, metrics);
   registerRunEventRoutes(router, auth, deps);
   registerFleetRoutes(router, auth, deps);
+  registerAgentRoutes(router, auth, deps.agents);
   registerSystemRoutes(router, deps, buildOpenApiDocument(API_VERSION));
   registerConsoleRoutes(router, loadConsoleAssets());
 

@@ -7,6 +7,7 @@ import type { QueueDriver } from '../core/queue/contract.js';
 import type { QueueSample } from '../core/queue/queue-history.js';
 import type { RunStore } from '../core/run/store.js';
 import type { KeyVerifier } from './key-verifier.js';
+import type { TenantLimits } from './tenant-limits.js';
 
 /** What the app needs from the outside world; server.ts wires the real ones, tests may wire their own. */
 export interface ApiDependencies {
@@ -23,6 +24,10 @@ export interface ApiDependencies {
   metrics: Registry;
   /** ms since epoch; injected so time-based behaviour can be tested without waiting. */
   now: () => number;
+  /** Proxies whose X-Forwarded-For entry names the client (TRUSTED_PROXY_HOPS); 0 or absent: the peer address. */
+  trustedProxyHops?: number;
+  /** Per-tenant and per-address limits; absent: none (tests and embedders that do not want them). */
+  limits?: TenantLimits;
   /** Aborted when the server starts closing: long-lived responses (event streams) end then. */
   shutdown?: AbortSignal;
 }

@@ -90,3 +90,16 @@ export class UnsupportedMediaTypeError extends ApiError {
   readonly problemType = 'unsupported-media-type';
   readonly title = 'Unsupported media type';
 }
+
+/** Over a limit (tenant-limits.ts): `Retry-After` and the IETF RateLimit headers say when to come back. */
+export class TooManyRequestsError extends ApiError {
+  override readonly name = 'TooManyRequestsError';
+  readonly status = 429;
+  readonly problemType = 'rate-limited';
+  readonly title = 'Too many requests';
+  constructor(message: string, options: { retryAfterSeconds: number; headers: Record<string, string>; limit: string }) {
+    super(message);
+    Object.assign(this.headers, options.headers, { 'Retry-After': String(options.retryAfterSeconds) });
+    this.extensions.limit = options.limit;
+  }
+}

@@ -52,7 +52,9 @@ export function observeRequests(logger: Logger, metrics: ApiMetrics, now: () => 
     metrics.requests.inc({ method: ctx.method, route, status: ctx.status });
     metrics.duration.observe({ method: ctx.method, route }, seconds);
     if (logger.isLevelEnabled('debug')) {
-      logger.debug({ requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      // At trace, with the request's headers for debugging; the logger redacts Authorization.
+      const headers = logger.isLevelEnabled('trace') ? { headers: ctx.headers } : {};
+      logger.debug({ requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10, ...headers }, 'request');
     }
   };
 }

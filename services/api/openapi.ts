@@ -41,8 +41,19 @@ const json = (schema: object) => ({ 'application/json': { schema } });
 const problemResponse = (description: string) => ({ description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } });
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 
+const rateLimitHeaders = {
+  RateLimit: { description: 'Quota left in the current window (IETF draft-ietf-httpapi-ratelimit-headers), e.g. `"tenant";r=42;t=1`.', schema: { type: 'string' } },
+  'RateLimit-Policy': { description: 'The quota policy, e.g. `"tenant";q=1000;w=1`.', schema: { type: 'string' } },
+};
+
 const commonErrors = {
   '401': problemResponse('Missing or invalid API key (with WWW-Authenticate: Bearer).'),
+  '429': {
+    ...problemResponse(
+      "Over a limit, named by `limit`: the tenant's request rate (`tenant`), its runs waiting to start (`queued-runs`, on submit), or too many invalid keys from this address (`failed-auth`).",
+    ),
+    headers: { ...retryAfter, ...rateLimitHeaders },
+  },
   '503': { ...problemResponse('Redis or the queue is unavailable; nothing was changed.'), headers: retryAfter },
 };
 
@@ -82,7 +93,7 @@ export function buildOpenApiDocument(version: string): object {
               },
               content: json(ref('Run')),
             },
-            '400': problemResponse('Invalid body, unknown agent or malformed JSON; `errors` names each field.'),
+            '400': problemResponse("Invalid body, unknown agent, an input that does not match the agent's inputSchema, or malformed JSON; `errors` names each field."),
             '413': problemResponse(`Body over ${LIMITS.bodyBytes} bytes.`),
             '415': problemResponse('Body is not UTF-8 JSON.'),
             ...commonErrors,
@@ -146,6 +157,13 @@ export function buildOpenApiDocument(version: string): object {
             '404': problemResponse('No such run for this tenant.'),
             ...commonErrors,
           },
+        },
+      },
+      '/v1/agents': {
+        get: {
+          operationId: 'listAgents',
+          summary: 'The agents this deployment runs, with the JSON Schema of their input where they declare one',
+          responses: { '200': { description: 'The agents, by name.', content: json(ref('AgentList')) }, ...commonErrors },
         },
       },
       '/v1/queue': {

@@ -236,6 +236,25 @@ export const problem = z
   .register(componentSchemas, { id: 'Problem', description: 'RFC 9457 problem details.' });
 export type Problem = z.infer<typeof problem>;
 
+export const agentList = z
+  .object({
+    agents: z.array(
+      z
+        .object({
+          name: z.string(),
+          type: z.enum(['command', 'module', 'simulate']),
+          description: z.string().optional(),
+          inputSchema: z
+            .record(z.string(), z.unknown())
+            .optional()
+            .meta({ description: "JSON Schema (2020-12) of the agent's input; a run whose input does not match it is refused with 400." }),
+        })
+        .register(componentSchemas, { id: 'Agent' }),
+    ),
+  })
+  .register(componentSchemas, { id: 'AgentList' });
+export type AgentList = z.infer<typeof agentList>;
+
 const dependencyState = z.enum(['ok', 'down']);
 
 export const readiness = z

@@ -12,8 +12,10 @@ import { QueueHistory } from '../core/queue/queue-history.js';
 import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { createApp } from './app.js';
+import { KeyRevocationListener } from './key-revocations.js';
 import { CachedKeyVerifier } from './key-verifier.js';
 import { QueueSampler } from './queue-sampler.js';
+import { TenantLimits, type ApiLimitSettings } from './tenant-limits.js';
 import { UnsentRunSweeper } from './unsent-run-sweeper.js';
 
 export interface RunningApi {
@@ -28,12 +30,13 @@ const STARTUP_REDIS_WAIT_MS = 30_000;
 const KEEP_ALIVE_MS = 65_000;
 
 /**
- * `agentfleet api` and `agentfleet dev`: wires the real dependencies from config, registers the
- * bootstrap keys, starts the sweeper of runs recorded but never queued, and listens on HOST:PORT.
+ * `agentfleet api` and `agentfleet dev`: wires the real dependencies from config (and the limits from
+ * the environment's config, when given), registers the bootstrap keys, starts the sweeper of runs
+ * recorded but never queued, and listens on HOST:PORT.
  * `close` stops accepting, lets in-flight requests finish, stops the sweeper, then closes the queue
  * and Redis.
  */
-export async function startApi(config: PlatformConfig, logger: Logger): Promise<RunningApi> {
+export async function startApi(config: PlatformConfig, logger: Logger, limits?: ApiLimitSettings): Promise<RunningApi> {
   const agents = loadAgentCatalog(config.AGENTS_FILE);
   const redis = createRedis(config.REDIS_URL, { name: 'api', failFast: true, autoPipelining: true, logger });
   const closeOnFailure: (() => Promise<unknown>)[] = [async () => redis.disconnect()];
@@ -65,11 +68,19 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
     const sampler = new QueueSampler(queue, store, queueHistory, config.QUEUE_SAMPLE_SECONDS * 1000, logger, now);
     sampler.start();
     closeOnFailure.unshift(() => sampler.stop());
+    const keys = new CachedKeyVerifier(keyStore, now, (error) => logger.debug({ err: error }, 'could not record when an API key was last used'));
+    const revocations = new KeyRevocationListener(
+      createRedis(config.REDIS_URL, { name: 'api-key-revocations', failFast: false, logger }),
+      keys,
+      logger,
+    );
+    revocations.start();
+    closeOnFailure.unshift(async () => revocations.stop());
     const shutdown = new AbortController();
     const app = createApp({
       store,
       queue,
-      keys: new CachedKeyVerifier(keyStore, now),
+      keys,
       agents,
       workers: new WorkerRegistry(redis),
       queueHistory: { periodSeconds: config.QUEUE_SAMPLE_SECONDS, read: (at) => queueHistory.read(at) },
@@ -78,6 +89,8 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
       metrics,
       now,
       shutdown: shutdown.signal,
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+      ...(limits ? { limits: new TenantLimits(redis, limits, (tenant) => store.countQueued(tenant), now, logger) } : {}),
     });
 
     const server = createServer(app.callback());
@@ -91,6 +104,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
         await closeServer(server);
         await sampler.stop();
         await sweeper.stop();
+        revocations.stop();
         await queue.close();
         await store.close();
         redis.disconnect();

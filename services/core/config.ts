@@ -39,6 +39,11 @@ export const envSchema = z
     AWS_ENDPOINT_URL: z.string().url().optional(),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: port.default(8080),
+    /**
+     * Proxies in front of the API whose X-Forwarded-For entry names the client (the ALB: 1). Per-address
+     * limits key on that address; 0 (no proxy) ignores the header, which a client could forge.
+     */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
     WORKER_SLOTS: positiveInt.default(8),
     AGENTS_FILE: z.string().min(1).optional(),
     AGENTFLEET_ENV: z.enum(['dev', 'staging', 'prod']).default('dev'),

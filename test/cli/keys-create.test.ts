@@ -25,8 +25,10 @@ test('keys create prints a new key that verifies as the tenant\'s, and stores on
   t.is(created.tenant, 'acme');
   t.true(created.key.length >= 40);
 
-  t.is(await new KeyStore(client).verify(created.key), 'acme');
-  const stored = await Promise.all((await client.keys('*')).map(async (key) => `${key} ${(await client.get(key)) ?? ''}`));
+  t.is((await new KeyStore(client).verify(created.key))?.tenant, 'acme');
+  const stored = await Promise.all(
+    (await client.keys('*')).map(async (key) => `${key} ${(await client.type(key)) === 'hash' ? JSON.stringify(await client.hgetall(key)) : ((await client.get(key)) ?? '')}`),
+  );
   t.true(stored.length > 0);
   t.false(stored.some((entry) => entry.includes(created.key)), 'the plain key is nowhere in Redis');
 

@@ -42,6 +42,12 @@ test('agentfleet worker with an AGENTS_FILE that does not exist names the file',
   assertOneLineFailure(t, await agentfleet(['worker'], { AGENTS_FILE: missing }), new RegExp(`^agentfleet: AGENTS_FILE ${literally(missing)}: ENOENT`));
 });
 
+test('agentfleet api with an input schema Ajv cannot compile names the agent and stops', async (t) => {
+  const badSchema = join(dir, 'bad-schema.json');
+  writeFileSync(badSchema, JSON.stringify({ agents: { summarise: { type: 'simulate', inputSchema: { type: 'object', required: 'text' } } } }));
+  assertOneLineFailure(t, await agentfleet(['api'], { AGENTS_FILE: badSchema }), new RegExp(`^agentfleet: AGENTS_FILE ${literally(badSchema)}: agents\\.summarise\\.inputSchema: `));
+});
+
 test('agentfleet api with an AGENTS_FILE that is not JSON names the file', async (t) => {
   assertOneLineFailure(t, await agentfleet(['api'], { AGENTS_FILE: notJson }), new RegExp(`^agentfleet: AGENTS_FILE ${literally(notJson)}: .*JSON`));
 });

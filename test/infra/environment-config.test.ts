@@ -164,6 +164,24 @@ test('every environment spreads over three distinct zones of its region', (t) =>
   }
 });
 
+test('every environment sets the API\'s limits; prod lets one tenant queue twice its largest plan and slows bad keys within a minute', (t) => {
+  for (const name of ENVIRONMENT_NAMES) {
+    const { limits } = loadEnvironment(name).api;
+    t.true(limits.tenantRequests.limit > 0 && limits.queuedRunsPerTenant > 0 && limits.failedAuths.limit > 0, name);
+  }
+  const largestPlan = Math.max(...prod.plans.map((plan) => plan.concurrency.max ?? plan.concurrency.min));
+  t.is(prod.api.limits.queuedRunsPerTenant, 2 * largestPlan);
+  t.is(prod.api.limits.failedAuths.windowSeconds, MINUTE);
+  t.true(prod.api.limits.failedAuths.limit <= 20);
+  t.true(loadEnvironment('dev').api.limits.tenantRequests.limit >= 6_000, 'dev leaves room for the api-ingest benchmark (≥ 6,000 runs/s)');
+});
+
+test('a limit of zero is refused with the path of the field', (t) => {
+  const bad = { ...prodSource, api: { ...prodSource.api, limits: { ...prodSource.api.limits, queuedRunsPerTenant: 0 } } };
+  const error = t.throws(() => parseEnvironmentConfig(bad), { instanceOf: EnvironmentConfigError });
+  t.deepEqual(error?.issues.map((issue) => issue.path), ['api.limits.queuedRunsPerTenant']);
+});
+
 test('a bad value is refused with the path of the field', (t) => {
   const bad = { ...prodSource, pools: { ...prodSource.pools, spot: { ...prodSource.pools.spot, min: 500 } } };
   const error = t.throws(() => parseEnvironmentConfig(bad), { instanceOf: EnvironmentConfigError });

@@ -275,6 +275,13 @@ for (const env of ENVIRONMENT_NAMES) {
     }
   });
 
+  test(`${env}: the API task reads its limits through AGENTFLEET_ENV and trusts the ALB's X-Forwarded-For entry (one hop)`, (t) => {
+    const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', resourceNames(env).apiService);
+    t.like(taskEnvironment(definition), { AGENTFLEET_ENV: env, TRUSTED_PROXY_HOPS: '1' });
+    const scaler = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', resourceNames(env).scalerService);
+    t.false('TRUSTED_PROXY_HOPS' in taskEnvironment(scaler));
+  });
+
   test(`${env}: a monthly budget alerts on actual and forecast spend`, (t) => {
     const budget = resources(stack(env), 'aws_budgets_budget').find((b) => b.budget_type === 'COST');
     t.is(Number(budget?.limit_amount), config.costGuard.monthlyBudgetUsd);

@@ -24,6 +24,9 @@ export function registerRunRoutes(
     const idempotencyKey = header === '' ? undefined : parseRequest(idempotencyKeyHeader, header, 'Idempotency-Key');
     const request = parseRequest(createRunRequest, await readJsonBody(ctx, LIMITS.bodyBytes), 'body');
     const spec = resolveRunSpec(request, agents);
+    // Checked before the store can tell a replay from a new run: at the cap, a replay waits like a new
+    // submit, and still gets its original run once there is room.
+    await deps.limits?.admitQueuedRuns(ctx.state.tenant);
     const { run, created } = await submitRun(store, queue, logger, ctx.state.tenant, spec, idempotencyKey);
     if (created) metrics.runsCreated.inc({ agent: run.agent });
     else ctx.set(IDEMPOTENT_REPLAY_HEADER, 'true');

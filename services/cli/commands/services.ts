@@ -6,13 +6,15 @@ import { configFromEnv, onShutdownSignal } from '../process-config.js';
 export function registerServiceCommands(program: Command): void {
   program
     .command('api')
-    .description('serve the HTTP API (HOST, PORT, REDIS_URL, QUEUE_DRIVER, ...)')
+    .description('serve the HTTP API (HOST, PORT, REDIS_URL, QUEUE_DRIVER, ...; per-tenant limits from AGENTFLEET_ENV\'s config)')
     .option('--port <n>', 'port to listen on (overrides PORT)')
     .action(async (options: { port?: string }) => {
       const config = configFromEnv({ PORT: options.port });
       const logger = createLogger('api', config.LOG_LEVEL);
       const { startApi } = await import('../../api/server.js');
-      const api = await startApi(config, logger);
+      const { loadEnvironment } = await import('../../../environments/index.js');
+      // The limits live in the environment's config with everything else that differs per environment.
+      const api = await startApi(config, logger, loadEnvironment(config.AGENTFLEET_ENV).api.limits);
       logger.info({ url: api.url }, 'api listening');
       onShutdownSignal(async () => api.close());
     });

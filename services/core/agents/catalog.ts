@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { compileInputSchema, InputSchemaError, type InputValidator } from './input-schema.js';
 
 /**
  * The agents a deployment can run, declared in AGENTS_FILE (JSON; format in the README) and read by
@@ -31,6 +32,8 @@ const common = {
   /** Used when a run does not set its own. */
   timeoutSeconds: z.number().int().positive().optional(),
   maxAttempts: z.number().int().min(1).max(20).optional(),
+  /** JSON Schema (2020-12) of the agent's input: the API refuses a run whose input does not match it. */
+  inputSchema: z.record(z.string(), z.unknown()).optional(),
 };
 
 const commandAgent = z.object({
@@ -58,7 +61,10 @@ export const agentsFileSchema = z.object({
   agents: z.record(agentName, agentDefinitionSchema),
 });
 
-export type AgentCatalog = ReadonlyMap<string, AgentDefinition>;
+/** A catalog entry: the definition, and its input schema compiled once when the file is read. */
+export type CatalogAgent = AgentDefinition & { validateInput?: InputValidator };
+
+export type AgentCatalog = ReadonlyMap<string, CatalogAgent>;
 
 export class AgentsFileError extends Error {
   override readonly name = 'AgentsFileError';
@@ -86,14 +92,24 @@ export function declaredAgents(json: unknown, source = 'AGENTS_FILE'): Record<st
 }
 
 export function parseAgentsFile(json: unknown, baseDir: string, source = 'AGENTS_FILE'): AgentCatalog {
-  const catalog = new Map<string, AgentDefinition>([[BUILTIN_SIMULATE, { type: 'simulate' }]]);
+  const catalog = new Map<string, CatalogAgent>([[BUILTIN_SIMULATE, { type: 'simulate' }]]);
   for (const [name, definition] of Object.entries(declaredAgents(json, source))) {
     if (name === BUILTIN_SIMULATE && definition.type !== 'simulate') {
       throw new AgentsFileError(`${source}: agents.${name}: "${BUILTIN_SIMULATE}" is built in and cannot be redefined`);
     }
-    catalog.set(name, resolvePaths(definition, baseDir));
+    catalog.set(name, withInputValidator(name, resolvePaths(definition, baseDir), source));
   }
   return catalog;
+}
+
+function withInputValidator(name: string, definition: AgentDefinition, source: string): CatalogAgent {
+  if (definition.inputSchema === undefined) return definition;
+  try {
+    return { ...definition, validateInput: compileInputSchema(definition.inputSchema) };
+  } catch (error) {
+    if (!(error instanceof InputSchemaError)) throw error;
+    throw new AgentsFileError(`${source}: agents.${name}.inputSchema: ${error.message}`);
+  }
 }
 
 /** The catalog for a process: the built-in agents, plus AGENTS_FILE when it is set. */

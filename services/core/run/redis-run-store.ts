@@ -302,6 +302,11 @@ export class RedisRunStore implements RunStore {
     return oldest.length === 2 ? Math.max(0, (now - Number(oldest[1])) / 1000) : 0;
   }
 
+  /** Runs of `tenant` waiting to start (status `queued`), from its status index: one ZCARD. */
+  async countQueued(tenant: string): Promise<number> {
+    return withRedis(() => this.redis.zcard(this.keys.byStatus(tenant, 'queued')));
+  }
+
   onCancelRequested(onCancel: (runId: string) => void): Promise<() => Promise<void>> {
     return this.cancels.listen(onCancel);
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startApi, type RunningApi } from '../../../services/api/server.js';
+import type { ApiLimitSettings } from '../../../services/api/tenant-limits.js';
 import { KeyStore } from '../../../services/core/auth/key-store.js';
 import { loadConfig, type PlatformConfig } from '../../../services/core/config.js';
 import { createLogger } from '../../../services/core/logger.js';
@@ -79,7 +80,8 @@ export class ApiClient {
   }
 }
 
-export async function startApiHarness(env: Record<string, string> = {}): Promise<ApiHarness> {
+/** `limits`: what `agentfleet api` reads from the environment's config; none unless given. */
+export async function startApiHarness(env: Record<string, string> = {}, limits?: ApiLimitSettings): Promise<ApiHarness> {
   const redisServer = await startRedis();
   const bootstrapKey = `boot_${randomBytes(16).toString('hex')}`;
   const config = loadConfig({
@@ -97,7 +99,7 @@ export async function startApiHarness(env: Record<string, string> = {}): Promise
   // Outage tests stop the server under this client; its reconnect errors are expected.
   redis.on('error', () => undefined);
   try {
-    api = await startApi(config, logger);
+    api = await startApi(config, logger, limits);
     queue = createQueueDriver(config, { logger });
   } catch (error) {
     await api?.close();
