@@ -11,7 +11,7 @@ import { CancelChannel } from './cancel-channel.js';
 import { TransitionContentionError } from './errors.js';
 import { appendEvent } from './lua/append-event.js';
 import { claimUnsent } from './lua/claim-unsent.js';
-import { createRun as createRunRecord } from './lua/create-run.js';
+import { createRun as createRunRecord, createRuns as createRunRecords } from './lua/create-run.js';
 import { discardRun } from './lua/discard-run.js';
 import { renewLease } from './lua/heartbeat.js';
 import { restoreRun } from './lua/restore-run.js';
@@ -168,6 +168,22 @@ export class RedisRunStore implements RunStore {
     return existing ? { run: existing.stored.run, created: false, mustSend: existing.mustSend } : { run, created: true, mustSend: true };
   }
 
+  async createMany(tenant: string, items: readonly { spec: RunSpec; idempotencyKey?: string }[]): Promise<Creation[]> {
+    const createdAt = new Date(this.clock()).toISOString();
+    const inputs = items.map(({ spec, idempotencyKey }) => ({
+      run: createRun({ id: uuidv7(), tenant, spec, createdAt }),
+      idempotencyKey: idempotencyKey === undefined ? undefined : this.keys.idempotency(tenant, idempotencyKey),
+      outbox: true,
+      sendClaimMs: this.sendClaimMs,
+    }));
+    const replies = await withRedis(() => createRunRecords(this.scripts, this.keys, inputs));
+    return replies.map((reply, index) =>
+      reply.created
+        ? { run: (inputs[index] as (typeof inputs)[number]).run, created: true, mustSend: true }
+        : { run: reply.stored.run, created: false, mustSend: reply.mustSend },
+    );
+  }
+
   markSent(runId: string): Promise<void> {
     return this.sentMarks.call(runId);
   }
@@ -229,7 +245,7 @@ export class RedisRunStore implements RunStore {
       if (stored.discarded) return { kind: 'finished', run: stored.run };
       const now = this.clock();
       const decision = decideStart(stored.run, stored.lease, { worker, now, busyMarginMs: this.busyMarginMs });
-      if (decision.kind === 'busy') return decision;
+      if (decision.kind === 'busy' || decision.kind === 'early') return decision;
       if (decision.kind === 'finished' && !decision.changed) return { kind: 'finished', run: decision.run };
       const lease: LeaseRecord | undefined = decision.kind === 'start' ? { token: randomUUID(), expiresAt: now + this.leaseMs } : undefined;
       const outcome = await this.write(stored, decision.run, { lease: lease ?? 'release' });
