@@ -138,9 +138,14 @@ export class SqsDriver implements QueueDriver {
     assertReceiveArguments(max, waitSeconds);
     const { highPriorityQueueUrl: highUrl, queueUrl } = this.options;
     if (highUrl === undefined) return this.receiveFrom(queueUrl, max, waitSeconds, signal);
-    const high = await this.receiveFrom(highUrl, max, 0, signal);
-    if (high.length > 0) return high;
-    return this.receiveFrom(queueUrl, max, Math.min(waitSeconds, this.options.highPriorityRecheckSeconds ?? 2), signal);
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      const high = await this.receiveFrom(highUrl, max, 0, signal);
+      if (high.length > 0) return high;
+      const left = Math.max(0, (deadline - Date.now()) / 1000);
+      const normal = await this.receiveFrom(queueUrl, max, Math.min(left, this.options.highPriorityRecheckSeconds ?? 2), signal);
+      if (normal.length > 0 || Date.now() >= deadline || signal?.aborted || this.closed) return normal;
+    }
   }
 
   private async receiveFrom(queueUrl: string, max: number, waitSeconds: number, signal: AbortSignal | undefined): Promise<Delivery[]> {
