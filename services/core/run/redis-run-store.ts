@@ -66,9 +66,10 @@ import type {
  * heartbeat or finish, from the run as this store last wrote it (`held`; restore-run-5.lua), unless
  * another worker rebuilt it first. Its events and idempotency key are lost with the data.
  *
- * Round trips without contention: create 1, heartbeat 1, finish 1 (the run known at start is kept
- * for the lease's holder), start 1 for a first delivery (the run is expected as the API created it,
- * which the compare-and-set checks), 2 for a later attempt (read, then write).
+ * Round trips without contention: create 1 (createMany 1 for a whole batch: create-runs.lua),
+ * heartbeat 1, finish 1 (the run known at start is kept for the lease's holder), start 1 for a first
+ * delivery (the run is expected as the API created it, which the compare-and-set checks), 2 for a
+ * later attempt (read, then write).
  *
  * Lease expiry is judged on the clocks of the workers (kept within milliseconds of each other by
  * NTP / Amazon Time Sync); leases last tens of seconds, so skew does not matter.
