@@ -107,6 +107,7 @@ export class FleetStack extends TerraformStack {
     });
     const queue = new Queue(this, 'queue', {
       name: names.queue,
+      highPriorityName: names.highPriorityQueue,
       deadLetterName: names.deadLetterQueue,
       retentionSeconds: config.queue.retentionSeconds,
       visibilityTimeoutSeconds: config.queue.visibilityTimeoutSeconds,
@@ -164,6 +165,7 @@ export class FleetStack extends TerraformStack {
           QUEUE_DRIVER: 'sqs',
           SQS_QUEUE_URL: queue.url,
           SQS_DLQ_URL: queue.deadLetterUrl,
+          SQS_HIGH_PRIORITY_QUEUE_URL: queue.highPriorityUrl,
           LOG_LEVEL: 'info',
         },
         secrets: { REDIS_URL: redisUrlSecretArn },
@@ -171,7 +173,7 @@ export class FleetStack extends TerraformStack {
         logGroupArn: group.arn,
       };
     };
-    const queueArns = [queue.arn, queue.deadLetterArn];
+    const queueArns = [queue.arn, queue.highPriorityArn, queue.deadLetterArn];
     // Run metrics reach CloudWatch through the worker's log lines (EMF), so no PutMetricData permission.
     const workerPermissions: PolicyStatement[] = [
       {
@@ -295,6 +297,7 @@ export class FleetStack extends TerraformStack {
     const outputs = {
       api_url: api.url,
       queue_url: queue.url,
+      high_priority_queue_url: queue.highPriorityUrl,
       dead_letter_queue_url: queue.deadLetterUrl,
       ecr_repository_url: ecr.repositoryUrl,
       ecs_cluster: burst.clusterName,

@@ -8,6 +8,7 @@ export interface ResourceNames {
   /** Prefix of every resource of the environment, e.g. `agentfleet-prod`. */
   prefix: string;
   queue: string;
+  highPriorityQueue: string;
   deadLetterQueue: string;
   /** The ECS cluster running the burst workers, the API and the scaler. */
   cluster: string;
@@ -26,6 +27,7 @@ export function resourceNames(environment: EnvironmentName): ResourceNames {
   return {
     prefix,
     queue: `${prefix}-runs`,
+    highPriorityQueue: `${prefix}-runs-high`,
     deadLetterQueue: `${prefix}-runs-dlq`,
     cluster: prefix,
     pools: {

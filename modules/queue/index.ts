@@ -6,6 +6,8 @@ import { denyInsecureTransport, policyDocument } from '../lib/iam.js';
 
 export interface QueueProps {
   name: string;
+  /** The queue for runs with a priority above 0, which workers drain first. */
+  highPriorityName: string;
   deadLetterName: string;
   retentionSeconds: number;
   visibilityTimeoutSeconds: number;
@@ -25,10 +27,15 @@ export interface QueueProps {
  * The run queue: an SQS standard queue (throughput without limits; duplicates are the run store's job),
  * its dead-letter queue (redrive after `maxReceiveCount` receives), encryption at rest with SQS-managed keys
  * (no KMS cost or key policy), TLS required, and alarms on waiting time and on anything dead-lettered.
+ * A second queue, the same in every setting and with its own redrive policy, takes runs with a
+ * priority above 0; workers receive from it first. Both redrive to the one dead-letter queue, where
+ * the workers also put poison explicitly: one place and one alarm for everything dead-lettered.
  */
 export class Queue extends Construct {
   readonly url: string;
   readonly arn: string;
+  readonly highPriorityUrl: string;
+  readonly highPriorityArn: string;
   readonly deadLetterUrl: string;
   readonly deadLetterArn: string;
 
@@ -39,15 +46,19 @@ export class Queue extends Construct {
       messageRetentionSeconds: props.deadLetterRetentionSeconds,
       sqsManagedSseEnabled: true,
     });
-    const queue = new SqsQueue(this, 'queue', {
-      name: props.name,
-      messageRetentionSeconds: props.retentionSeconds,
-      visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
-      receiveWaitTimeSeconds: props.receiveWaitSeconds,
-      sqsManagedSseEnabled: true,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: props.maxReceiveCount }),
-    });
-    for (const [policyId, target] of [['queue-policy', queue], ['dead-letter-policy', deadLetter]] as const) {
+    const runQueue = (id: string, name: string) =>
+      new SqsQueue(this, id, {
+        name,
+        messageRetentionSeconds: props.retentionSeconds,
+        visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
+        receiveWaitTimeSeconds: props.receiveWaitSeconds,
+        sqsManagedSseEnabled: true,
+        redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: props.maxReceiveCount }),
+      });
+    const queue = runQueue('queue', props.name);
+    const highPriority = runQueue('high-priority', props.highPriorityName);
+    const policies = [['queue-policy', queue], ['high-priority-policy', highPriority], ['dead-letter-policy', deadLetter]] as const;
+    for (const [policyId, target] of policies) {
       new SqsQueuePolicy(this, policyId, {
         queueUrl: target.url,
         policy: policyDocument([denyInsecureTransport(['sqs:*'], [target.arn])]),
@@ -55,20 +66,22 @@ export class Queue extends Construct {
     }
 
     const actions = { alarmActions: [props.alarms.topicArn], okActions: [props.alarms.topicArn] };
-    new CloudwatchMetricAlarm(this, 'oldest-message-age', {
-      alarmName: `${props.name}-oldest-message-age`,
-      alarmDescription: `Runs have waited over ${props.alarms.oldestMessageAgeSeconds} s to start: the fleet is not keeping up.`,
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateAgeOfOldestMessage',
-      dimensions: { QueueName: props.name },
-      statistic: 'Maximum',
-      period: 60,
-      evaluationPeriods: 3,
-      threshold: props.alarms.oldestMessageAgeSeconds,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-      ...actions,
-    });
+    for (const [alarmId, queueName] of [['oldest-message-age', props.name], ['high-priority-oldest-message-age', props.highPriorityName]] as const) {
+      new CloudwatchMetricAlarm(this, alarmId, {
+        alarmName: `${queueName}-oldest-message-age`,
+        alarmDescription: `Runs have waited over ${props.alarms.oldestMessageAgeSeconds} s to start: the fleet is not keeping up.`,
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateAgeOfOldestMessage',
+        dimensions: { QueueName: queueName },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 3,
+        threshold: props.alarms.oldestMessageAgeSeconds,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        ...actions,
+      });
+    }
     new CloudwatchMetricAlarm(this, 'dead-letter-depth', {
       alarmName: `${props.deadLetterName}-depth`,
       alarmDescription: 'Messages reached the dead-letter queue: poison or crash-looping runs need a look.',
@@ -86,6 +99,8 @@ export class Queue extends Construct {
 
     this.url = queue.url;
     this.arn = queue.arn;
+    this.highPriorityUrl = highPriority.url;
+    this.highPriorityArn = highPriority.arn;
     this.deadLetterUrl = deadLetter.url;
     this.deadLetterArn = deadLetter.arn;
   }

@@ -110,6 +110,22 @@ export function buildOpenApiDocument(version: string): object {
           },
         },
       },
+      '/v1/runs/batch': {
+        post: {
+          operationId: 'createRunBatch',
+          summary: `Queue up to ${LIMITS.batchRuns} runs in one request`,
+          description:
+            'Each item is a run request with its own optional `idempotencyKey` (which replays like the Idempotency-Key header). Valid items are recorded in one Redis round trip and queued together; an invalid item does not stop the others.',
+          requestBody: { required: true, content: json(ref('CreateRunBatchRequest')) },
+          responses: {
+            '202': { description: 'One entry per item, in order: its run, or a problem for that item.', content: json(ref('RunBatch')) },
+            '400': problemResponse(`\`runs\` is not an array of 1 to ${LIMITS.batchRuns} items, or the body is not a JSON object.`),
+            '413': problemResponse(`Body over ${LIMITS.batchBodyBytes} bytes.`),
+            '415': problemResponse('Body is not UTF-8 JSON.'),
+            ...commonErrors,
+          },
+        },
+      },
       '/v1/runs/{id}': {
         get: {
           operationId: 'getRun',

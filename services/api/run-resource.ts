@@ -15,6 +15,8 @@ export function toRunResource(run: Run): RunResource {
     maxAttempts: run.maxAttempts,
     priority: run.priority,
     metadata: run.metadata,
+    ttlSeconds: run.ttlSeconds ?? null,
+    delaySeconds: run.delaySeconds ?? 0,
     attempts: run.attempts.map((attempt) => ({
       number: attempt.number,
       outcome: attempt.outcome ?? null,

@@ -23,5 +23,7 @@ export function resolveRunSpec(request: CreateRunRequest, agents: AgentCatalog):
     maxAttempts: request.maxAttempts ?? agent.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     priority: request.priority ?? 0,
     metadata: request.metadata ?? {},
+    ...(request.ttlSeconds === undefined ? {} : { ttlSeconds: request.ttlSeconds }),
+    ...(request.delaySeconds === undefined ? {} : { delaySeconds: request.delaySeconds }),
   };
 }

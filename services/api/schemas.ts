@@ -18,6 +18,12 @@ export const LIMITS = {
   timeoutSeconds: 12 * 3600,
   maxAttempts: 20,
   priority: 100,
+  /** How long a run may wait to start, and how long it may be held back: a week each (SQS re-delays past 15 min). */
+  ttlSeconds: 7 * 24 * 3600,
+  delaySeconds: 7 * 24 * 3600,
+  batchRuns: 100,
+  /** A batch's body: room for 100 runs of ordinary size; each run's own message is still capped (413 for that run). */
+  batchBodyBytes: 1024 * 1024,
   listLimitDefault: 50,
   listLimitMax: 200,
   cursorLength: 512,
@@ -86,8 +92,25 @@ export const createRunRequest = z
       .min(0)
       .max(LIMITS.priority)
       .optional()
-      .meta({ description: 'Kept with the run and in its queue message (default 0); the current queue drivers deliver in arrival order.' }),
+      .meta({
+        description:
+          'Higher starts first among runs waiting at the same time (default 0). BullMQ honours every level; SQS two: above 0 goes to the high-priority queue, drained first.',
+      }),
     metadata: metadata.optional(),
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.ttlSeconds)
+      .optional()
+      .meta({ description: 'A run not started this long after it became eligible (after any delay) ends `cancelled` with error type `expired`, and never starts.' }),
+    delaySeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.delaySeconds)
+      .optional()
+      .meta({ description: 'The run starts no earlier than this long after it was accepted.' }),
   })
   .register(componentSchemas, { id: 'CreateRunRequest' });
 export type CreateRunRequest = z.infer<typeof createRunRequest>;
@@ -100,6 +123,23 @@ export const idempotencyKeyHeader = z
   .min(1)
   .max(LIMITS.idempotencyKeyLength)
   .regex(/^[\x21-\x7e]+$/, 'visible ASCII characters only');
+
+/** One run of a batch: a run request, with its own idempotency key in place of the header. */
+export const batchRunItem = createRunRequest
+  .extend({
+    idempotencyKey: idempotencyKeyHeader
+      .optional()
+      .meta({ description: 'Like the Idempotency-Key header of POST /v1/runs: the same key (per tenant) returns the first run.' }),
+  })
+  .register(componentSchemas, { id: 'BatchRunItem' });
+
+/** What POST /v1/runs/batch takes, as documented; `batchEnvelope` is what is parsed, each item then on its own. */
+export const createRunBatchRequest = z
+  .strictObject({ runs: z.array(batchRunItem).min(1).max(LIMITS.batchRuns) })
+  .register(componentSchemas, { id: 'CreateRunBatchRequest' });
+
+/** The batch as a whole: a bad item is that item's problem, not the batch's. */
+export const batchEnvelope = z.strictObject({ runs: z.array(z.unknown()).min(1).max(LIMITS.batchRuns) });
 
 export const listRunsQuery = z.object({
   status: z.enum(RUN_STATUSES).optional(),
@@ -138,6 +178,8 @@ export const runResource = z
     maxAttempts: z.number().int(),
     priority: z.number().int(),
     metadata: z.record(z.string(), z.string()),
+    ttlSeconds: z.number().int().nullable().meta({ description: 'null when the run may wait to start for ever.' }),
+    delaySeconds: z.number().int(),
     attempts: z.array(attempt),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
@@ -254,6 +296,14 @@ export const agentList = z
   })
   .register(componentSchemas, { id: 'AgentList' });
 export type AgentList = z.infer<typeof agentList>;
+
+export const runBatch = z
+  .object({
+    runs: z.array(z.union([runResource, problem])).meta({
+      description: 'One entry per item, in order: the run (new, or the earlier run its idempotencyKey names), or a problem (it has `type`) saying why that item was not queued.',
+    }),
+  })
+  .register(componentSchemas, { id: 'RunBatch' });
 
 const dependencyState = z.enum(['ok', 'down']);
 

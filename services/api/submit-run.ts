@@ -2,7 +2,7 @@ import type { Logger } from '../core/logger.js';
 import type { QueueDriver } from '../core/queue/contract.js';
 import { encodeRunMessage } from '../core/queue/message.js';
 import type { Run, RunSpec } from '../core/run/model.js';
-import { messageForRun } from '../core/run/run-message.js';
+import { messageForRun, sendOptionsFor } from '../core/run/run-message.js';
 import type { RunStore } from '../core/run/store.js';
 import { fromQueue } from './queue-call.js';
 
@@ -64,7 +64,7 @@ export async function queueRunMessage(
   logger: Logger,
   run: Run,
 ): Promise<void> {
-  await fromQueue('the queue did not accept the run', () => queue.send(encodeRunMessage(messageForRun(run))));
+  await fromQueue('the queue did not accept the run', () => queue.send(encodeRunMessage(messageForRun(run)), sendOptionsFor(run, Date.now())));
   // Not awaited, so the client's answer does not wait for it: if it fails, the sweeper finds the
   // entry and either drops it (the run started) or sends the message again, harmlessly.
   store.markSent(run.id).catch((error: unknown) => {

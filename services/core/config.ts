@@ -35,6 +35,8 @@ export const envSchema = z
     QUEUE_NAME: z.string().min(1).default('agentfleet-runs'),
     SQS_QUEUE_URL: z.string().url().optional(),
     SQS_DLQ_URL: z.string().url().optional(),
+    /** SQS only: queue for runs with a priority above 0, which workers drain first (unset: priority is ignored on SQS). */
+    SQS_HIGH_PRIORITY_QUEUE_URL: z.string().url().optional(),
     AWS_REGION: z.string().min(1).default('us-east-1'),
     AWS_ENDPOINT_URL: z.string().url().optional(),
     HOST: z.string().min(1).default('127.0.0.1'),

@@ -171,6 +171,13 @@ export class DeliveryHandler {
           queue.release(delivery, { delaySeconds: delaySeconds(start.retryAfterMs), body: delivery.body }),
         );
         return this.inconclusiveProbe(probe);
+      case 'early':
+        metrics.deliveriesDropped.inc({ reason: 'early' });
+        // A fresh message again: a delay longer than the queue's cap takes several hand-backs, which must not count as crashes.
+        await this.quietly('release', delivery.id, () =>
+          queue.release(delivery, { delaySeconds: delaySeconds(start.retryAfterMs), body: delivery.body }),
+        );
+        return this.inconclusiveProbe(probe);
       case 'started':
         return this.execute(delivery, message, start.lease, probe, agentDone);
     }

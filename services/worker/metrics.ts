@@ -49,7 +49,7 @@ export class WorkerMetrics {
     });
     this.deliveriesDropped = new Counter({
       name: 'agentfleet_worker_deliveries_skipped_total',
-      help: 'Deliveries not executed: the run was finished (duplicate) or busy on another worker.',
+      help: 'Deliveries not executed: the run was finished (duplicate), busy on another worker, or not due yet (early).',
       labelNames: ['reason'],
       registers: [registry],
     });

@@ -1,3 +1,4 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import test from 'ava';
 import { startApi } from '../../services/api/server.js';
 import { createLogger } from '../../services/core/logger.js';
@@ -17,6 +18,7 @@ test.before(async () => {
     QUEUE_DRIVER: 'sqs',
     SQS_QUEUE_URL: sqs.queueUrl,
     SQS_DLQ_URL: sqs.dlqUrl,
+    SQS_HIGH_PRIORITY_QUEUE_URL: sqs.highPriorityQueueUrl,
     AWS_ENDPOINT_URL: sqs.endpoint,
   });
 });
@@ -39,6 +41,31 @@ test.serial('with the SQS driver, POST /v1/runs is 202 and the full message land
     attempt: 1,
     metadata: { via: 'sqs' },
   });
+});
+
+test.serial('with the SQS driver, a batch of 25 is queued whole, its high-priority runs on the high-priority queue', async (t) => {
+  const runs = Array.from({ length: 25 }, (_, index) => ({ agent: 'simulate', input: { index }, priority: index % 5 === 0 ? 5 : 0 }));
+  const response = await api.bootstrap.post('/v1/runs/batch', { runs });
+  t.is(response.status, 202);
+  const ids = (response.json.runs as { id: string }[]).map((run) => run.id);
+  const client = new SQSClient({ region: 'us-east-1', endpoint: sqs.endpoint });
+  try {
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: sqs.highPriorityQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    t.is(Number(Attributes?.ApproximateNumberOfMessages), 5);
+  } finally {
+    client.destroy();
+  }
+  const seen = new Set<string>();
+  const deadline = Date.now() + 20_000;
+  while (seen.size < 25 && Date.now() < deadline) {
+    for (const delivery of await api.queue.receive(10, { waitSeconds: 1 })) {
+      await api.queue.ack(delivery);
+      seen.add((JSON.parse(delivery.body) as { runId: string }).runId);
+    }
+  }
+  t.deepEqual([...seen].filter((id) => ids.includes(id)).sort(), [...ids].sort());
 });
 
 test.serial('with the SQS driver, /readyz and /v1/queue answer from SQS', async (t) => {

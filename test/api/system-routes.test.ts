@@ -53,7 +53,7 @@ test('/openapi.json documents the run request from the schema that validates it'
   t.deepEqual(post.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/CreateRunRequest' });
   const request = document.components.schemas.CreateRunRequest;
   t.deepEqual(request.required, ['agent', 'input']);
-  t.deepEqual(Object.keys(request.properties).sort(), ['agent', 'input', 'maxAttempts', 'metadata', 'priority', 'timeoutSeconds']);
+  t.deepEqual(Object.keys(request.properties).sort(), ['agent', 'delaySeconds', 'input', 'maxAttempts', 'metadata', 'priority', 'timeoutSeconds', 'ttlSeconds']);
   t.is(request.properties.timeoutSeconds.maximum, LIMITS.timeoutSeconds);
   t.is(request.properties.metadata.maxProperties, LIMITS.metadataEntries);
   t.false(request.additionalProperties);

@@ -85,6 +85,7 @@ const sqs: Backend = {
     const server = await startSqs({ visibilityTimeout: visibilitySeconds, maxReceiveCount: maxReceiveCount ?? 100 });
     const driver = new SqsDriver({
       queueUrl: server.queueUrl,
+      highPriorityQueueUrl: server.highPriorityQueueUrl,
       deadLetterQueueUrl: server.dlqUrl,
       region: 'us-east-1',
       endpoint: server.endpoint,
@@ -349,6 +350,42 @@ for (const backend of [bullmq, sqs]) {
       const [delivery] = await collect(driver, 1);
       t.is(delivery?.body, 'delayed send');
       t.true(Date.now() - sentAt >= 1_900, `delivered ${Date.now() - sentAt} ms after a 2 s delay`);
+    });
+  });
+
+  test(`${name}: a message sent later with a higher priority is received first, and keeps its place when released with a new body`, async (t) => {
+    await withQueue(60, async ({ driver }) => {
+      await driver.send('low 1');
+      await driver.send('low 2', { priority: 0 });
+      await driver.send('high', { priority: 10 });
+      const [first] = await collect(driver, 1);
+      t.is(first?.body, 'high');
+      await driver.release(first!, { delaySeconds: 0, body: 'high again' });
+      const [second] = await collect(driver, 1);
+      t.is(second?.body, 'high again');
+      await driver.ack(second!);
+      const rest = await collect(driver, 2);
+      t.deepEqual(rest.map((delivery) => delivery.body).sort(), ['low 1', 'low 2']);
+    });
+  });
+
+  test(`${name}: sendBatch applies each message's own delay and priority`, async (t) => {
+    await withQueue(60, async ({ driver }) => {
+      await driver.sendBatch(['later', 'plain', 'urgent'], [{ delaySeconds: 120 }, {}, { priority: 100 }]);
+      const [first] = await collect(driver, 1);
+      t.is(first?.body, 'urgent');
+      const [second] = await collect(driver, 1);
+      t.is(second?.body, 'plain');
+      t.like(await driver.depth(), { visible: 0, inFlight: 2, delayed: 1 });
+    });
+  });
+
+  test(`${name}: a priority outside 0-100 is refused, naming it`, async (t) => {
+    await withQueue(60, async ({ driver }) => {
+      for (const priority of [-1, 101, 1.5]) {
+        t.is((await t.throwsAsync(driver.send('x', { priority }), { instanceOf: QueueArgumentError }))?.field, 'priority');
+      }
+      t.is((await t.throwsAsync(driver.sendBatch(['x'], [{ priority: 101 }]), { instanceOf: QueueArgumentError }))?.field, 'priority');
     });
   });
 

@@ -68,6 +68,7 @@ function eventOf(type: RunTransitionType, at: number): RunTransition {
 const LEGAL = new Set([
   'queued:start',
   'queued:cancel',
+  'queued:expire',
   'running:succeed',
   'running:fail',
   'running:timeOut',
@@ -165,6 +166,14 @@ test('cancel: a running run only gets cancelRequested; asking twice changes noth
   t.true(once.cancelRequested);
   t.is(once.attempts[0]?.outcome, undefined);
   t.deepEqual(must(once, { type: 'cancel', at: iso(4_000) }), once);
+});
+
+test('expire: a queued run ends cancelled with error type expired, and gets no attempt', (t) => {
+  const run = must({ ...queuedRun(), ttlSeconds: 30 }, { type: 'expire', at: iso(3_000) });
+  t.is(run.status, 'cancelled');
+  t.is(run.finishedAt, iso(3_000));
+  t.is(run.error?.type, 'expired');
+  t.deepEqual(run.attempts, []);
 });
 
 test('cancelled: the worker stopping the agent ends the run cancelled with a cancelled attempt', (t) => {

@@ -297,7 +297,7 @@ test('managed policies are packed under AWS\'s 6,144-character limit', (t) => {
 test('queues refuse requests without TLS', (t) => {
   for (const env of ENVIRONMENT_NAMES) {
     const queuePolicies = policies(stacks[env] as Synthesized).filter((p) => p.where.startsWith('aws_sqs_queue_policy'));
-    t.is(queuePolicies.length, 2);
+    t.is(queuePolicies.length, 3, 'the run queue, the high-priority queue and the dead-letter queue');
     for (const policy of queuePolicies) {
       t.like(policy.statements[0], { Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
     }

@@ -53,6 +53,28 @@ for (const env of ENVIRONMENT_NAMES) {
     t.regex(redrive.deadLetterTargetArn, /aws_sqs_queue\.queue_dead-letter/);
   });
 
+  test(`${env}: the high-priority queue is laid down like the run queue, redrives to the same DLQ, and every service is told its URL`, (t) => {
+    const names = resourceNames(env);
+    const high = resourceWhere(stack(env), 'aws_sqs_queue', 'name', names.highPriorityQueue);
+    t.like(high, {
+      message_retention_seconds: config.queue.retentionSeconds,
+      visibility_timeout_seconds: config.queue.visibilityTimeoutSeconds,
+      sqs_managed_sse_enabled: true,
+    });
+    const redrive = JSON.parse(high.redrive_policy as string) as { maxReceiveCount: number; deadLetterTargetArn: string };
+    t.is(redrive.maxReceiveCount, config.queue.maxReceiveCount);
+    t.regex(redrive.deadLetterTargetArn, /aws_sqs_queue\.queue_dead-letter/);
+    const alarms = resources(stack(env), 'aws_cloudwatch_metric_alarm').map((alarm) => alarm.alarm_name);
+    t.true(alarms.includes(`${names.highPriorityQueue}-oldest-message-age`));
+    for (const family of [names.apiService, names.scalerService, names.pools['burst-spot']]) {
+      const environment = taskEnvironment(resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', family));
+      t.regex(environment.SQS_HIGH_PRIORITY_QUEUE_URL ?? '', /aws_sqs_queue\.queue_high-priority/, family);
+    }
+    for (const template of resources(stack(env), 'aws_launch_template')) {
+      t.regex(userDataEnvironment(template).SQS_HIGH_PRIORITY_QUEUE_URL ?? '', /aws_sqs_queue\.queue_high-priority/, template.name as string);
+    }
+  });
+
   test(`${env}: subnets, ASGs and Redis use the three configured zones`, (t) => {
     const zones = resources(stack(env), 'aws_subnet').map((s) => s.availability_zone as string);
     t.deepEqual([...new Set(zones)].sort(), [...config.availabilityZones].sort());

@@ -6,11 +6,12 @@ import { NotFoundError, RunAlreadyFinishedError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import { toRunResource } from '../run-resource.js';
 import { resolveRunSpec } from '../run-spec.js';
-import { IDEMPOTENT_REPLAY_HEADER, LIMITS, createRunRequest, idempotencyKeyHeader, listRunsQuery, runIdParam } from '../schemas.js';
+import { IDEMPOTENT_REPLAY_HEADER, LIMITS, batchEnvelope, createRunRequest, idempotencyKeyHeader, listRunsQuery, runIdParam } from '../schemas.js';
 import { submitRun } from '../submit-run.js';
+import { submitRunBatch } from '../submit-run-batch.js';
 import { parseRequest } from '../validate.js';
 
-/** POST/GET /v1/runs, GET /v1/runs/:id, POST /v1/runs/:id/cancel; every run is scoped to the caller's tenant. */
+/** POST/GET /v1/runs, POST /v1/runs/batch, GET /v1/runs/:id, POST /v1/runs/:id/cancel; every run is scoped to the caller's tenant. */
 export function registerRunRoutes(
   router: Router<ApiState>,
   auth: Middleware<ApiState>,
@@ -33,6 +34,15 @@ export function registerRunRoutes(
     ctx.status = 202;
     ctx.set('Location', `/v1/runs/${encodeURIComponent(run.id)}`);
     ctx.body = toRunResource(run);
+  });
+
+  // 202 even when some items were not queued: each entry says what became of its item.
+  router.post('/v1/runs/batch', auth, async (ctx) => {
+    const { runs } = parseRequest(batchEnvelope, await readJsonBody(ctx, LIMITS.batchBodyBytes), 'body');
+    const entries = await submitRunBatch(deps, ctx.state.tenant, runs, ctx.state.requestId);
+    for (const entry of entries) if ('run' in entry && entry.created) metrics.runsCreated.inc({ agent: entry.run.agent });
+    ctx.status = 202;
+    ctx.body = { runs: entries.map((entry) => ('run' in entry ? toRunResource(entry.run) : entry.problem)) };
   });
 
   router.get('/v1/runs', auth, async (ctx) => {

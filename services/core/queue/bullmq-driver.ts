@@ -7,7 +7,7 @@ import { BullmqReceiver } from './bullmq-receiver.js';
 import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, QueueUnavailableError } from './errors.js';
-import { assertBodySize, assertDelaySeconds, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
+import { assertBodySize, assertDelaySeconds, assertPriority, assertReceiveArguments, assertVisibilitySeconds, MAX_PRIORITY } from './limits.js';
 
 /**
  * The queue on Redis with BullMQ, for development and self-hosted installs. Sending goes through a
@@ -74,25 +74,23 @@ export class BullmqDriver implements QueueDriver {
 
   async send(body: string, options: SendOptions = {}): Promise<void> {
     assertBodySize(body);
-    const delaySeconds = options.delaySeconds ?? 0;
-    assertDelaySeconds('delaySeconds', delaySeconds);
-    const jobOptions = delaySeconds > 0 ? { delay: Math.round(delaySeconds * 1000) } : undefined;
-    await this.produce(() => this.queue.add(JOB_NAME, { body }, jobOptions));
+    await this.produce(() => this.queue.add(JOB_NAME, { body }, jobOptions(options)));
   }
 
   /**
    * One MULTI of `addBulk` per chunk of 500, two chunks in flight: larger transactions would hold
    * Redis (and the producer's command timeout) up. Not atomic across chunks.
    */
-  async sendBatch(bodies: readonly string[]): Promise<void> {
+  async sendBatch(bodies: readonly string[], options: readonly SendOptions[] = []): Promise<void> {
     bodies.forEach((body, index) => assertBodySize(body, index));
-    const chunks: string[][] = [];
-    for (let start = 0; start < bodies.length; start += INSERT_CHUNK) chunks.push(bodies.slice(start, start + INSERT_CHUNK));
+    const jobs = bodies.map((body, index) => ({ name: JOB_NAME, data: { body }, opts: jobOptions(options[index] ?? {}) }));
+    const chunks: (typeof jobs)[] = [];
+    for (let start = 0; start < jobs.length; start += INSERT_CHUNK) chunks.push(jobs.slice(start, start + INSERT_CHUNK));
     let next = 0;
     const lane = async () => {
       for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
-        const jobs = chunk.map((body) => ({ name: JOB_NAME, data: { body } }));
-        await this.produce(() => this.queue.addBulk(jobs));
+        const batch = chunk;
+        await this.produce(() => this.queue.addBulk(batch));
       }
     };
     await Promise.all(Array.from({ length: Math.min(INSERT_LANES, chunks.length) }, lane));
@@ -227,4 +225,16 @@ export class BullmqDriver implements QueueDriver {
     if (isRedisUnavailable(error)) return;
     this.logger.error({ err: error }, 'bullmq error');
   }
+}
+
+/**
+ * BullMQ takes a job without a priority (its wait list) before any prioritized job, and priority 1
+ * first among those: so every job gets one, ours inverted (our 100 is BullMQ's 1, our default 0 is
+ * BullMQ's 101), and jobs of one priority keep their arrival order.
+ */
+function jobOptions({ delaySeconds = 0, priority = 0 }: SendOptions): { delay?: number; priority: number } {
+  assertDelaySeconds('delaySeconds', delaySeconds);
+  assertPriority('priority', priority);
+  const bullmqPriority = MAX_PRIORITY + 1 - priority;
+  return delaySeconds > 0 ? { delay: Math.round(delaySeconds * 1000), priority: bullmqPriority } : { priority: bullmqPriority };
 }

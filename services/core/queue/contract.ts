@@ -32,6 +32,12 @@ export interface QueueDepth {
 export interface SendOptions {
   /** Hide the message for this long before its first delivery (SQS caps this at 900). */
   delaySeconds?: number;
+  /**
+   * 0 (the default) to 100; a higher priority is delivered before a lower one waiting at the same
+   * time. BullMQ honours every level; SQS has two: above 0 goes to the high-priority queue, which
+   * receivers drain first (without one configured, priority is ignored there).
+   */
+  priority?: number;
 }
 
 export interface ReceiveOptions {
@@ -54,8 +60,8 @@ export interface ReleaseOptions {
 export interface QueueDriver {
   readonly name: 'bullmq' | 'sqs';
   send(body: string, options?: SendOptions): Promise<void>;
-  /** Sends many bodies in as few calls as the backend allows (SQS: batches of 10). */
-  sendBatch(bodies: readonly string[]): Promise<void>;
+  /** Sends many bodies in as few calls as the backend allows (SQS: batches of 10); `options[i]` goes with `bodies[i]`. */
+  sendBatch(bodies: readonly string[], options?: readonly SendOptions[]): Promise<void>;
   /** Up to `max` deliveries; waits up to `waitSeconds` when none are ready. */
   receive(max: number, options: ReceiveOptions): Promise<Delivery[]>;
   /** Done with the message: it will not be delivered again. */

@@ -28,6 +28,15 @@ export function assertDelaySeconds(field: string, value: number): void {
   }
 }
 
+/** Send priorities: 0 (the default) to this; higher is delivered first. */
+export const MAX_PRIORITY = 100;
+
+export function assertPriority(field: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_PRIORITY) {
+    throw new QueueArgumentError(field, `must be an integer from 0 to ${MAX_PRIORITY}, got ${value}`);
+  }
+}
+
 /** SQS's cap on a message's visibility timeout. */
 export const MAX_VISIBILITY_SECONDS = 12 * 3600;
 

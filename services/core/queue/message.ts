@@ -21,6 +21,9 @@ export const runMessageSchema = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
   /** ISO time the run was created, kept so a run rebuilt from its message keeps its age. */
   createdAt: z.string().optional(),
+  /** The run's ttl and delay (see the run model), so a worker can hold back or expire it from the message alone. */
+  ttlSeconds: z.number().int().positive().optional(),
+  delaySeconds: z.number().int().positive().optional(),
 });
 
 export type RunMessage = z.infer<typeof runMessageSchema>;

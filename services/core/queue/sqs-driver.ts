@@ -6,6 +6,7 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
+  type QueueAttributeName,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -16,7 +17,7 @@ import { untilAborted } from './abandon-on-abort.js';
 import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, MessageRejectedError, QueueUnavailableError } from './errors.js';
-import { assertBodySize, assertDelaySeconds, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
+import { assertBodySize, assertDelaySeconds, assertPriority, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
 import { PendingWork } from './pending-work.js';
 import { type OutgoingMessage, sendMessageBatch } from './sqs-batch-send.js';
 import { planSendBatches } from './sqs-batches.js';
@@ -29,10 +30,20 @@ import { SendCoalescer } from './sqs-send-coalescer.js';
  * SendMessageBatch calls. The queue's own RedrivePolicy moves a message whose receivers keep crashing
  * (maxReceiveCount) to the dead-letter queue; `deadLetter` moves poison there explicitly, with the
  * reason as a message attribute.
+ *
+ * Priority (SendOptions.priority above 0) sends to a second, high-priority queue when one is
+ * configured. A receive takes from it first, without waiting, and from the normal queue only when it
+ * gave nothing; an idle receiver's long poll on the normal queue is kept short
+ * (`highPriorityRecheckSeconds`) so a high-priority run sent meanwhile waits at most that long.
+ * Both queues redrive to the one dead-letter queue.
  */
 
 export interface SqsDriverOptions {
   queueUrl: string;
+  /** Queue for runs sent with a priority above 0, drained first; without it priority is ignored. */
+  highPriorityQueueUrl?: string;
+  /** Longest long poll on the normal queue while a high-priority queue exists. @defaultValue 2 */
+  highPriorityRecheckSeconds?: number;
   deadLetterQueueUrl: string;
   region: string;
   /** An SQS-compatible endpoint (emulators); AWS's endpoint for `region` when absent. */
@@ -46,6 +57,11 @@ export interface SqsDriverOptions {
   logger: Logger;
 }
 
+interface Receipt {
+  queueUrl: string;
+  receiptHandle: string;
+}
+
 /** SQS API caps. */
 const MAX_WAIT_SECONDS = 20;
 const MAX_RECEIVE_MESSAGES = 10;
@@ -57,8 +73,10 @@ const CLOSE_WAIT_MS = 25_000;
 export class SqsDriver implements QueueDriver {
   readonly name = 'sqs' as const;
   private readonly client: SQSClient;
-  private readonly sends: SendCoalescer;
-  private readonly handles = new DeliveryHandles<string>();
+  /** One coalescer per queue: a SendMessageBatch goes to a single queue. */
+  private readonly sends = new Map<string, SendCoalescer>();
+  /** The queue a delivery came from and its receipt handle. */
+  private readonly handles = new DeliveryHandles<Receipt>();
   private readonly pending = new PendingWork();
   private closed = false;
   private readonly logger: Logger;
@@ -79,23 +97,35 @@ export class SqsDriver implements QueueDriver {
         throwOnRequestTimeout: true,
       },
     });
-    this.sends = new SendCoalescer((messages) => this.call(() => sendMessageBatch(this.client, options.queueUrl, messages)));
+    for (const url of [options.queueUrl, options.highPriorityQueueUrl]) {
+      if (url) this.sends.set(url, new SendCoalescer((messages) => this.call(() => sendMessageBatch(this.client, url, messages))));
+    }
   }
 
   async send(body: string, options: SendOptions = {}): Promise<void> {
     assertBodySize(body);
-    const delaySeconds = options.delaySeconds ?? 0;
-    assertDelaySeconds('delaySeconds', delaySeconds);
-    await this.sends.send({ body, delaySeconds: wholeSeconds(delaySeconds) });
+    const queueUrl = this.queueFor(options);
+    await this.coalescer(queueUrl).send({ body, delaySeconds: wholeSeconds(options.delaySeconds ?? 0) });
   }
 
-  /** Batches of 10 sent concurrently. Not atomic: when it throws, some messages may have been sent. */
-  async sendBatch(bodies: readonly string[]): Promise<void> {
+  /** Batches of 10 (per queue) sent concurrently. Not atomic: when it throws, some messages may have been sent. */
+  async sendBatch(bodies: readonly string[], options: readonly SendOptions[] = []): Promise<void> {
     bodies.forEach((body, index) => assertBodySize(body, index));
+    const byQueue = new Map<string, number[]>();
+    bodies.forEach((_, index) => {
+      const queueUrl = this.queueFor(options[index] ?? {});
+      byQueue.set(queueUrl, [...(byQueue.get(queueUrl) ?? []), index]);
+    });
+    const batches = [...byQueue].flatMap(([queueUrl, positions]) =>
+      planSendBatches(positions.map((index) => bodies[index] as string)).map((batch) => ({ queueUrl, indexes: batch.map((at) => positions[at] as number) })),
+    );
     const refused: number[] = [];
-    await inParallel(planSendBatches(bodies), this.options.sendConcurrency ?? 16, async (indexes) => {
-      const messages: OutgoingMessage[] = indexes.map((index) => ({ body: bodies[index] as string }));
-      const refusals = await this.call(() => sendMessageBatch(this.client, this.options.queueUrl, messages));
+    await inParallel(batches, this.options.sendConcurrency ?? 16, async ({ queueUrl, indexes }) => {
+      const messages: OutgoingMessage[] = indexes.map((index) => ({
+        body: bodies[index] as string,
+        delaySeconds: wholeSeconds(options[index]?.delaySeconds ?? 0),
+      }));
+      const refusals = await this.call(() => sendMessageBatch(this.client, queueUrl, messages));
       refused.push(...refusals.map((refusal) => indexes[refusal.index] as number));
     });
     if (refused.length > 0) {
@@ -106,9 +136,22 @@ export class SqsDriver implements QueueDriver {
 
   async receive(max: number, { waitSeconds, signal }: ReceiveOptions): Promise<Delivery[]> {
     assertReceiveArguments(max, waitSeconds);
+    const { highPriorityQueueUrl: highUrl, queueUrl } = this.options;
+    if (highUrl === undefined) return this.receiveFrom(queueUrl, max, waitSeconds, signal);
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      const high = await this.receiveFrom(highUrl, max, 0, signal);
+      if (high.length > 0) return high;
+      const left = Math.max(0, (deadline - Date.now()) / 1000);
+      const normal = await this.receiveFrom(queueUrl, max, Math.min(left, this.options.highPriorityRecheckSeconds ?? 2), signal);
+      if (normal.length > 0 || Date.now() >= deadline || signal?.aborted || this.closed) return normal;
+    }
+  }
+
+  private async receiveFrom(queueUrl: string, max: number, waitSeconds: number, signal: AbortSignal | undefined): Promise<Delivery[]> {
     if (signal?.aborted || this.closed) return [];
     const command = new ReceiveMessageCommand({
-      QueueUrl: this.options.queueUrl,
+      QueueUrl: queueUrl,
       // One call, capped at `max`, so a worker never holds more messages than it has free slots.
       MaxNumberOfMessages: Math.min(max, MAX_RECEIVE_MESSAGES),
       WaitTimeSeconds: Math.min(Math.ceil(waitSeconds), MAX_WAIT_SECONDS),
@@ -119,7 +162,7 @@ export class SqsDriver implements QueueDriver {
     const poll = this.pending.track(this.client.send(command));
     let output;
     try {
-      output = await untilAborted(poll, signal, (late) => this.handBack(late.Messages ?? []));
+      output = await untilAborted(poll, signal, (late) => this.handBack(queueUrl, late.Messages ?? []));
     } catch (error) {
       throw this.translate(error);
     }
@@ -131,29 +174,30 @@ export class SqsDriver implements QueueDriver {
           receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
           sentAt: Number(message.Attributes?.SentTimestamp) || undefined,
         },
-        message.ReceiptHandle ?? '',
+        { queueUrl, receiptHandle: message.ReceiptHandle ?? '' },
       ),
     );
   }
 
   async ack(delivery: Delivery): Promise<void> {
-    const receiptHandle = this.handles.get(delivery);
-    await this.call(() => this.client.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receiptHandle })), delivery);
+    const { queueUrl, receiptHandle } = this.handles.get(delivery);
+    await this.call(() => this.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle })), delivery);
     this.handles.forget(delivery);
   }
 
   async release(delivery: Delivery, { delaySeconds, body }: ReleaseOptions): Promise<void> {
     assertDelaySeconds('delaySeconds', delaySeconds);
     if (body !== undefined) assertBodySize(body);
-    const receiptHandle = this.handles.get(delivery);
+    const receipt = this.handles.get(delivery);
     if (body === undefined) {
-      await this.changeVisibility(delivery, receiptHandle, delaySeconds);
+      await this.changeVisibility(delivery, receipt, delaySeconds);
       this.handles.forget(delivery);
       return;
     }
-    // Send first, then delete: a crash in between leaves a duplicate (dropped by the run store), never a loss.
-    await this.sends.send({ body, delaySeconds: wholeSeconds(delaySeconds) });
-    await this.removeAfterCopy(delivery, receiptHandle, 'release');
+    // Send first (to the queue it came from, so it keeps its priority), then delete: a crash in
+    // between leaves a duplicate (dropped by the run store), never a loss.
+    await this.coalescer(receipt.queueUrl).send({ body, delaySeconds: wholeSeconds(delaySeconds) });
+    await this.removeAfterCopy(delivery, receipt, 'release');
   }
 
   async extendVisibility(delivery: Delivery, seconds: number): Promise<void> {
@@ -162,7 +206,7 @@ export class SqsDriver implements QueueDriver {
   }
 
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {
-    const receiptHandle = this.handles.get(delivery);
+    const receipt = this.handles.get(delivery);
     const text = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
     const attributes = deadLetterAttributes(delivery.body, { reason: text, sourceMessageId: delivery.id, receiveCount: delivery.receiveCount });
     if (attributes.reason?.StringValue !== (text || '(no reason given)')) {
@@ -170,28 +214,32 @@ export class SqsDriver implements QueueDriver {
     }
     const copy = new SendMessageCommand({ QueueUrl: this.options.deadLetterQueueUrl, MessageBody: delivery.body, MessageAttributes: attributes });
     await this.call(() => this.client.send(copy));
-    await this.removeAfterCopy(delivery, receiptHandle, 'deadLetter');
+    await this.removeAfterCopy(delivery, receipt, 'deadLetter');
   }
 
+  /** Both run queues added up. */
   async depth(): Promise<QueueDepth> {
-    const queueAttributes = new GetQueueAttributesCommand({
-      QueueUrl: this.options.queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    });
+    const runQueues = [...this.sends.keys()].map((queueUrl) =>
+      this.call(() =>
+        this.client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+          }),
+        ),
+      ),
+    );
     const deadLetterAttributes = new GetQueueAttributesCommand({
       QueueUrl: this.options.deadLetterQueueUrl,
       AttributeNames: ['ApproximateNumberOfMessages'],
     });
-    const [queue, deadLetters] = await Promise.all([
-      this.call(() => this.client.send(queueAttributes)),
-      this.call(() => this.client.send(deadLetterAttributes)),
-    ]);
-    const count = (value: string | undefined) => Number(value ?? 0);
+    const [deadLetters, ...queues] = await Promise.all([this.call(() => this.client.send(deadLetterAttributes)), ...runQueues]);
+    const count = (name: QueueAttributeName) => queues.reduce((sum, queue) => sum + Number(queue.Attributes?.[name] ?? 0), 0);
     return {
-      visible: count(queue.Attributes?.ApproximateNumberOfMessages),
-      inFlight: count(queue.Attributes?.ApproximateNumberOfMessagesNotVisible),
-      delayed: count(queue.Attributes?.ApproximateNumberOfMessagesDelayed),
-      deadLettered: count(deadLetters.Attributes?.ApproximateNumberOfMessages),
+      visible: count('ApproximateNumberOfMessages'),
+      inFlight: count('ApproximateNumberOfMessagesNotVisible'),
+      delayed: count('ApproximateNumberOfMessagesDelayed'),
+      deadLettered: Number(deadLetters.Attributes?.ApproximateNumberOfMessages ?? 0),
     };
   }
 
@@ -207,9 +255,19 @@ export class SqsDriver implements QueueDriver {
     this.client.destroy();
   }
 
-  private async changeVisibility(delivery: Delivery, receiptHandle: string, seconds: number): Promise<void> {
+  private queueFor({ delaySeconds = 0, priority = 0 }: SendOptions): string {
+    assertDelaySeconds('delaySeconds', delaySeconds);
+    assertPriority('priority', priority);
+    return priority > 0 && this.options.highPriorityQueueUrl ? this.options.highPriorityQueueUrl : this.options.queueUrl;
+  }
+
+  private coalescer(queueUrl: string): SendCoalescer {
+    return this.sends.get(queueUrl) as SendCoalescer;
+  }
+
+  private async changeVisibility(delivery: Delivery, { queueUrl, receiptHandle }: Receipt, seconds: number): Promise<void> {
     const command = new ChangeMessageVisibilityCommand({
-      QueueUrl: this.options.queueUrl,
+      QueueUrl: queueUrl,
       ReceiptHandle: receiptHandle,
       VisibilityTimeout: wholeSeconds(seconds),
     });
@@ -217,10 +275,10 @@ export class SqsDriver implements QueueDriver {
   }
 
   /** Makes messages that arrived for an abandoned poll visible again at once. */
-  private handBack(messages: Message[]): void {
+  private handBack(queueUrl: string, messages: Message[]): void {
     if (messages.length === 0) return;
     const entries = messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
-    const handBack = this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }));
+    const handBack = this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     this.pending.track(handBack).catch((error: unknown) =>
       this.logger.warn({ err: error, count: messages.length }, 'could not hand back messages received after abort; they return after their visibility lapses'),
     );
@@ -231,10 +289,10 @@ export class SqsDriver implements QueueDriver {
    * delete fails the original comes back after its visibility and the run store drops it as a
    * duplicate, so the caller is not asked to retry (which would make another copy).
    */
-  private async removeAfterCopy(delivery: Delivery, receiptHandle: string, operation: string): Promise<void> {
+  private async removeAfterCopy(delivery: Delivery, { queueUrl, receiptHandle }: Receipt, operation: string): Promise<void> {
     this.handles.forget(delivery);
     try {
-      await this.call(() => this.client.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receiptHandle })));
+      await this.call(() => this.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle })));
     } catch (error) {
       this.logger.warn({ err: error, deliveryId: delivery.id, operation }, 'copy stored but the original could not be deleted; it will be delivered again');
     }

@@ -1,5 +1,5 @@
 import type { AttemptReport } from './store.js';
-import { countedAttempts, isTerminal, type Run } from './model.js';
+import { countedAttempts, eligibleAt, expiresAt, isTerminal, type Run } from './model.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { transition, type RunTransition } from './state-machine.js';
 
@@ -19,6 +19,8 @@ export type StartDecision =
   | { kind: 'start'; run: Run }
   /** Another attempt holds a live lease. */
   | { kind: 'busy'; retryAfterMs: number }
+  /** The run's delay has not passed yet: it may start in `retryAfterMs`. */
+  | { kind: 'early'; retryAfterMs: number }
   /** Nothing to run. When `changed`, `run` must be written (a lost attempt used up the last try). */
   | { kind: 'finished'; run: Run; changed: boolean };
 
@@ -33,6 +35,12 @@ export interface StartContext {
 export function decideStart(run: Run, lease: LeaseRecord | undefined, context: StartContext): StartDecision {
   const at = new Date(context.now).toISOString();
   if (isTerminal(run.status)) return { kind: 'finished', run, changed: false };
+  if (run.status === 'queued' && run.attempts.length === 0) {
+    const expiry = expiresAt(run);
+    if (expiry !== undefined && context.now >= expiry) return { kind: 'finished', run: apply(run, { type: 'expire', at }), changed: true };
+    const eligible = eligibleAt(run);
+    if (context.now < eligible) return { kind: 'early', retryAfterMs: eligible - context.now };
+  }
   if (run.status === 'queued') return { kind: 'start', run: apply(run, { type: 'start', at, worker: context.worker }) };
   if (lease && lease.expiresAt > context.now) {
     return { kind: 'busy', retryAfterMs: lease.expiresAt - context.now + context.busyMarginMs };

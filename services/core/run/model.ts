@@ -41,6 +41,10 @@ export interface RunSpec {
   maxAttempts: number;
   priority: number;
   metadata: Record<string, string>;
+  /** Not started this long after it became eligible (creation + delay): ends `cancelled`, error type `expired`. */
+  ttlSeconds?: number;
+  /** Not started before this long after its creation. */
+  delaySeconds?: number;
 }
 
 export interface Run extends RunSpec {
@@ -57,6 +61,16 @@ export interface Run extends RunSpec {
   cancelRequested?: boolean;
   /** When a queued run that is waiting out a retry backoff becomes eligible again. */
   nextAttemptAt?: string;
+}
+
+/** When a run may first start, ms since epoch. */
+export function eligibleAt(run: Pick<Run, 'createdAt' | 'delaySeconds'>): number {
+  return Date.parse(run.createdAt) + (run.delaySeconds ?? 0) * 1000;
+}
+
+/** When a run that has not started by then expires, ms since epoch; undefined without a ttl. */
+export function expiresAt(run: Pick<Run, 'createdAt' | 'delaySeconds' | 'ttlSeconds'>): number | undefined {
+  return run.ttlSeconds === undefined ? undefined : eligibleAt(run) + run.ttlSeconds * 1000;
 }
 
 /** Attempts that count against `maxAttempts`: an interruption (Spot notice, scale-in) is not the run's fault. */

@@ -11,7 +11,7 @@ import { CancelChannel } from './cancel-channel.js';
 import { TransitionContentionError } from './errors.js';
 import { appendEvent } from './lua/append-event.js';
 import { claimUnsent } from './lua/claim-unsent.js';
-import { createRun as createRunRecord } from './lua/create-run.js';
+import { createRun as createRunRecord, createRuns as createRunRecords } from './lua/create-run.js';
 import { discardRun } from './lua/discard-run.js';
 import { renewLease } from './lua/heartbeat.js';
 import { restoreRun } from './lua/restore-run.js';
@@ -66,9 +66,10 @@ import type {
  * heartbeat or finish, from the run as this store last wrote it (`held`; restore-run-5.lua), unless
  * another worker rebuilt it first. Its events and idempotency key are lost with the data.
  *
- * Round trips without contention: create 1, heartbeat 1, finish 1 (the run known at start is kept
- * for the lease's holder), start 1 for a first delivery (the run is expected as the API created it,
- * which the compare-and-set checks), 2 for a later attempt (read, then write).
+ * Round trips without contention: create 1 (createMany 1 for a whole batch: create-runs.lua),
+ * heartbeat 1, finish 1 (the run known at start is kept for the lease's holder), start 1 for a first
+ * delivery (the run is expected as the API created it, which the compare-and-set checks), 2 for a
+ * later attempt (read, then write).
  *
  * Lease expiry is judged on the clocks of the workers (kept within milliseconds of each other by
  * NTP / Amazon Time Sync); leases last tens of seconds, so skew does not matter.
@@ -168,6 +169,22 @@ export class RedisRunStore implements RunStore {
     return existing ? { run: existing.stored.run, created: false, mustSend: existing.mustSend } : { run, created: true, mustSend: true };
   }
 
+  async createMany(tenant: string, items: readonly { spec: RunSpec; idempotencyKey?: string }[]): Promise<Creation[]> {
+    const createdAt = new Date(this.clock()).toISOString();
+    const inputs = items.map(({ spec, idempotencyKey }) => ({
+      run: createRun({ id: uuidv7(), tenant, spec, createdAt }),
+      idempotencyKey: idempotencyKey === undefined ? undefined : this.keys.idempotency(tenant, idempotencyKey),
+      outbox: true,
+      sendClaimMs: this.sendClaimMs,
+    }));
+    const replies = await withRedis(() => createRunRecords(this.scripts, this.keys, inputs));
+    return replies.map((reply, index) =>
+      reply.created
+        ? { run: (inputs[index] as (typeof inputs)[number]).run, created: true, mustSend: true }
+        : { run: reply.stored.run, created: false, mustSend: reply.mustSend },
+    );
+  }
+
   markSent(runId: string): Promise<void> {
     return this.sentMarks.call(runId);
   }
@@ -229,7 +246,7 @@ export class RedisRunStore implements RunStore {
       if (stored.discarded) return { kind: 'finished', run: stored.run };
       const now = this.clock();
       const decision = decideStart(stored.run, stored.lease, { worker, now, busyMarginMs: this.busyMarginMs });
-      if (decision.kind === 'busy') return decision;
+      if (decision.kind === 'busy' || decision.kind === 'early') return decision;
       if (decision.kind === 'finished' && !decision.changed) return { kind: 'finished', run: decision.run };
       const lease: LeaseRecord | undefined = decision.kind === 'start' ? { token: randomUUID(), expiresAt: now + this.leaseMs } : undefined;
       const outcome = await this.write(stored, decision.run, { lease: lease ?? 'release' });

@@ -1,5 +1,7 @@
 import { RUN_MESSAGE_VERSION, type RunMessage } from '../queue/message.js';
-import type { Run } from './model.js';
+import type { SendOptions } from '../queue/contract.js';
+import { MAX_DELAY_SECONDS } from '../queue/limits.js';
+import { eligibleAt, type Run } from './model.js';
 import { createRun } from './state-machine.js';
 
 /**
@@ -21,7 +23,15 @@ export function messageForRun(run: Run): RunMessage {
     priority: run.priority,
     metadata: run.metadata,
     createdAt: run.createdAt,
+    ...(run.ttlSeconds === undefined ? {} : { ttlSeconds: run.ttlSeconds }),
+    ...(run.delaySeconds === undefined ? {} : { delaySeconds: run.delaySeconds }),
   };
+}
+
+/** How the run's message is sent at `now`: its priority, and what remains of its delay (the queue caps it; the worker holds back a run received early). */
+export function sendOptionsFor(run: Run, now: number): SendOptions {
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((eligibleAt(run) - now) / 1000)));
+  return delaySeconds > 0 ? { priority: run.priority, delaySeconds } : { priority: run.priority };
 }
 
 /**
@@ -40,6 +50,8 @@ export function runFromMessage(message: RunMessage, now: string): Run {
       maxAttempts: message.maxAttempts,
       priority: message.priority ?? 0,
       metadata: message.metadata ?? {},
+      ...(message.ttlSeconds === undefined ? {} : { ttlSeconds: message.ttlSeconds }),
+      ...(message.delaySeconds === undefined ? {} : { delaySeconds: message.delaySeconds }),
     },
   });
 }

@@ -10,7 +10,10 @@ import type { Run } from './model.js';
  * prefix in the same script (`specPrefix`).
  */
 
-export type RunSpecRecord = Pick<Run, 'tenant' | 'agent' | 'input' | 'timeoutSeconds' | 'maxAttempts' | 'priority' | 'metadata' | 'createdAt'>;
+export type RunSpecRecord = Pick<
+  Run,
+  'tenant' | 'agent' | 'input' | 'timeoutSeconds' | 'maxAttempts' | 'priority' | 'metadata' | 'createdAt' | 'ttlSeconds' | 'delaySeconds'
+>;
 export type RunStateRecord = Omit<Run, 'id' | keyof RunSpecRecord>;
 
 export function encodeSpec(run: Run): string {
@@ -23,6 +26,8 @@ export function encodeSpec(run: Run): string {
     priority: run.priority,
     metadata: run.metadata,
     createdAt: run.createdAt,
+    ttlSeconds: run.ttlSeconds,
+    delaySeconds: run.delaySeconds,
   };
   return JSON.stringify(spec);
 }

@@ -9,7 +9,7 @@ import { countedAttempts, type Attempt, type AttemptOutcome, type Run, type RunE
  *   queued  ──start──▶ running ──succeed──▶ succeeded
  *     ▲  │                │ ├──fail (no retry left / not retryable)──▶ failed
  *     │  │                │ ├──timeOut──▶ timed_out          (a timeout never retries)
- *     │  └──cancel──▶ cancelled ◀──cancelled── (worker stopped the agent after a cancel request)
+ *     │  └──cancel / expire──▶ cancelled ◀──cancelled── (worker stopped the agent after a cancel request)
  *     │                   │
  *     └──fail (retryable, counted attempts left) / interrupt (not counted) / workerLost (counted)
  *
@@ -28,6 +28,8 @@ export type RunTransition =
   | { type: 'timeOut'; at: string }
   /** A client asked to cancel. */
   | { type: 'cancel'; at: string }
+  /** The run's ttl passed before it ever started. */
+  | { type: 'expire'; at: string }
   /** The worker stopped the agent because of a cancel request. */
   | { type: 'cancelled'; at: string }
   /** The worker handed the run back (Spot notice, scale-in, shutdown); not the run's fault. */
@@ -43,6 +45,7 @@ export const RUN_TRANSITION_TYPES: readonly RunTransitionType[] = [
   'fail',
   'timeOut',
   'cancel',
+  'expire',
   'cancelled',
   'interrupt',
   'workerLost',
@@ -57,6 +60,7 @@ const LEGAL_FROM: Record<RunTransitionType, readonly RunStatus[]> = {
   fail: ['running'],
   timeOut: ['running'],
   cancel: ['queued', 'running'],
+  expire: ['queued'],
   cancelled: ['running'],
   interrupt: ['running'],
   workerLost: ['running'],
@@ -68,8 +72,11 @@ export function isLegal(status: RunStatus, type: RunTransitionType): boolean {
 
 /** The run as it is when created: queued, no attempts. */
 export function createRun(fields: { id: string; tenant: string; spec: RunSpec; createdAt: string }): Run {
-  const { agent, input, timeoutSeconds, maxAttempts, priority, metadata } = fields.spec;
-  return { agent, input, timeoutSeconds, maxAttempts, priority, metadata, id: fields.id, tenant: fields.tenant, status: 'queued', attempts: [], createdAt: fields.createdAt };
+  const { agent, input, timeoutSeconds, maxAttempts, priority, metadata, ttlSeconds, delaySeconds } = fields.spec;
+  const run: Run = { agent, input, timeoutSeconds, maxAttempts, priority, metadata, id: fields.id, tenant: fields.tenant, status: 'queued', attempts: [], createdAt: fields.createdAt };
+  if (ttlSeconds !== undefined) run.ttlSeconds = ttlSeconds;
+  if (delaySeconds !== undefined) run.delaySeconds = delaySeconds;
+  return run;
 }
 
 /** Applies `event` to `run`, returning a new run; an illegal event returns an error and no run. */
@@ -77,6 +84,7 @@ export function transition(run: Run, event: RunTransition): TransitionResult {
   if (!isLegal(run.status, event.type)) return illegal(run, event.type);
   if (event.type === 'start') return ok(startAttempt(run, event.worker, event.at));
   if (event.type === 'cancel') return ok(requestCancel(run, event.at));
+  if (event.type === 'expire') return ok(expire(run, event.at));
   const open = run.attempts.at(-1);
   if (!open || open.outcome !== undefined) {
     return illegal(run, event.type, `a running run must have an open attempt to take the ${event.type} event`);
@@ -113,6 +121,10 @@ function illegal(run: Run, type: RunTransitionType, reason?: string): Transition
 function requestCancel(run: Run, at: string): Run {
   if (run.status === 'queued') return finishRun(run, 'cancelled', at);
   return run.cancelRequested ? run : copyWith(run, { cancelRequested: true });
+}
+
+function expire(run: Run, at: string): Run {
+  return finishRun(run, 'cancelled', at, { type: 'expired', message: `not started within its ttl of ${run.ttlSeconds ?? 0} s` });
 }
 
 function startAttempt(run: Run, worker: string, at: string): Run {

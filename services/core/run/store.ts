@@ -19,7 +19,9 @@ export type StartResult =
   | { kind: 'started'; run: Run; lease: Lease }
   /** Another worker holds a live lease: hand the delivery back for `retryAfterMs` (watchdog copy). */
   | { kind: 'busy'; retryAfterMs: number }
-  /** The run is already terminal (or cancelled while queued): drop the delivery. */
+  /** The run's delay has not passed (a queue that cannot delay that long): hand the delivery back for `retryAfterMs`. */
+  | { kind: 'early'; retryAfterMs: number }
+  /** The run is already terminal (or expired now, before its first start) (or cancelled while queued): drop the delivery. */
   | { kind: 'finished'; run: Run };
 
 /** How an attempt ended, as the worker saw it. */
@@ -102,6 +104,8 @@ export interface Creation {
 export interface RunStore {
   /** Same `idempotencyKey` for the same tenant returns the first run (`created: false`). */
   create(tenant: string, spec: RunSpec, options?: { idempotencyKey?: string }): Promise<Creation>;
+  /** Many `create`s in one round trip, answered in order; a key seen earlier in the same call replays that run. */
+  createMany(tenant: string, items: readonly { spec: RunSpec; idempotencyKey?: string }[]): Promise<Creation[]>;
   /** Takes a run out of the outbox once its queue message was sent (see `Creation`). */
   markSent(runId: string): Promise<void>;
   /**

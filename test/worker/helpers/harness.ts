@@ -15,7 +15,7 @@ import { encodeRunMessage } from '../../../services/core/queue/message.js';
 import { createRedis } from '../../../services/core/redis.js';
 import type { Run, RunSpec, RunStatus } from '../../../services/core/run/model.js';
 import { RedisRunStore, type RedisRunStoreOptions } from '../../../services/core/run/redis-run-store.js';
-import { messageForRun } from '../../../services/core/run/run-message.js';
+import { messageForRun, sendOptionsFor } from '../../../services/core/run/run-message.js';
 import { AgentExecutors } from '../../../services/worker/agents/agent-executors.js';
 import { RedisCheckpointStore } from '../../../services/worker/checkpoint-store.js';
 import { workerOptionsFromConfig } from '../../../services/worker/main.js';
@@ -86,6 +86,7 @@ export class Harness {
             QUEUE_DRIVER: 'sqs',
             SQS_QUEUE_URL: options.sqs.queueUrl,
             SQS_DLQ_URL: options.sqs.dlqUrl,
+            SQS_HIGH_PRIORITY_QUEUE_URL: options.sqs.highPriorityQueueUrl,
             AWS_ENDPOINT_URL: options.sqs.endpoint,
           }
         : {}),
@@ -110,7 +111,7 @@ export class Harness {
       metadata: {},
       ...spec,
     });
-    await this.queue.send(encodeRunMessage(messageForRun(run)));
+    await this.queue.send(encodeRunMessage(messageForRun(run)), sendOptionsFor(run, Date.now()));
     await this.store.markSent(run.id);
     return run;
   }

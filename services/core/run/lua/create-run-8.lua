@@ -28,49 +28,6 @@
   Returns {1} when created; {0, id, spec, state, version, discarded, send (1 when the caller must send
   the run's message, else 0)} for an existing run.
 ]]
-local rcall = redis.call
-local hasKey = KEYS[2] ~= KEYS[1]
-local hasOutbox = KEYS[8] ~= KEYS[1]
-local now = tonumber(ARGV[4])
+--- @include "create-run"
 
--- Whether the caller must (re)send the message of an existing run: see the header.
-local function claimSend(id, version)
-  if not hasOutbox then return 0 end
-  local claimedAt = rcall('ZSCORE', KEYS[8], id)
-  if not claimedAt then return 0 end
-  if version ~= '1' then
-    rcall('ZREM', KEYS[8], id)
-    return 0
-  end
-  if tonumber(claimedAt) > now - tonumber(ARGV[7]) then return 0 end
-  rcall('ZADD', KEYS[8], now, id)
-  return 1
-end
-
-local function existing(id)
-  local runKey = ARGV[6] .. 'run:' .. id
-  local found = rcall('HMGET', runKey, 'spec', 'state', 'ver', 'discarded')
-  if not found[1] then return nil end
-  if hasOutbox and found[3] == '1' then rcall('HSET', runKey, 'replayed', '1') end
-  return {0, id, found[1], found[2], found[3], found[4] or '', claimSend(id, found[3])}
-end
-
-if hasKey then
-  local named = rcall('GET', KEYS[2])
-  if named then
-    local found = existing(named)
-    if found then return found end
-  end
-end
-local found = existing(ARGV[1])
-if found then return found end
-
-rcall('HSET', KEYS[1], 'spec', ARGV[2], 'state', ARGV[3], 'ver', 1, 'evseq', 1, 'events', '1|status|' .. ARGV[5])
-if hasKey then
-  rcall('SET', KEYS[2], ARGV[1])
-  rcall('HSET', KEYS[1], 'idem', KEYS[2])
-end
-for i = 3, 6 do rcall('ZADD', KEYS[i], 0, ARGV[1]) end
-rcall('ZADD', KEYS[7], now, ARGV[1])
-if hasOutbox then rcall('ZADD', KEYS[8], now, ARGV[1]) end
-return {1}
+return createRun(1, 1)

@@ -5,7 +5,7 @@ import type { StoredRun } from '../stored-run.js';
 import type { RunScripts } from './scripts.js';
 
 /**
- * create-run-8.lua: writes a new run (into the outbox too when its caller is to send its message),
+ * create-run-8.lua (and create-runs.lua, for a batch): writes a new run (into the outbox too when its caller is to send its message),
  * or returns the run its idempotency key (or id) already names, and whether the caller must send
  * that run's message.
  */
@@ -24,22 +24,29 @@ export type CreateRunReply = { created: true } | { created: false; stored: Store
 type RawReply = [1] | [0, string, string, string, string, string, number];
 
 export async function createRun(scripts: RunScripts, keys: RunKeys, input: CreateRunInput): Promise<CreateRunReply> {
+  const { keys: runKeys, args } = layout(keys, input);
+  return decodeReply((await scripts.createRun(...runKeys, ...args)) as RawReply);
+}
+
+/** create-runs.lua: many runs in one call, each as `createRun` makes one; replies in the same order. */
+export async function createRuns(scripts: RunScripts, keys: RunKeys, inputs: readonly CreateRunInput[]): Promise<CreateRunReply[]> {
+  if (inputs.length === 0) return [];
+  const laid = inputs.map((input) => layout(keys, input));
+  const allKeys = laid.flatMap((one) => one.keys);
+  const replies = (await scripts.createRuns(allKeys.length, ...allKeys, ...laid.flatMap((one) => one.args))) as RawReply[];
+  return replies.map(decodeReply);
+}
+
+function layout(keys: RunKeys, input: CreateRunInput): { keys: string[]; args: (string | number)[] } {
   const { run } = input;
   const runKey = keys.run(run.id);
-  const reply = (await scripts.createRun(
-    runKey,
-    input.idempotencyKey ?? runKey,
-    ...keys.indexes(run),
-    keys.queued,
-    input.outbox ? keys.unsent : runKey,
-    run.id,
-    encodeSpec(run),
-    encodeState(run),
-    Date.parse(run.createdAt),
-    statusEvent(run, run.createdAt),
-    keys.prefix,
-    input.sendClaimMs,
-  )) as RawReply;
+  return {
+    keys: [runKey, input.idempotencyKey ?? runKey, ...keys.indexes(run), keys.queued, input.outbox ? keys.unsent : runKey],
+    args: [run.id, encodeSpec(run), encodeState(run), Date.parse(run.createdAt), statusEvent(run, run.createdAt), keys.prefix, input.sendClaimMs],
+  };
+}
+
+function decodeReply(reply: RawReply): CreateRunReply {
   if (reply[0] === 1) return { created: true };
   const [, id, spec, state, version, discarded, mustSend] = reply;
   return { created: false, stored: { run: decodeRun(id, spec, state), version: Number(version), discarded: discarded === '1' }, mustSend: mustSend === 1 };

@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 
 const SCRIPT_FILES = {
   createRun: 'create-run-8.lua',
+  createRuns: 'create-runs.lua',
   transitionRuns: 'transition-runs.lua',
   heartbeat: 'heartbeat-1.lua',
   appendEvent: 'append-event-2.lua',
