@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { requireApiKey } from './auth.js';
 import { loadConsoleAssets } from './console-assets.js';
+import { cors } from './cors.js';
 import type { ApiDependencies, ApiState } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { observeRequests } from './observe.js';
@@ -11,6 +12,7 @@ import { registerFleetRoutes } from './routes/fleet.js';
 import { registerRunEventRoutes } from './routes/run-events.js';
 import { registerRunRoutes } from './routes/runs.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { securityHeaders } from './security-headers.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -34,6 +36,8 @@ export function createApp(deps: ApiDependencies): Koa<ApiState> {
   registerConsoleRoutes(router, loadConsoleAssets());
 
   app.use(observeRequests(deps.logger, metrics, deps.now));
+  app.use(securityHeaders());
+  app.use(cors(deps.corsOrigins ?? []));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -23,6 +23,8 @@ export interface ApiDependencies {
   metrics: Registry;
   /** ms since epoch; injected so time-based behaviour can be tested without waiting. */
   now: () => number;
+  /** Browser origins allowed by CORS (CORS_ORIGINS); none: CORS is off. */
+  corsOrigins?: readonly string[];
   /** Aborted when the server starts closing: long-lived responses (event streams) end then. */
   shutdown?: AbortSignal;
 }

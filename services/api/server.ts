@@ -78,6 +78,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
       metrics,
       now,
       shutdown: shutdown.signal,
+      corsOrigins: config.CORS_ORIGINS,
     });
 
     const server = createServer(app.callback());

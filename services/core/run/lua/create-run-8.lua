@@ -24,9 +24,12 @@
   ARGV[4] now: creation and eligible-at score (ms)                ARGV[5] first status event (JSON)
   ARGV[6] key prefix (ends with ':'), to find the run an idempotency key names
   ARGV[7] how long a claim on sending a run's message lasts (ms)
+  ARGV[8] fingerprint of the request that carries the idempotency key ('' when none): kept with the
+          run, so a replay of the key with another request is refused (IETF idempotency-key draft)
 
   Returns {1} when created; {0, id, spec, state, version, discarded, send (1 when the caller must send
-  the run's message, else 0)} for an existing run.
+  the run's message, else 0)} for an existing run; {2, id} when the key names a run created by a
+  different request (nothing is changed).
 ]]
 local rcall = redis.call
 local hasKey = KEYS[2] ~= KEYS[1]
@@ -58,6 +61,8 @@ end
 if hasKey then
   local named = rcall('GET', KEYS[2])
   if named then
+    local fingerprint = rcall('HGET', ARGV[6] .. 'run:' .. named, 'reqhash')
+    if fingerprint and ARGV[8] ~= '' and fingerprint ~= ARGV[8] then return {2, named} end
     local found = existing(named)
     if found then return found end
   end
@@ -69,6 +74,7 @@ rcall('HSET', KEYS[1], 'spec', ARGV[2], 'state', ARGV[3], 'ver', 1, 'evseq', 1, 
 if hasKey then
   rcall('SET', KEYS[2], ARGV[1])
   rcall('HSET', KEYS[1], 'idem', KEYS[2])
+  if ARGV[8] ~= '' then rcall('HSET', KEYS[1], 'reqhash', ARGV[8]) end
 end
 for i = 3, 6 do rcall('ZADD', KEYS[i], 0, ARGV[1]) end
 rcall('ZADD', KEYS[7], now, ARGV[1])
