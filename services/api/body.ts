@@ -45,21 +45,34 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   return value;
 }
 
+/** A step on the way down to a value: its key and the step above it (shared, so deep nesting costs no copying). */
+interface Crumb {
+  key: string;
+  parent: Crumb | undefined;
+}
+
 /**
  * The field path (`input.values.3`) of the first number that is not finite, `body` for the body
- * itself; undefined when every number is finite. Iterative, so deep input cannot overflow the stack.
+ * itself; undefined when every number is finite. Iterative and linear in the body's size however
+ * deep it nests, so hostile input can neither overflow the stack nor make it slow.
  */
 export function pathToNonFiniteNumber(value: unknown): string | undefined {
-  const pending: [unknown, string[]][] = [[value, []]];
+  const pending: [unknown, Crumb | undefined][] = [[value, undefined]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [node, path] = next;
+    const [node, crumb] = next;
     if (typeof node === 'number') {
-      if (!Number.isFinite(node)) return path.length === 0 ? 'body' : path.join('.');
+      if (!Number.isFinite(node)) return crumb === undefined ? 'body' : pathOf(crumb);
     } else if (node !== null && typeof node === 'object') {
-      for (const [key, child] of Object.entries(node)) pending.push([child, [...path, key]]);
+      for (const [key, child] of Object.entries(node)) pending.push([child, { key, parent: crumb }]);
     }
   }
   return undefined;
+}
+
+function pathOf(crumb: Crumb): string {
+  const keys: string[] = [];
+  for (let at: Crumb | undefined = crumb; at !== undefined; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
 }
 
 /** As type-is decides it: a body is coming when the request is chunked or declares its length. */

@@ -318,7 +318,7 @@ export function buildOpenApiDocument(version: string): object {
       title: 'agentfleet API',
       version,
       description:
-        'Submit agent runs to a queue-backed fleet and follow them. Authenticate with `Authorization: Bearer KEY`; a key sees only its tenant\'s runs. Errors are RFC 9457 `application/problem+json` with a `type` to branch on.',
+        'Submit agent runs to a queue-backed fleet and follow them. Authenticate with `Authorization: Bearer KEY`; a key sees only its tenant\'s runs. Errors are RFC 9457 `application/problem+json` with a `type` to branch on. Beside the answers listed per operation, any request may get 404 (no such route), 405 (method, with Allow), 400 (not parseable as HTTP), 408 (headers too slow) or 431 (headers over 16 KiB), as problem+json too.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [

@@ -29,7 +29,8 @@ const STATUS_TITLES: Record<number, [type: string, title: string]> = {
   400: ['bad-request', 'Bad request'],
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
-  501: ['not-implemented', 'Not implemented'],
+  408: ['request-timeout', 'Request timeout'],
+  431: ['headers-too-large', 'Request headers too large'],
 };
 
 export function problemForError(error: unknown, requestId: string): ProblemResponse {

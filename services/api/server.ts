@@ -12,6 +12,7 @@ import { QueueHistory } from '../core/queue/queue-history.js';
 import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { createApp } from './app.js';
+import { answerClientError } from './client-error.js';
 import { CachedKeyVerifier } from './key-verifier.js';
 import { QueueSampler } from './queue-sampler.js';
 import { UnsentRunSweeper } from './unsent-run-sweeper.js';
@@ -83,6 +84,7 @@ export async function startApi(config: PlatformConfig, logger: Logger): Promise<
 
     const server = createServer(app.callback());
     server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.on('clientError', answerClientError);
     await listen(server, config.HOST, config.PORT);
     const { port } = server.address() as AddressInfo;
     return {
