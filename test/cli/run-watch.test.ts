@@ -58,7 +58,7 @@ test('runs watch prints each status in order, without a TTY as plain lines, and 
   // A cancel request on a running run is a status event of its own (running, cancelRequested).
   t.deepEqual(statuses.filter((status, i) => status !== statuses[i - 1]), ['queued', 'running', 'cancelled']);
   t.regex(result.stdout, /status running attempt=1 cancelRequested/);
-  t.notRegex(result.stdout, /\x1b\[/, 'no terminal control codes without a TTY');
+  t.false(result.stdout.includes('\u001b['), 'no terminal control codes without a TTY');
 });
 
 test('runs watch of an unknown run is a one-line error, exit 1', async (t) => {
