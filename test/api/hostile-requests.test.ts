@@ -237,7 +237,7 @@ test('5,000+ hostile requests: no 5xx, every error problem+json, the API stays u
     { numRuns: ROUNDS, seed: 1313, includeErrorInReport: true },
   );
   t.true(sent >= 5_000, `sent ${sent}`);
-  t.log(`${sent} requests; answers by status (-1: connection closed after a 413):`, Object.fromEntries([...statuses].sort(([a], [b]) => a - b)));
+  t.log(`${sent} requests (${ROUNDS} of them valid submits); answers by status of the hostile ones (-1: connection closed after a 413):`, Object.fromEntries([...statuses].sort(([a], [b]) => a - b)));
 
   t.is(child.exitCode, null, 'the API process is still running');
   t.is((await send({ method: 'GET', path: '/healthz', headers: {} })).status, 200);
