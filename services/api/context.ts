@@ -28,6 +28,8 @@ export interface ApiDependencies {
   trustedProxyHops?: number;
   /** Per-tenant and per-address limits; absent: none (tests and embedders that do not want them). */
   limits?: TenantLimits;
+  /** Browser origins allowed by CORS (CORS_ORIGINS); none: CORS is off. */
+  corsOrigins?: readonly string[];
   /** Aborted when the server starts closing: long-lived responses (event streams) end then. */
   shutdown?: AbortSignal;
 }

@@ -72,6 +72,18 @@ export class RunAlreadyFinishedError extends ApiError {
   }
 }
 
+/** An Idempotency-Key sent again with a different body (IETF idempotency-key draft: 422). */
+export class IdempotencyKeyMismatchError extends ApiError {
+  override readonly name = 'IdempotencyKeyMismatchError';
+  readonly status = 422;
+  readonly problemType = 'idempotency-key-mismatch';
+  readonly title = 'Idempotency-Key reused with a different body';
+  constructor(readonly runId: string) {
+    super(`this Idempotency-Key was first sent with a different body (it created run ${runId}); use a new key for a new request`);
+    this.extensions.runId = runId;
+  }
+}
+
 export class PayloadTooLargeError extends ApiError {
   override readonly name = 'PayloadTooLargeError';
   readonly status = 413;

@@ -38,7 +38,11 @@ export function observeRequests(logger: Logger, metrics: ApiMetrics, now: () => 
     try {
       await next();
       if (ctx.body == null && (ctx.status === 404 || ctx.status === 405 || ctx.status === 501)) {
-        respondWithProblem(ctx, problemForStatus(ctx.status, requestId, `${ctx.method} ${ctx.path} is not a route of this API`), {});
+        // The router answers 501 to a method it has never heard of (PROPFIND); for the client that is
+        // the same mistake as any other wrong method, with the same Allow header, and a 5xx would
+        // read as the server's fault.
+        const status = ctx.status === 501 ? 405 : ctx.status;
+        respondWithProblem(ctx, problemForStatus(status, requestId, `${ctx.method} ${ctx.path} is not a route of this API`), {});
       }
     } catch (error) {
       const { problem, headers, expected } = problemForError(error, requestId);

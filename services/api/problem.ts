@@ -1,7 +1,7 @@
 import { DependencyUnavailableError } from '../core/errors.js';
 import { MessageRejectedError, MessageTooLargeError } from '../core/queue/errors.js';
-import { InvalidCursorError } from '../core/run/errors.js';
-import { ApiError, PayloadTooLargeError, ValidationError } from './errors.js';
+import { IdempotencyKeyReusedError, InvalidCursorError } from '../core/run/errors.js';
+import { ApiError, IdempotencyKeyMismatchError, PayloadTooLargeError, ValidationError } from './errors.js';
 import type { Problem } from './schemas.js';
 
 /**
@@ -29,7 +29,8 @@ const STATUS_TITLES: Record<number, [type: string, title: string]> = {
   400: ['bad-request', 'Bad request'],
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
-  501: ['not-implemented', 'Not implemented'],
+  408: ['request-timeout', 'Request timeout'],
+  431: ['headers-too-large', 'Request headers too large'],
 };
 
 export function problemForError(error: unknown, requestId: string): ProblemResponse {
@@ -77,6 +78,7 @@ export function problemForStatus(status: number, requestId: string, detail?: str
 function asApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof InvalidCursorError) return new ValidationError([{ field: error.field, message: error.message }]);
+  if (error instanceof IdempotencyKeyReusedError) return new IdempotencyKeyMismatchError(error.runId);
   // The body was within its limit, but the run's queue message (input plus envelope) is not.
   if (error instanceof MessageTooLargeError) return new PayloadTooLargeError(error.limitBytes, `the run's queue message would be ${error.bytes} bytes`);
   if (error instanceof MessageRejectedError) return new ValidationError([{ field: 'input', message: `the queue refused it: ${error.message}` }]);

@@ -141,10 +141,22 @@ export const createRunBatchRequest = z
 /** The batch as a whole: a bad item is that item's problem, not the batch's. */
 export const batchEnvelope = z.strictObject({ runs: z.array(z.unknown()).min(1).max(LIMITS.batchRuns) });
 
+/**
+ * Digits only: `Number()` would also take `0x10`, `1e2` and ` 5`, values no client means as a page
+ * size. The refinement is invisible to JSON Schema, so the document shows the integer it becomes.
+ */
+const decimalLimit = z
+  .string()
+  .refine((text) => /^[0-9]{1,9}$/.test(text), 'must be a decimal integer (digits only)')
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(LIMITS.listLimitMax))
+  .meta({ type: 'integer', minimum: 1, maximum: LIMITS.listLimitMax, default: LIMITS.listLimitDefault, description: 'Page size (decimal digits).' })
+  .default(LIMITS.listLimitDefault);
+
 export const listRunsQuery = z.object({
   status: z.enum(RUN_STATUSES).optional(),
   agent: agentName.optional(),
-  limit: z.coerce.number().int().min(1).max(LIMITS.listLimitMax).default(LIMITS.listLimitDefault),
+  limit: decimalLimit,
   cursor: z.string().min(1).max(LIMITS.cursorLength).optional(),
 });
 export type ListRunsQuery = z.infer<typeof listRunsQuery>;

@@ -13,6 +13,7 @@ import { createRedis, waitUntilReady } from '../core/redis.js';
 import { RedisRunStore } from '../core/run/redis-run-store.js';
 import { createApp } from './app.js';
 import { KeyRevocationListener } from './key-revocations.js';
+import { answerClientError } from './client-error.js';
 import { CachedKeyVerifier } from './key-verifier.js';
 import { QueueSampler } from './queue-sampler.js';
 import { TenantLimits, type ApiLimitSettings } from './tenant-limits.js';
@@ -91,10 +92,12 @@ export async function startApi(config: PlatformConfig, logger: Logger, limits?: 
       shutdown: shutdown.signal,
       trustedProxyHops: config.TRUSTED_PROXY_HOPS,
       ...(limits ? { limits: new TenantLimits(redis, limits, (tenant) => store.countQueued(tenant), now, logger) } : {}),
+      corsOrigins: config.CORS_ORIGINS,
     });
 
     const server = createServer(app.callback());
     server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.on('clientError', answerClientError);
     await listen(server, config.HOST, config.PORT);
     const { port } = server.address() as AddressInfo;
     return {

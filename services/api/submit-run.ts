@@ -27,8 +27,9 @@ export async function submitRun(
   tenant: string,
   spec: RunSpec,
   idempotencyKey: string | undefined,
+  requestFingerprint?: string,
 ): Promise<Submission> {
-  const { run, created, mustSend } = await store.create(tenant, spec, idempotencyKey === undefined ? undefined : { idempotencyKey });
+  const { run, created, mustSend } = await store.create(tenant, spec, idempotencyKey === undefined ? undefined : { idempotencyKey, requestFingerprint });
   if (!mustSend) return { run, created };
   if (!created) {
     // Its first send failed or its sender died: a 503 on this replay leaves it in the outbox, claimed

@@ -46,17 +46,4 @@ export class ApiClient {
     }
     return json as T;
   }
-
-  async waitForTerminal(id: string, onChange: (run: RunObject) => void, pollMs = 250): Promise<RunObject> {
-    let last = '';
-    for (;;) {
-      const run = await this.request<RunObject>('GET', `/v1/runs/${encodeURIComponent(id)}`);
-      if (run.status !== last) {
-        last = run.status;
-        onChange(run);
-      }
-      if (isTerminalStatus(run.status)) return run;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-  }
 }

@@ -27,6 +27,24 @@ const bootstrapKeys = z
     return pairs;
   });
 
+/** Browser origins (`scheme://host[:port]`), comma-separated; each is checked so a typo is caught at start. */
+const origins = z.string().transform((text, ctx) => {
+  const list = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || parsed.origin !== origin) {
+      ctx.addIssue({ code: 'custom', message: `"${origin.slice(0, 80)}" is not an origin: write scheme://host[:port], nothing after it` });
+      return z.NEVER;
+    }
+  }
+  return list;
+});
+
 export const envSchema = z
   .object({
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -50,6 +68,8 @@ export const envSchema = z
     AGENTS_FILE: z.string().min(1).optional(),
     AGENTFLEET_ENV: z.enum(['dev', 'staging', 'prod']).default('dev'),
     AGENTFLEET_BOOTSTRAP_KEYS: bootstrapKeys.default([]),
+    /** Browser origins the API answers CORS requests from (e.g. https://console.example.com); unset: CORS off. */
+    CORS_ORIGINS: origins.default([]),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How often the API samples the queue for the console's last-hour chart (one sample per period across all API processes). */
     QUEUE_SAMPLE_SECONDS: positiveInt.default(10),

@@ -54,15 +54,14 @@ test.serial('the queue message carries the full spec with defaults applied', asy
   });
 });
 
-test.serial('the same Idempotency-Key twice gives the same run, marked as a replay, and one message', async (t) => {
+test.serial('the same Idempotency-Key and body twice gives the same run, marked as a replay, and one message', async (t) => {
   await drainQueue();
   const before = await api.queue.depth();
   const first = await api.bootstrap.submit({}, { 'Idempotency-Key': 'order-1' });
-  const second = await api.bootstrap.submit({ input: { durationMs: 999 } }, { 'Idempotency-Key': 'order-1' });
+  const second = await api.bootstrap.submit({}, { 'Idempotency-Key': 'order-1' });
   t.is(first.status, 202);
   t.is(second.status, 202);
   t.is(second.json.id, first.json.id);
-  t.deepEqual(second.json.input, first.json.input, 'a replay returns the first run, not the new body');
   t.is(second.headers.get('idempotent-replayed'), 'true');
   t.is((await api.queue.depth()).visible, before.visible + 1);
 });

@@ -5,6 +5,7 @@ import type { ApiDependencies, ApiState } from '../context.js';
 import { NotFoundError, RunAlreadyFinishedError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import { toRunResource } from '../run-resource.js';
+import { requestFingerprint } from '../request-fingerprint.js';
 import { resolveRunSpec } from '../run-spec.js';
 import { IDEMPOTENT_REPLAY_HEADER, LIMITS, batchEnvelope, createRunRequest, idempotencyKeyHeader, listRunsQuery, runIdParam } from '../schemas.js';
 import { submitRun } from '../submit-run.js';
@@ -23,12 +24,14 @@ export function registerRunRoutes(
   router.post('/v1/runs', auth, async (ctx) => {
     const header = ctx.get('Idempotency-Key');
     const idempotencyKey = header === '' ? undefined : parseRequest(idempotencyKeyHeader, header, 'Idempotency-Key');
-    const request = parseRequest(createRunRequest, await readJsonBody(ctx, LIMITS.bodyBytes), 'body');
+    const body = await readJsonBody(ctx, LIMITS.bodyBytes);
+    const request = parseRequest(createRunRequest, body, 'body');
     const spec = resolveRunSpec(request, agents);
     // Checked before the store can tell a replay from a new run: at the cap, a replay waits like a new
     // submit, and still gets its original run once there is room.
     await deps.limits?.admitQueuedRuns(ctx.state.tenant);
-    const { run, created } = await submitRun(store, queue, logger, ctx.state.tenant, spec, idempotencyKey);
+    const fingerprint = idempotencyKey === undefined ? undefined : requestFingerprint(body);
+    const { run, created } = await submitRun(store, queue, logger, ctx.state.tenant, spec, idempotencyKey, fingerprint);
     if (created) metrics.runsCreated.inc({ agent: run.agent });
     else ctx.set(IDEMPOTENT_REPLAY_HEADER, 'true');
     ctx.status = 202;

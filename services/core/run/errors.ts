@@ -42,3 +42,15 @@ export class TransitionContentionError extends Error {
     super(`run ${runId}: gave up after ${tries} concurrent-update conflicts`);
   }
 }
+
+/**
+ * An idempotency key replayed with a request other than the one that created its run. Nothing was
+ * written; the run the key names is untouched.
+ */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+
+  constructor(readonly runId: string) {
+    super(`the idempotency key already names run ${runId}, created by a different request`);
+  }
+}

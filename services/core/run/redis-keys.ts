@@ -7,7 +7,8 @@ import type { RunStatus } from './model.js';
  *
  *   <p>:run:<id>                         hash   spec + state (run JSON, run-record.ts), ver (CAS version),
  *                                               lease + leaseUntil (ms) while an attempt runs, cancel ('1'
- *                                               when requested), idem (its idempotency key), evseq (number
+ *                                               when requested), idem (its idempotency key), reqhash (the
+ *                                               fingerprint of the request that sent that key), evseq (number
  *                                               of the last event), events (its first status events, until
  *                                               it has an events list), closedBy (lease token whose report
  *                                               closed the last attempt), discarded ('1' for a tombstone)

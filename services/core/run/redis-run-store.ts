@@ -8,7 +8,7 @@ import { decideFinish, decideStart, type LeaseRecord } from './attempt-decisions
 import { backoffPolicy, type BackoffPolicy } from './backoff.js';
 import { CallBatcher } from '../call-batcher.js';
 import { CancelChannel } from './cancel-channel.js';
-import { TransitionContentionError } from './errors.js';
+import { IdempotencyKeyReusedError, TransitionContentionError } from './errors.js';
 import { appendEvent } from './lua/append-event.js';
 import { claimUnsent } from './lua/claim-unsent.js';
 import { createRun as createRunRecord, createRuns as createRunRecords } from './lua/create-run.js';
@@ -28,6 +28,7 @@ import { createRun, transition } from './state-machine.js';
 import type {
   AttemptReport,
   CancelResult,
+  CreateOptions,
   Creation,
   FinishResult,
   HeartbeatResult,
@@ -162,10 +163,10 @@ export class RedisRunStore implements RunStore {
     }, MAX_SENT_MARKS_PER_CALL);
   }
 
-  async create(tenant: string, spec: RunSpec, options: { idempotencyKey?: string } = {}): Promise<Creation> {
+  async create(tenant: string, spec: RunSpec, options: CreateOptions = {}): Promise<Creation> {
     const run = createRun({ id: uuidv7(), tenant, spec, createdAt: new Date(this.clock()).toISOString() });
     const idempotencyKey = options.idempotencyKey === undefined ? undefined : this.keys.idempotency(tenant, options.idempotencyKey);
-    const existing = await this.insert(run, idempotencyKey, 'outbox');
+    const existing = await this.insert(run, idempotencyKey, 'outbox', options.requestFingerprint);
     return existing ? { run: existing.stored.run, created: false, mustSend: existing.mustSend } : { run, created: true, mustSend: true };
   }
 
@@ -174,15 +175,17 @@ export class RedisRunStore implements RunStore {
     const inputs = items.map(({ spec, idempotencyKey }) => ({
       run: createRun({ id: uuidv7(), tenant, spec, createdAt }),
       idempotencyKey: idempotencyKey === undefined ? undefined : this.keys.idempotency(tenant, idempotencyKey),
+      // Batch items carry no request fingerprint: a replayed item key is never refused as reused.
+      requestFingerprint: undefined,
       outbox: true,
       sendClaimMs: this.sendClaimMs,
     }));
     const replies = await withRedis(() => createRunRecords(this.scripts, this.keys, inputs));
-    return replies.map((reply, index) =>
-      reply.created
-        ? { run: (inputs[index] as (typeof inputs)[number]).run, created: true, mustSend: true }
-        : { run: reply.stored.run, created: false, mustSend: reply.mustSend },
-    );
+    return replies.map((reply, index) => {
+      if (reply.created) return { run: (inputs[index] as (typeof inputs)[number]).run, created: true, mustSend: true };
+      if ('conflictingRunId' in reply) throw new IdempotencyKeyReusedError(reply.conflictingRunId);
+      return { run: reply.stored.run, created: false, mustSend: reply.mustSend };
+    });
   }
 
   markSent(runId: string): Promise<void> {
@@ -386,9 +389,14 @@ export class RedisRunStore implements RunStore {
     run: Run,
     idempotencyKey: string | undefined,
     outbox: 'outbox' | 'no-outbox',
+    requestFingerprint?: string,
   ): Promise<{ stored: StoredRun; mustSend: boolean } | undefined> {
-    const reply = await withRedis(() => createRunRecord(this.scripts, this.keys, { run, idempotencyKey, outbox: outbox === 'outbox', sendClaimMs: this.sendClaimMs }));
-    return reply.created ? undefined : { stored: reply.stored, mustSend: reply.mustSend };
+    const reply = await withRedis(() =>
+      createRunRecord(this.scripts, this.keys, { run, idempotencyKey, requestFingerprint, outbox: outbox === 'outbox', sendClaimMs: this.sendClaimMs }),
+    );
+    if (reply.created) return undefined;
+    if ('conflictingRunId' in reply) throw new IdempotencyKeyReusedError(reply.conflictingRunId);
+    return { stored: reply.stored, mustSend: reply.mustSend };
   }
 
   /**

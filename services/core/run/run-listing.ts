@@ -41,10 +41,18 @@ function encodeCursor(lastId: string): string {
   return Buffer.from(CURSOR_VERSION + lastId).toString('base64url');
 }
 
+/** Run ids are UUIDs (v7) written by the store in lowercase. */
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Only a cursor this codec writes is taken back: the version, a run id as the store writes them, and
+ * the exact bytes encodeCursor would give (base64url decoding alone is lenient: padding, stray bits).
+ */
 function decodeCursor(cursor: string): string {
   const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(CURSOR_VERSION) || text.length === CURSOR_VERSION.length) {
+  const id = text.startsWith(CURSOR_VERSION) ? text.slice(CURSOR_VERSION.length) : '';
+  if (!RUN_ID.test(id) || encodeCursor(id) !== cursor) {
     throw new InvalidCursorError('not a cursor returned by a previous listing');
   }
-  return text.slice(CURSOR_VERSION.length);
+  return id;
 }

@@ -101,9 +101,18 @@ export interface Creation {
   mustSend: boolean;
 }
 
+export interface CreateOptions {
+  idempotencyKey?: string;
+  /** Identifies the request that carries `idempotencyKey` (a hash of its canonical body); kept with the run. */
+  requestFingerprint?: string;
+}
+
 export interface RunStore {
-  /** Same `idempotencyKey` for the same tenant returns the first run (`created: false`). */
-  create(tenant: string, spec: RunSpec, options?: { idempotencyKey?: string }): Promise<Creation>;
+  /**
+   * Same `idempotencyKey` for the same tenant returns the first run (`created: false`); with a
+   * `requestFingerprint` other than the one the key was first sent with, IdempotencyKeyReusedError.
+   */
+  create(tenant: string, spec: RunSpec, options?: CreateOptions): Promise<Creation>;
   /** Many `create`s in one round trip, answered in order; a key seen earlier in the same call replays that run. */
   createMany(tenant: string, items: readonly { spec: RunSpec; idempotencyKey?: string }[]): Promise<Creation[]>;
   /** Takes a run out of the outbox once its queue message was sent (see `Creation`). */

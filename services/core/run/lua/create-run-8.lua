@@ -24,9 +24,12 @@
   ARGV[4] now: creation and eligible-at score (ms)                ARGV[5] first status event (JSON)
   ARGV[6] key prefix (ends with ':'), to find the run an idempotency key names
   ARGV[7] how long a claim on sending a run's message lasts (ms)
+  ARGV[8] fingerprint of the request that carries the idempotency key ('' when none): kept with the
+          run, so a replay of the key with another request is refused (IETF idempotency-key draft)
 
   Returns {1} when created; {0, id, spec, state, version, discarded, send (1 when the caller must send
-  the run's message, else 0)} for an existing run.
+  the run's message, else 0)} for an existing run; {2, id} when the key names a run created by a
+  different request (nothing is changed).
 ]]
 --- @include "create-run"
 

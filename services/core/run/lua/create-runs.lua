@@ -1,10 +1,10 @@
 --[[
   Creates many runs in one call (POST /v1/runs/batch: one round trip for a whole batch), each exactly
-  as create-run-8.lua creates one: 8 keys and 7 arguments per run, in that script's order.
+  as create-run-8.lua creates one: 8 keys and 8 arguments per run, in that script's order.
 
   Returns one reply per run, in order, each as create-run-8.lua returns it.
 ]]
-local KEYS_EACH, ARGS_EACH = 8, 7
+local KEYS_EACH, ARGS_EACH = 8, 8
 
 --- @include "create-run"
 

@@ -1,12 +1,13 @@
 --[[
   Creating one run, shared by create-run-8.lua (one run) and create-runs.lua (a batch in one call).
-  createRun(k, a) takes the run's 8 keys from KEYS[k] and its 7 arguments from ARGV[a]; their meaning
+  createRun(k, a) takes the run's 8 keys from KEYS[k] and its 8 arguments from ARGV[a]; their meaning
   is in create-run-8.lua's header.
 ]]
 local function createRun(k, a)
   local rcall = redis.call
   local runKey, idemKey, queuedKey, outboxKey = KEYS[k], KEYS[k + 1], KEYS[k + 6], KEYS[k + 7]
   local id, spec, state, now, event, prefix, sendClaimMs = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], tonumber(ARGV[a + 6])
+  local fingerprint = ARGV[a + 7]
   local hasKey = idemKey ~= runKey
   local hasOutbox = outboxKey ~= runKey
 
@@ -35,6 +36,8 @@ local function createRun(k, a)
   if hasKey then
     local named = rcall('GET', idemKey)
     if named then
+      local firstFingerprint = rcall('HGET', prefix .. 'run:' .. named, 'reqhash')
+      if firstFingerprint and fingerprint ~= '' and firstFingerprint ~= fingerprint then return {2, named} end
       local found = existing(named)
       if found then return found end
     end
@@ -46,6 +49,7 @@ local function createRun(k, a)
   if hasKey then
     rcall('SET', idemKey, id)
     rcall('HSET', runKey, 'idem', idemKey)
+    if fingerprint ~= '' then rcall('HSET', runKey, 'reqhash', fingerprint) end
   end
   for i = 2, 5 do rcall('ZADD', KEYS[k + i], 0, id) end
   rcall('ZADD', queuedKey, now, id)
