@@ -21,6 +21,8 @@ export const queuedRunExample = {
   timeoutSeconds: 300,
   maxAttempts: 3,
   priority: 0,
+  ttlSeconds: null,
+  delaySeconds: 0,
   metadata: { team: 'search' },
   attempts: [],
   createdAt: '2026-12-03T22:00:00.000Z',
