@@ -71,6 +71,16 @@ test('a tenant with its cap of runs waiting gets 429 on the next submit, and roo
   t.is((await tenant.submit({}, from('10.2.0.1').headers)).status, 202, 'a cancelled run no longer counts');
 });
 
+test('a batch counts whole against the cap of waiting runs: one that would pass it is 429 and queues nothing', async (t) => {
+  const tenant = await api.newTenant();
+  const run = { agent: 'simulate', input: { durationMs: 200 } };
+  t.is((await tenant.post('/v1/runs/batch', { runs: [run, run] }, from('10.3.0.1'))).status, 202);
+  const over = await tenant.post('/v1/runs/batch', { runs: [run, run] }, from('10.3.0.1'));
+  t.is(over.status, 429);
+  t.like(over.json, { limit: 'queued-runs' });
+  t.is(((await tenant.get('/v1/runs', from('10.3.0.1'))).json.runs as unknown[]).length, 2, 'the refused batch queued none of its runs');
+});
+
 test('repeated bad keys from one address are refused with 429, even a good key, while other addresses go on', async (t) => {
   const intruder = new ApiClient(api.url, 'nobody', 'af_not-a-key-that-exists-anywhere');
   for (let i = 0; i < 3; i++) t.is((await intruder.get('/v1/runs', from('10.3.0.1'))).status, 401, `failure ${i + 1} is a plain 401`);

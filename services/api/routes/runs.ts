@@ -42,6 +42,8 @@ export function registerRunRoutes(
   // 202 even when some items were not queued: each entry says what became of its item.
   router.post('/v1/runs/batch', auth, async (ctx) => {
     const { runs } = parseRequest(batchEnvelope, await readJsonBody(ctx, LIMITS.batchBodyBytes), 'body');
+    // The whole batch counts against the tenant's cap of waiting runs, as that many submits would.
+    await deps.limits?.admitQueuedRuns(ctx.state.tenant, runs.length);
     const entries = await submitRunBatch(deps, ctx.state.tenant, runs, ctx.state.requestId);
     for (const entry of entries) if ('run' in entry && entry.created) metrics.runsCreated.inc({ agent: entry.run.agent });
     ctx.status = 202;
