@@ -10,6 +10,7 @@ import type { Creation, RunStore } from '../core/run/store.js';
 import { problemForError } from './problem.js';
 import { fromQueue } from './queue-call.js';
 import { resolveRunSpec } from './run-spec.js';
+import { markSentInBackground, withdrawUnsentRun } from './submit-run.js';
 import { batchRunItem, type Problem } from './schemas.js';
 import { parseRequest } from './validate.js';
 
@@ -52,7 +53,7 @@ export async function submitRunBatch(
       toSend.push({ at, creation, body });
     } catch (error) {
       entries[at] = { problem: problemForError(error, requestId).problem };
-      if (creation.created) await discard(deps, creation.run);
+      if (creation.created) await withdrawUnsentRun(deps.store, deps.logger, creation.run);
     }
   }
   await sendAll(deps, toSend, entries, requestId);
@@ -82,22 +83,10 @@ async function sendAll(
     for (const index of unsent) {
       const { at, creation } = toSend[index] as (typeof toSend)[number];
       entries[at] = { problem };
-      if (creation.created) await discard(deps, creation.run);
+      if (creation.created) await withdrawUnsentRun(deps.store, deps.logger, creation.run);
     }
   }
   toSend.forEach(({ creation }, index) => {
-    if (unsent.has(index)) return;
-    deps.store.markSent(creation.run.id).catch((error: unknown) => {
-      deps.logger.debug({ err: error, runId: creation.run.id }, 'could not take a sent run out of the outbox; the sweeper will');
-    });
+    if (!unsent.has(index)) markSentInBackground(deps.store, deps.logger, creation.run.id);
   });
-}
-
-/** As for a single submit: a run whose message could not be sent is withdrawn, or left to the sweeper. */
-async function discard(deps: { store: RunStore; logger: Logger }, run: Run): Promise<void> {
-  try {
-    await deps.store.discard(run);
-  } catch (error) {
-    deps.logger.error({ err: error, runId: run.id }, 'queue send failed and the run record could not be discarded; the unsent-run sweeper will send its message');
-  }
 }

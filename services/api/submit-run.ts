@@ -41,17 +41,33 @@ export async function submitRun(
   try {
     await queueRunMessage(store, queue, logger, run);
   } catch (sendError) {
-    try {
-      await store.discard(run);
-    } catch (discardError) {
-      logger.error(
-        { err: discardError, runId: run.id, tenant },
-        'queue send failed and the run record could not be discarded; its message will be sent by a retry with the same Idempotency-Key or by the unsent-run sweeper',
-      );
-    }
+    await withdrawUnsentRun(store, logger, run);
     throw sendError;
   }
   return { run, created };
+}
+
+/** A created run whose message could not be sent is withdrawn; if that fails too, the outbox still holds it. */
+export async function withdrawUnsentRun(store: Pick<RunStore, 'discard'>, logger: Logger, run: Run): Promise<void> {
+  try {
+    await store.discard(run);
+  } catch (discardError) {
+    logger.error(
+      { err: discardError, runId: run.id, tenant: run.tenant },
+      'queue send failed and the run record could not be discarded; its message will be sent by a retry with the same Idempotency-Key or by the unsent-run sweeper',
+    );
+  }
+}
+
+/**
+ * Takes a sent run out of the outbox. Not awaited, so the client's answer does not wait for it: if it
+ * fails, the sweeper finds the entry and either drops it (the run started) or sends the message again,
+ * harmlessly.
+ */
+export function markSentInBackground(store: Pick<RunStore, 'markSent'>, logger: Logger, runId: string): void {
+  store.markSent(runId).catch((error: unknown) => {
+    logger.debug({ err: error, runId }, 'could not take a sent run out of the outbox; the sweeper will');
+  });
 }
 
 /**
@@ -66,9 +82,5 @@ export async function queueRunMessage(
   run: Run,
 ): Promise<void> {
   await fromQueue('the queue did not accept the run', () => queue.send(encodeRunMessage(messageForRun(run)), sendOptionsFor(run, Date.now())));
-  // Not awaited, so the client's answer does not wait for it: if it fails, the sweeper finds the
-  // entry and either drops it (the run started) or sends the message again, harmlessly.
-  store.markSent(run.id).catch((error: unknown) => {
-    logger.debug({ err: error, runId: run.id }, 'could not take a sent run out of the outbox; the sweeper will');
-  });
+  markSentInBackground(store, logger, run.id);
 }
