@@ -110,6 +110,19 @@ export const envSchema = z
     /** The worker's auto scaling group and its termination lifecycle hook: completed once a scale-in drain is over. */
     WORKER_ASG_NAME: z.string().min(1).optional(),
     WORKER_LIFECYCLE_HOOK: z.string().min(1).optional(),
+    /**
+     * How long a scale-in drain lets running runs continue before handing them back. The termination
+     * hook holds the instance meanwhile: the worker sends a lifecycle heartbeat every
+     * LIFECYCLE_HEARTBEAT_SECONDS, so this may exceed the hook's heartbeat timeout, but not the hook's
+     * global timeout (100 x the heartbeat timeout, at most 48 h), where the ASG terminates the instance.
+     */
+    SCALE_IN_GRACE_SECONDS: seconds.max(48 * 3600).default(3600),
+    /** While a scale-in drain lasts, the lifecycle hook's heartbeat is recorded this often: keep it well inside the hook's heartbeat timeout. */
+    LIFECYCLE_HEARTBEAT_SECONDS: seconds.default(60),
+    /** Set by ECS in every task container: the agent's endpoint, where a Fargate worker asks for task scale-in protection while busy. */
+    ECS_AGENT_URI: z.string().url().optional(),
+    /** Each grant of task scale-in protection lasts this long (ECS allows 1 to 2,880); renewed at two thirds of it while busy. */
+    TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(2880).default(15),
     /** Circuit breaker: the worker stops taking work when more than this percent of attempts fail... */
     BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(10),
     /** ...over this rolling window... */

@@ -16,6 +16,8 @@ import { ImdsClient } from './interruption/imds-client.js';
 import { InstanceReportingRegistry, readInstanceId } from './interruption/instance-identity.js';
 import { LifecycleHook } from './interruption/lifecycle-hook.js';
 import { InterruptionWatcher } from './interruption/watcher.js';
+import { EcsAgentClient } from './task-protection/ecs-agent-client.js';
+import { TaskProtectionKeeper } from './task-protection/keeper.js';
 import { EVENT_LOOP_MONITOR_RESOLUTION_MS, WorkerMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
 import { Worker, type WorkerOptions } from './worker.js';
@@ -25,7 +27,8 @@ import { Worker, type WorkerOptions } from './worker.js';
  * names, the agents of AGENTS_FILE (with the lifeline that kills command agents if this process dies
  * without stopping them), the fleet registry, the metrics endpoint and (on EC2) the Spot
  * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain, and the instance id
- * in the registry reports (the scaler keeps busy instances from scale-in), and (in AWS) the run
+ * in the registry reports (the scaler keeps busy instances from scale-in), (on ECS) the task scale-in
+ * protection held while any slot is busy, and (in AWS) the run
  * outcomes for the error-rate alarm as EMF lines on stdout. Signals are the CLI's business: it calls
  * `stop('SIGTERM')`.
  */
@@ -122,6 +125,10 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
         )
       : undefined;
 
+  const taskProtection = config.ECS_AGENT_URI
+    ? new TaskProtectionKeeper(new EcsAgentClient(config.ECS_AGENT_URI), () => worker.status().busy, { minutes: config.TASK_PROTECTION_MINUTES }, workerLogger)
+    : undefined;
+
   const runMetrics =
     config.CLOUDWATCH_METRICS === 'emf'
       ? new RunMetricsPublisher({
@@ -134,11 +141,13 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
 
   await worker.start();
   watcher?.start();
+  taskProtection?.start();
   runMetrics?.start();
 
   const closed = worker.stopped.then(async () => {
     lifeline.close();
     watcher?.stop();
+    await taskProtection?.stop();
     await runMetrics?.stop();
     if (scaledIn) await lifecycleHook?.complete();
     await Promise.allSettled([metricsServer?.close(), queue.close(), store.close()]);

@@ -140,7 +140,7 @@ test('the scaler may resize only its own two ASGs and two burst services', (t) =
   }
 });
 
-test('a worker may complete the lifecycle action and protect instances only in its own ASG', (t) => {
+test('a worker may complete and heartbeat the lifecycle action and protect instances only in its own ASG, a burst task only tasks of its cluster', (t) => {
   for (const env of ENVIRONMENT_NAMES) {
     const names = resourceNames(env);
     const statements = statementsWithAction(env, 'autoscaling:CompleteLifecycleAction');
@@ -148,8 +148,11 @@ test('a worker may complete the lifecycle action and protect instances only in i
       statements.map((s) => asList(s.Resource).map((r) => r.split('/').pop())).sort(),
       [[names.pools['on-demand']], [names.pools.spot]],
     );
+    t.deepEqual(statements.map((s) => asList(s.Action).includes('autoscaling:RecordLifecycleActionHeartbeat')), [true, true], 'a long scale-in drain keeps the hook alive');
     const protect = statementsWithAction(env, 'ecs:UpdateTaskProtection');
     t.true(protect.length === 2 && protect.every((s) => asList(s.Resource).every((r) => r.endsWith(`:task/${names.cluster}/*`))));
+    // The ECS agent's task-protection endpoint calls both with the task role (the endpoint's GET and PUT).
+    t.true(protect.every((s) => asList(s.Action).includes('ecs:GetTaskProtection')));
   }
 });
 
