@@ -100,6 +100,20 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
     collectDefaultMetrics({ register: metrics.registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITOR_RESOLUTION_MS });
     metricsServer = await serveMetrics(metrics.registry, config.HOST, config.WORKER_METRICS_PORT);
   }
+  const lifecycleHook =
+    imds && config.WORKER_ASG_NAME && config.WORKER_LIFECYCLE_HOOK
+      ? new LifecycleHook(
+          {
+            asgName: config.WORKER_ASG_NAME,
+            hookName: config.WORKER_LIFECYCLE_HOOK,
+            region: config.AWS_REGION,
+            heartbeatMs: config.LIFECYCLE_HEARTBEAT_SECONDS * 1000,
+            endpoint: config.AWS_ENDPOINT_URL,
+          },
+          imds,
+          logger,
+        )
+      : undefined;
   let scaledIn = false;
   const watcher = imds
     ? new InterruptionWatcher(
@@ -107,23 +121,18 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
         {
           pollMs: config.IMDS_POLL_SECONDS * 1000,
           spotMarginMs: config.SPOT_DRAIN_MARGIN_SECONDS * 1000,
-          scaleInGraceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+          scaleInGraceMs: config.SCALE_IN_GRACE_SECONDS * 1000,
         },
         (notice) => {
-          if (notice.kind === 'scale-in') scaledIn = true;
+          if (notice.kind === 'scale-in') {
+            scaledIn = true;
+            lifecycleHook?.startHeartbeats();
+          }
           void worker.drain(`${notice.kind} notice: ${notice.detail}`, notice.deadline);
         },
         logger,
       )
     : undefined;
-  const lifecycleHook =
-    imds && config.WORKER_ASG_NAME && config.WORKER_LIFECYCLE_HOOK
-      ? new LifecycleHook(
-          { asgName: config.WORKER_ASG_NAME, hookName: config.WORKER_LIFECYCLE_HOOK, region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL },
-          imds,
-          logger,
-        )
-      : undefined;
 
   const taskProtection = config.ECS_AGENT_URI
     ? new TaskProtectionKeeper(new EcsAgentClient(config.ECS_AGENT_URI), () => worker.status().busy, { minutes: config.TASK_PROTECTION_MINUTES }, workerLogger)

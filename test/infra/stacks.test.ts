@@ -3,6 +3,7 @@ import { ENVIRONMENT_NAMES, asgSizeInSlots, instancesToSlots, loadEnvironment, p
 import { GRAVITON_SHAPES, type GravitonType } from '../../environments/catalog.js';
 import { slotsOn } from '../../environments/sizing.js';
 import { ARM64_AMI_PARAMETER } from '../../modules/worker-pool/index.js';
+import { loadConfig } from '../../services/core/config.js';
 import { RUN_METRICS } from '../../environments/names.js';
 import { resourceWhere, resources, synthesizeAll, type Block, type Synthesized } from './support/synthesized.js';
 
@@ -142,6 +143,15 @@ for (const env of ENVIRONMENT_NAMES) {
     t.is(hooks.length, 2);
     for (const hook of hooks) {
       t.like(hook, { lifecycle_transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeat_timeout: config.worker.drainTimeoutSeconds, default_result: 'CONTINUE' });
+    }
+    // The worker keeps the hook alive while a scale-in drain lasts: a heartbeat well inside the hook's
+    // timeout, and a grace within the hook's global timeout (100 heartbeat timeouts, at most 48 h).
+    const timeout = config.worker.drainTimeoutSeconds;
+    for (const template of resources(stack(env), 'aws_launch_template')) {
+      const { LIFECYCLE_HEARTBEAT_SECONDS, SCALE_IN_GRACE_SECONDS } = userDataEnvironment(template);
+      const environment = loadConfig({ LIFECYCLE_HEARTBEAT_SECONDS, SCALE_IN_GRACE_SECONDS });
+      t.true(environment.LIFECYCLE_HEARTBEAT_SECONDS * 2 <= timeout, `${template.name as string}: heartbeat every ${environment.LIFECYCLE_HEARTBEAT_SECONDS} s, hook timeout ${timeout} s`);
+      t.true(environment.SCALE_IN_GRACE_SECONDS <= Math.min(100 * timeout, 48 * 3600), `${template.name as string}: scale-in grace ${environment.SCALE_IN_GRACE_SECONDS} s`);
     }
   });
 

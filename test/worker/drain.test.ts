@@ -69,36 +69,40 @@ test('on a Spot notice the worker interrupts its runs before the reclaim, hands 
   t.true(imds.requests.includes('/latest/meta-data/spot/instance-action'));
 });
 
-test('on ASG scale-in the worker lets its runs finish, completes the lifecycle hook and exits', async (t) => {
+test('on ASG scale-in the worker lets its runs finish past the shutdown grace, heartbeats the lifecycle hook meanwhile, then completes it and exits', async (t) => {
+  // moto_server implements neither RecordLifecycleActionHeartbeat nor CompleteLifecycleAction (its
+  // autoscaling responses stop at the hook's put/describe/delete), so helpers/fake-autoscaling.ts
+  // records the Query API calls the SDK sends.
   const [imds, autoscaling] = await Promise.all([startFakeImds(), startFakeAutoScaling()]);
   t.teardown(() => Promise.all([imds.close(), autoscaling.close()]));
   const h = harness(t, { redisUrl: redis.url });
+  const hook = { AutoScalingGroupName: 'agentfleet-dev-spot', LifecycleHookName: 'agentfleet-dev-spot-drain', InstanceId: INSTANCE_ID };
   const leaving = await h.startWorkerProcess({
     IMDS_ENDPOINT: imds.endpoint,
     IMDS_POLL_SECONDS: '0.2',
-    SHUTDOWN_GRACE_SECONDS: '60',
-    WORKER_ASG_NAME: 'agentfleet-dev-spot',
-    WORKER_LIFECYCLE_HOOK: 'agentfleet-dev-spot-drain',
+    // A scale-in drain lasts SCALE_IN_GRACE_SECONDS (its production default, 3600), not this.
+    SHUTDOWN_GRACE_SECONDS: '1',
+    // Shortened from 60 so that heartbeats beyond the first fall within a 3 s run.
+    LIFECYCLE_HEARTBEAT_SECONDS: '0.5',
+    WORKER_ASG_NAME: hook.AutoScalingGroupName,
+    WORKER_LIFECYCLE_HOOK: hook.LifecycleHookName,
     AWS_ENDPOINT_URL: autoscaling.endpoint,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
   });
-  const run = await h.submit('simulate', { durationMs: 1500, output: 'finished in the grace' });
+  const run = await h.submit('simulate', { durationMs: 3000, output: 'finished in the scale-in grace' });
   await h.waitForStatus(run.id, 'running');
 
   imds.setLifecycleState('Terminated');
   t.is(await leaving.exited, 0);
   const done = await h.get(run.id);
-  t.is(done.status, 'succeeded', 'a run that finishes within the grace is not interrupted');
-  t.like(autoscaling.calls, [
-    {
-      Action: 'CompleteLifecycleAction',
-      AutoScalingGroupName: 'agentfleet-dev-spot',
-      LifecycleHookName: 'agentfleet-dev-spot-drain',
-      InstanceId: INSTANCE_ID,
-      LifecycleActionResult: 'CONTINUE',
-    },
-  ]);
+  t.is(done.status, 'succeeded', 'a run longer than SHUTDOWN_GRACE_SECONDS is not interrupted on scale-in');
+  const actions = autoscaling.calls.map((c) => c.Action);
+  t.true(actions.filter((a) => a === 'RecordLifecycleActionHeartbeat').length >= 2, `heartbeats while draining: ${actions.join(', ')}`);
+  t.is(actions.at(-1), 'CompleteLifecycleAction', 'no heartbeat after the hook is completed');
+  t.is(actions.filter((a) => a === 'CompleteLifecycleAction').length, 1);
+  for (const call of autoscaling.calls) t.like(call, hook);
+  t.like(autoscaling.calls.at(-1), { LifecycleActionResult: 'CONTINUE' });
 });
 
 test('with onInterrupt "dead-letter" an interrupted run goes to the dead-letter queue instead', async (t) => {

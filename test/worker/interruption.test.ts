@@ -1,4 +1,5 @@
 import test from 'ava';
+import { ConfigError, loadConfig } from '../../services/core/config.js';
 import { ImdsClient, ImdsError } from '../../services/worker/interruption/imds-client.js';
 import { scaleInNotice, spotNotice, type InterruptionNotice } from '../../services/worker/interruption/notices.js';
 import { InterruptionWatcher } from '../../services/worker/interruption/watcher.js';
@@ -23,6 +24,12 @@ test('only the Terminated lifecycle state means scale-in', (t) => {
   t.deepEqual(scaleInNotice('Terminated', now, 90_000), { kind: 'scale-in', deadline: 91_000, detail: 'auto scaling group scale-in (target lifecycle state Terminated)' });
   t.is(scaleInNotice('InService', now, 90_000), undefined);
   t.is(scaleInNotice(undefined, now, 90_000), undefined);
+});
+
+test('a scale-in drain lasts an hour by default, heartbeating the hook every minute, and never past the hook\'s 48 h global timeout', (t) => {
+  t.like(loadConfig({}), { SCALE_IN_GRACE_SECONDS: 3600, LIFECYCLE_HEARTBEAT_SECONDS: 60, SHUTDOWN_GRACE_SECONDS: 90 });
+  t.is(loadConfig({ SCALE_IN_GRACE_SECONDS: String(48 * 3600) }).SCALE_IN_GRACE_SECONDS, 48 * 3600);
+  t.throws(() => loadConfig({ SCALE_IN_GRACE_SECONDS: String(48 * 3600 + 1) }), { instanceOf: ConfigError, message: /SCALE_IN_GRACE_SECONDS/ });
 });
 
 test('the IMDSv2 client fetches a token, uses it, refreshes it when refused, and reads 404 as absent', async (t) => {

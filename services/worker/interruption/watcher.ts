@@ -12,7 +12,7 @@ export interface InterruptionWatcherOptions {
   pollMs: number;
   /** A Spot drain deadline is the reclaim time minus this margin. */
   spotMarginMs: number;
-  /** A scale-in drain lasts this long (SHUTDOWN_GRACE_SECONDS). */
+  /** A scale-in drain lasts this long (SCALE_IN_GRACE_SECONDS). */
   scaleInGraceMs: number;
 }
 
