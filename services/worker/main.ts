@@ -25,12 +25,12 @@ import { Worker, type WorkerOptions } from './worker.js';
 /**
  * `agentfleet worker`: wires a Worker to real Redis, the run store, the queue driver QUEUE_DRIVER
  * names, the agents of AGENTS_FILE (with the lifeline that kills command agents if this process dies
- * without stopping them), the fleet registry, the metrics endpoint and (on EC2) the Spot
- * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain, and the instance id
+ * without stopping them), the fleet registry, the metrics endpoint and (on EC2) the Spot, rebalance
+ * and scale-in watcher (a rebalance recommendation pauses the worker, the others drain it), with the
+ * ASG lifecycle hook heartbeated during a scale-in drain and completed after it, and the instance id
  * in the registry reports (the scaler keeps busy instances from scale-in), (on ECS) the task scale-in
- * protection held while any slot is busy, and (in AWS) the run
- * outcomes for the error-rate alarm as EMF lines on stdout. Signals are the CLI's business: it calls
- * `stop('SIGTERM')`.
+ * protection held while any slot is busy, and (in AWS) the run outcomes for the error-rate alarm as
+ * EMF lines on stdout. Signals are the CLI's business: it calls `stop('SIGTERM')`.
  */
 
 export interface RunningWorker {
@@ -128,7 +128,8 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
             scaledIn = true;
             lifecycleHook?.startHeartbeats();
           }
-          void worker.drain(`${notice.kind} notice: ${notice.detail}`, notice.deadline);
+          if (notice.kind === 'rebalance') worker.pause(`rebalance recommendation: ${notice.detail}`);
+          else void worker.drain(`${notice.kind} notice: ${notice.detail}`, notice.deadline);
         },
         logger,
       )

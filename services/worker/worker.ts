@@ -25,6 +25,11 @@ import { Slots } from './slots.js';
  * Draining (SIGTERM, Spot notice, scale-in): stop pulling at once, hand back deliveries received in
  * the meantime, let running attempts finish until the deadline, then interrupt the rest: their agents
  * are signalled and their messages released at once for another worker (attempt `interrupted`).
+ *
+ * Pausing (EC2 rebalance recommendation): stop pulling as a drain does, but with no deadline and
+ * without stopping once idle. The worker stays up, reported as draining, until a Spot notice or the
+ * scale-in that replaces its instance drains it: a paused worker that exited would be restarted on
+ * the same instance (and see the same recommendation), and nobody would complete the lifecycle hook.
  */
 
 export interface WorkerOptions {
@@ -94,6 +99,7 @@ export class Worker {
   private unsubscribeCancel: (() => Promise<void>) | undefined;
   private readonly reporter: RegistryReporter;
   private draining = false;
+  private paused = false;
   private deadline = Number.POSITIVE_INFINITY;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private drained: Promise<void> | undefined;
@@ -146,7 +152,7 @@ export class Worker {
       pool: this.options.pool,
       slots: this.options.slots,
       busy: this.busy,
-      draining: this.draining,
+      draining: this.draining || this.paused,
       breaker: this.breaker.state,
       startedAt: this.startedAt,
     };
@@ -178,11 +184,24 @@ export class Worker {
     return this.drained!;
   }
 
+  /** Stops taking new runs; running ones go on. Only drain() (or stop()) ends the worker. */
+  pause(reason: string): void {
+    if (this.paused || this.draining) return;
+    this.paused = true;
+    this.metrics.draining.set(1);
+    this.deps.logger.info({ reason, running: this.handler.running }, 'worker paused: taking no new runs');
+    const cycle = this.receiveCycle;
+    this.receiveCycle = receiveCycle();
+    cycle.abort();
+    this.slots.wake();
+    void this.reporter.report();
+  }
+
   private async receiveLoop(batch: number): Promise<void> {
     let failures = 0;
     while (!this.draining) {
       const signal = this.receiveCycle.signal;
-      const allowed = this.breaker.allowance(Math.min(batch, this.slots.free));
+      const allowed = this.paused ? 0 : this.breaker.allowance(Math.min(batch, this.slots.free));
       if (allowed === 0) {
         await this.slots.changed(signal);
         continue;
@@ -210,8 +229,8 @@ export class Worker {
       }
       this.slots.give(taken - deliveries.length);
       if (probe && deliveries.length === 0) this.breaker.probeInconclusive();
-      // A receive that began before the breaker opened must not start new work after it did.
-      const refuse = this.draining || this.breaker.state === 'open';
+      // A receive that began before the breaker opened (or the pause) must not start new work after it.
+      const refuse = this.draining || this.paused || this.breaker.state === 'open';
       for (const delivery of deliveries) this.handOut(delivery, refuse, probe);
     }
   }

@@ -105,6 +105,54 @@ test('on ASG scale-in the worker lets its runs finish past the shutdown grace, h
   t.like(autoscaling.calls.at(-1), { LifecycleActionResult: 'CONTINUE' });
 });
 
+test('on a rebalance recommendation the worker takes no new run while its running run finishes, stays up, and leaves on the scale-in that replaces its instance', async (t) => {
+  const [imds, autoscaling] = await Promise.all([startFakeImds(), startFakeAutoScaling()]);
+  t.teardown(() => Promise.all([imds.close(), autoscaling.close()]));
+  const h = harness(t, { redisUrl: redis.url });
+  const atRisk = await h.startWorkerProcess({
+    IMDS_ENDPOINT: imds.endpoint,
+    IMDS_POLL_SECONDS: '0.2',
+    WORKER_ASG_NAME: 'agentfleet-dev-spot',
+    WORKER_LIFECYCLE_HOOK: 'agentfleet-dev-spot-drain',
+    AWS_ENDPOINT_URL: autoscaling.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+  const running = await h.submit('simulate', { durationMs: 2000, output: 'finished after the recommendation' });
+  await h.waitForStatus(running.id, 'running');
+
+  imds.recommendRebalance(new Date());
+  const registry = new WorkerRegistry(h.redis);
+  await eventually(async () => (await registry.list()).find((w) => w.id === atRisk.id)?.draining, 'the worker to report itself draining');
+  const late = await h.submit('simulate', { durationMs: 0, output: 'late' });
+  t.is((await h.waitForStatus(running.id, ['succeeded', 'failed'])).status, 'succeeded', 'the running run is not interrupted');
+  t.is((await h.get(late.id)).status, 'queued', 'no new run is taken after the recommendation');
+  t.is(atRisk.child.exitCode, null, 'an idle paused worker stays up for the scale-in');
+  const idle = await eventually(async () => {
+    const status = (await registry.list()).find((w) => w.id === atRisk.id);
+    return status?.busy === 0 ? status : undefined;
+  }, 'the idle worker\'s next report');
+  t.true(idle.draining, 'reported draining, and idle: the scaler no longer protects its instance from termination');
+
+  // Capacity rebalancing launches a replacement, then terminates this instance through the hook.
+  imds.setLifecycleState('Terminated');
+  t.is(await atRisk.exited, 0);
+  t.like(autoscaling.calls.at(-1), { Action: 'CompleteLifecycleAction', InstanceId: INSTANCE_ID });
+  const replacement = await h.startWorker();
+  t.is((await h.waitForStatus(late.id, ['succeeded', 'failed'])).attempts[0]?.worker, replacement.worker.id);
+});
+
+test('a paused worker still drains on a later Spot notice, whose deadline interrupts its running run', async (t) => {
+  const h = harness(t, { redisUrl: redis.url });
+  const { worker } = await h.startWorker();
+  const run = await h.submit('simulate', { durationMs: 600_000 });
+  await h.waitForStatus(run.id, 'running');
+  worker.pause('rebalance recommendation');
+  t.true(worker.status().draining);
+  await worker.drain('spot notice', Date.now() + 200);
+  t.deepEqual((await h.get(run.id)).attempts.map((a) => a.outcome), ['interrupted']);
+});
+
 test('with onInterrupt "dead-letter" an interrupted run goes to the dead-letter queue instead', async (t) => {
   const h = harness(t, { redisUrl: redis.url });
   const worker = await h.startWorker({ shutdownGraceMs: 300, onInterrupt: 'dead-letter' });
