@@ -99,6 +99,8 @@ export const envSchema = z
      * Format, for the error-rate alarm (the stacks set it; the awslogs driver ships the line).
      */
     CLOUDWATCH_METRICS: z.enum(['emf', 'off']).default('off'),
+    /** SNS topic the worker publishes to when a circuit breaker opens (unset: the alert is the log line and the metric). */
+    ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'an SNS topic ARN').optional(),
     /** EC2 instance metadata (http://169.254.169.254 on EC2); when set, the worker watches for Spot notices and ASG scale-in. */
     IMDS_ENDPOINT: z.string().url().optional(),
     /** How often the worker asks IMDS for a Spot notice or scale-in. */
@@ -110,7 +112,7 @@ export const envSchema = z
     /** The worker's auto scaling group and its termination lifecycle hook: completed once a scale-in drain is over. */
     WORKER_ASG_NAME: z.string().min(1).optional(),
     WORKER_LIFECYCLE_HOOK: z.string().min(1).optional(),
-    /** Circuit breaker: the worker stops taking work when more than this percent of attempts fail... */
+    /** Circuit breakers (the worker's, on platform failures; each agent's, unless its agents-file entry overrides): open when more than this percent of attempts fail... */
     BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(10),
     /** ...over this rolling window... */
     BREAKER_WINDOW_SECONDS: positiveInt.default(300),

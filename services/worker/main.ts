@@ -18,6 +18,7 @@ import { LifecycleHook } from './interruption/lifecycle-hook.js';
 import { InterruptionWatcher } from './interruption/watcher.js';
 import { EVENT_LOOP_MONITOR_RESOLUTION_MS, WorkerMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
+import { SnsAlerts } from './sns-alerts.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
 /**
@@ -26,7 +27,7 @@ import { Worker, type WorkerOptions } from './worker.js';
  * without stopping them), the fleet registry, the metrics endpoint and (on EC2) the Spot
  * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain, and the instance id
  * in the registry reports (the scaler keeps busy instances from scale-in), and (in AWS) the run
- * outcomes for the error-rate alarm as EMF lines on stdout. Signals are the CLI's business: it calls
+ * outcomes for the error-rate alarm as EMF lines on stdout, and breaker alerts to SNS (ALERTS_TOPIC_ARN). Signals are the CLI's business: it calls
  * `stop('SIGTERM')`.
  */
 
@@ -79,6 +80,12 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
   const instanceId = imds ? await readInstanceId(imds, logger) : undefined;
   const workerLogger = logger.child({ worker: id });
   const lifeline = new Lifeline(workerLogger);
+  const alerts = config.ALERTS_TOPIC_ARN
+    ? new SnsAlerts(
+        { topicArn: config.ALERTS_TOPIC_ARN, region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL, onFailure: () => metrics.alertsFailed.inc() },
+        workerLogger,
+      )
+    : undefined;
   const worker = new Worker(
     {
       store,
@@ -88,6 +95,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
       registry: instanceId ? new InstanceReportingRegistry(redis, instanceId) : new WorkerRegistry(redis),
       metrics,
       logger: workerLogger,
+      alerts,
     },
     options,
   );
@@ -140,6 +148,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
     lifeline.close();
     watcher?.stop();
     await runMetrics?.stop();
+    await alerts?.close();
     if (scaledIn) await lifecycleHook?.complete();
     await Promise.allSettled([metricsServer?.close(), queue.close(), store.close()]);
     await redis.quit().catch(() => redis.disconnect());
