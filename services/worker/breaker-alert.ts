@@ -31,12 +31,12 @@ export function breakerAlert(
   thresholds: BreakerOptions,
   now: Date,
 ): BreakerAlert {
-  const attempts = window.failures + window.successes;
+  const { failures, attempts } = window;
   return {
     ...scope,
-    failures: window.failures,
+    failures,
     attempts,
-    failurePercent: attempts === 0 ? 0 : Math.round((window.failures / attempts) * 1000) / 10,
+    failurePercent: attempts === 0 ? 0 : Math.round((failures / attempts) * 1000) / 10,
     errorPercent: thresholds.errorPercent,
     windowSeconds: thresholds.windowSeconds,
     cooldownSeconds: thresholds.cooldownSeconds,

@@ -27,10 +27,10 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export type BreakerVerdict = 'success' | 'failure' | 'ignore';
 
-/** The rolling window's counts, as the breaker saw them. */
+/** The rolling window's counts, as opossum took its decision: the share is failures over attempts recorded. */
 export interface BreakerWindow {
   failures: number;
-  successes: number;
+  attempts: number;
 }
 
 class AttemptFailed extends Error {
@@ -87,8 +87,8 @@ export class RunBreaker {
   }
 
   get window(): BreakerWindow {
-    const { failures, successes } = this.circuit.stats;
-    return { failures, successes };
+    const { failures, fires } = this.circuit.stats;
+    return { failures, attempts: fires };
   }
 
   /** How many messages the worker may take now: all it has room for when closed, one probe when half-open. */

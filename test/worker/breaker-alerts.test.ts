@@ -44,7 +44,7 @@ async function subscribedTopic(name: string) {
 
 const alert = breakerAlert(
   { alert: 'agent_circuit_open', worker: 'w-1', agent: 'flaky' },
-  { failures: 3, successes: 1 },
+  { failures: 3, attempts: 4 },
   { errorPercent: 10, windowSeconds: 300, minAttempts: 4, cooldownSeconds: 60 },
   new Date('2026-12-04T04:00:00Z'),
 );
@@ -104,7 +104,9 @@ test('a worker process with ALERTS_TOPIC_ARN publishes agent_circuit_open when a
     const messages = await topic.messages();
     return messages.length > 0 ? messages : undefined;
   }, 'the alert in the subscribed queue');
-  t.like(received[0]?.alert, { alert: 'agent_circuit_open', agent: 'flaky', failures: 2, attempts: 2 });
+  // Both failures are recorded at once; the breaker may decide (and report) before the second has resolved.
+  t.like(received[0]?.alert, { alert: 'agent_circuit_open', agent: 'flaky', attempts: 2 });
+  t.true(received[0]!.alert.failures >= 1);
   const healthy = await h.submit('steady', { durationMs: 0 });
   t.is((await h.waitForStatus(healthy.id, ['succeeded', 'failed'])).status, 'succeeded');
 });
