@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigError, loadConfig } from '../../services/core/config.js';
 import { breakerAlert, type BreakerAlert } from '../../services/worker/breaker-alert.js';
 import { SnsAlerts } from '../../services/worker/sns-alerts.js';
 import { startMoto, type TestMoto } from '../support/moto.js';
@@ -84,6 +85,13 @@ test('a publish that fails is counted and logged, never thrown', async (t) => {
   t.notThrows(() => alerts.publish(alert));
   await alerts.close();
   t.is(failures, 1);
+});
+
+test('ALERTS_TOPIC_ARN is optional, and when set must be an SNS topic ARN, the error naming the variable', (t) => {
+  t.is(loadConfig({}).ALERTS_TOPIC_ARN, undefined);
+  t.is(loadConfig({ ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:agentfleet-prod-alerts' }).ALERTS_TOPIC_ARN, 'arn:aws:sns:eu-west-1:123456789012:agentfleet-prod-alerts');
+  t.truthy(loadConfig({ ALERTS_TOPIC_ARN: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:alerts' }).ALERTS_TOPIC_ARN);
+  t.throws(() => loadConfig({ ALERTS_TOPIC_ARN: 'arn:aws:sqs:us-east-1:123456789012:alerts' }), { instanceOf: ConfigError, message: /ALERTS_TOPIC_ARN: must be an SNS topic ARN/ });
 });
 
 test('a worker process with ALERTS_TOPIC_ARN publishes agent_circuit_open when an agent breaker opens, and keeps running the other agent', async (t) => {
