@@ -181,12 +181,13 @@ export class FleetStack extends TerraformStack {
         actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
         resources: queueArns,
       },
+      ...alerts.publisherStatements(),
     ];
 
     const workerBase = container('worker');
     // EC2 and Fargate workers both log through the awslogs driver, which turns these lines into the
     // metrics of the error-rate alarm.
-    const workerContainer: ContainerSpec = { ...workerBase, environment: { ...workerBase.environment, CLOUDWATCH_METRICS: 'emf' } };
+    const workerContainer: ContainerSpec = { ...workerBase, environment: { ...workerBase.environment, CLOUDWATCH_METRICS: 'emf', ALERTS_TOPIC_ARN: alerts.topicArn } };
     for (const poolName of EC2_POOL_NAMES) {
       const pool = config.pools[poolName];
       const size = asgSizeInSlots(pool);

@@ -90,6 +90,7 @@ export const fleetExample = {
       busy: 3,
       draining: false,
       breaker: 'closed',
+      agentBreakers: { 'word-count': 'closed', 'page-title': 'open' },
       startedAt: '2026-12-03T21:00:00.000Z',
       seenAt: '2026-12-03T22:00:00.000Z',
     },

@@ -255,7 +255,11 @@ const fleetWorker = z
     slots: count,
     busy: count,
     draining: z.boolean(),
-    breaker: z.enum(['closed', 'open', 'half-open']).meta({ description: "State of the worker's circuit breaker." }),
+    breaker: z.enum(['closed', 'open', 'half-open']).meta({ description: "State of the worker's platform circuit breaker (open: it takes no work)." }),
+    agentBreakers: z
+      .record(z.string(), z.enum(['closed', 'open', 'half-open']))
+      .optional()
+      .meta({ description: "State of each agent's circuit breaker on this worker (open: that agent's runs wait in the queue); agents with no counted outcome yet are left out." }),
     startedAt: z.string(),
     seenAt: z.string().meta({ description: 'ISO time of its last report.' }),
   })

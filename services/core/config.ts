@@ -99,6 +99,8 @@ export const envSchema = z
      * Format, for the error-rate alarm (the stacks set it; the awslogs driver ships the line).
      */
     CLOUDWATCH_METRICS: z.enum(['emf', 'off']).default('off'),
+    /** SNS topic the worker publishes to when a circuit breaker opens (unset: the alert is the log line and the metric). */
+    ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN').optional(),
     /** EC2 instance metadata (http://169.254.169.254 on EC2); when set, the worker watches for Spot notices and ASG scale-in. */
     IMDS_ENDPOINT: z.string().url().optional(),
     /** How often the worker asks IMDS for a Spot notice or scale-in. */
@@ -123,7 +125,7 @@ export const envSchema = z
     ECS_AGENT_URI: z.string().url().optional(),
     /** Each grant of task scale-in protection lasts this long (ECS allows 1 to 2,880); renewed at two thirds of it while busy. */
     TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(2880).default(15),
-    /** Circuit breaker: the worker stops taking work when more than this percent of attempts fail... */
+    /** Circuit breakers (the worker's, on platform failures; each agent's, unless its agents-file entry overrides): open when more than this percent of attempts fail... */
     BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(10),
     /** ...over this rolling window... */
     BREAKER_WINDOW_SECONDS: positiveInt.default(300),

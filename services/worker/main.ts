@@ -20,6 +20,7 @@ import { EcsAgentClient } from './task-protection/ecs-agent-client.js';
 import { TaskProtectionKeeper } from './task-protection/keeper.js';
 import { EVENT_LOOP_MONITOR_RESOLUTION_MS, WorkerMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
+import { SnsAlerts } from './sns-alerts.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
 /**
@@ -30,7 +31,7 @@ import { Worker, type WorkerOptions } from './worker.js';
  * ASG lifecycle hook heartbeated during a scale-in drain and completed after it, and the instance id
  * in the registry reports (the scaler keeps busy instances from scale-in), (on ECS) the task scale-in
  * protection held while any slot is busy, and (in AWS) the run outcomes for the error-rate alarm as
- * EMF lines on stdout. Signals are the CLI's business: it calls `stop('SIGTERM')`.
+ * EMF lines on stdout, and breaker alerts to SNS (ALERTS_TOPIC_ARN). Signals are the CLI's business: it calls `stop('SIGTERM')`.
  */
 
 export interface RunningWorker {
@@ -82,6 +83,12 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
   const instanceId = imds ? await readInstanceId(imds, logger) : undefined;
   const workerLogger = logger.child({ worker: id });
   const lifeline = new Lifeline(workerLogger);
+  const alerts = config.ALERTS_TOPIC_ARN
+    ? new SnsAlerts(
+        { topicArn: config.ALERTS_TOPIC_ARN, region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL, onFailure: () => metrics.alertsFailed.inc() },
+        workerLogger,
+      )
+    : undefined;
   const worker = new Worker(
     {
       store,
@@ -91,6 +98,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
       registry: instanceId ? new InstanceReportingRegistry(redis, instanceId) : new WorkerRegistry(redis),
       metrics,
       logger: workerLogger,
+      alerts,
     },
     options,
   );
@@ -159,6 +167,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
     watcher?.stop();
     await taskProtection?.stop();
     await runMetrics?.stop();
+    await alerts?.close();
     if (scaledIn) await lifecycleHook?.complete();
     await Promise.allSettled([metricsServer?.close(), queue.close(), store.close()]);
     await redis.quit().catch(() => redis.disconnect());

@@ -4,7 +4,9 @@ import type { Logger } from '../core/logger.js';
 import type { Delivery, QueueDriver } from '../core/queue/contract.js';
 import type { RunStore } from '../core/run/store.js';
 import type { AgentExecutors } from './agents/agent-executors.js';
+import { agentBreakerSettings, AgentBreakers } from './agent-breakers.js';
 import { RunBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
+import { alertSummary, breakerAlert, type AlertPublisher, type BreakerAlert } from './breaker-alert.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { Heartbeat } from './heartbeat.js';
 import { WorkerMetrics } from './metrics.js';
@@ -20,7 +22,8 @@ import { Slots } from './slots.js';
  * (at most one batch), then asks the queue for that many messages, so the worker never holds a
  * message it has no slot for and never receives while all slots are busy. Several receivers run at
  * once so that 10-message SQS receives can keep thousands of slots full. Pulling stops while the
- * circuit breaker is open (one probe when half-open) and for good once the worker drains.
+ * platform circuit breaker is open (one probe when half-open) and for good once the worker drains;
+ * while one agent's breaker is open, that agent's deliveries are handed back to wait and the others run.
  *
  * Draining (SIGTERM, Spot notice, scale-in): stop pulling at once, hand back deliveries received in
  * the meantime, let running attempts finish until the deadline, then interrupt the rest: their agents
@@ -42,6 +45,7 @@ export interface WorkerOptions {
   /** On stop(): how long running attempts may take to finish before they are interrupted. */
   shutdownGraceMs: number;
   onInterrupt: InterruptPolicy;
+  /** The platform breaker's thresholds (BREAKER_*), and each agent's unless its agents-file entry overrides them. */
   breaker: BreakerOptions;
   /** Messages asked for per receive call. @defaultValue 10 (the SQS maximum) */
   receiveBatch?: number;
@@ -67,6 +71,8 @@ export interface WorkerDependencies {
   /** Where the worker announces itself; optional for embedded use. */
   registry?: WorkerRegistry;
   metrics?: WorkerMetrics;
+  /** Where breaker alerts go besides the log and /metrics (SNS when ALERTS_TOPIC_ARN is set). */
+  alerts?: AlertPublisher;
 }
 
 const MAX_RECEIVERS = 16;
@@ -87,6 +93,7 @@ export class Worker {
   private readonly slots: Slots;
   private readonly heartbeat: Heartbeat;
   private readonly breaker: RunBreaker;
+  private readonly agentBreakers: AgentBreakers;
   private readonly loopLag = new EventLoopLag();
   private readonly handler: DeliveryHandler;
   private readonly handling = new Set<Promise<void>>();
@@ -118,6 +125,10 @@ export class Worker {
     this.reporter = new RegistryReporter(deps.registry, () => this.status(), options.reportIntervalMs ?? 5_000, deps.logger);
     this.breaker = new RunBreaker(options.breaker, (state) => this.breakerChanged(state));
     this.metrics.setBreaker('closed');
+    this.agentBreakers = new AgentBreakers(
+      (agent) => agentBreakerSettings(deps.executors.definition(agent), options.breaker),
+      (agent, state, breaker) => this.agentBreakerChanged(agent, state, breaker),
+    );
     this.handler = new DeliveryHandler({
       workerId: options.id,
       store: deps.store,
@@ -127,6 +138,7 @@ export class Worker {
       events: new EventWriter(deps.store, { ...DEFAULT_EVENT_LIMITS, ...options.events }, deps.logger),
       heartbeat: this.heartbeat,
       breaker: this.breaker,
+      agentBreakers: this.agentBreakers,
       metrics: this.metrics,
       logger: deps.logger,
       onInterrupt: options.onInterrupt,
@@ -147,6 +159,7 @@ export class Worker {
   }
 
   status(): Omit<WorkerStatus, 'seenAt'> {
+    const agentBreakers = this.agentBreakers.states();
     return {
       id: this.id,
       pool: this.options.pool,
@@ -154,6 +167,7 @@ export class Worker {
       busy: this.busy,
       draining: this.draining || this.paused,
       breaker: this.breaker.state,
+      ...(Object.keys(agentBreakers).length > 0 ? { agentBreakers } : {}),
       startedAt: this.startedAt,
     };
   }
@@ -285,6 +299,7 @@ export class Worker {
     this.heartbeat.stop();
     this.loopLag.stop();
     this.breaker.shutdown();
+    this.agentBreakers.shutdown();
     await this.unsubscribeCancel?.().catch(() => undefined);
     await this.reporter.leave(this.id);
     this.deps.logger.info({ worker: this.id }, 'worker stopped');
@@ -298,17 +313,33 @@ export class Worker {
       this.receiveCycle = receiveCycle();
       cycle.abort();
     }
-    const { errorPercent, windowSeconds, cooldownSeconds } = this.options.breaker;
     if (state === 'open') {
-      this.deps.logger.error(
-        { alert: 'worker_circuit_open', worker: this.id, errorPercent, windowSeconds, cooldownSeconds },
-        `circuit breaker open: more than ${errorPercent}% of attempts failed in the last ${windowSeconds} s; not taking work for ${cooldownSeconds} s`,
-      );
+      this.raise(breakerAlert({ alert: 'worker_circuit_open', worker: this.id }, this.breaker.window, this.options.breaker, new Date()));
     } else {
       this.deps.logger.info({ worker: this.id, breaker: state }, state === 'half-open' ? 'circuit breaker half-open: one probe run' : 'circuit breaker closed: taking work again');
     }
     this.slots.wake();
     void this.reporter.report();
+  }
+
+  private agentBreakerChanged(agent: string, state: BreakerState, breaker: RunBreaker): void {
+    this.metrics.setAgentBreaker(agent, state);
+    if (state === 'open') {
+      this.raise(breakerAlert({ alert: 'agent_circuit_open', worker: this.id, agent }, breaker.window, breaker.options, new Date()));
+    } else {
+      this.deps.logger.info(
+        { worker: this.id, agent, breaker: state },
+        state === 'half-open' ? `agent ${agent}'s breaker half-open: one probe run` : `agent ${agent}'s breaker closed: its runs go ahead`,
+      );
+    }
+    void this.reporter.report();
+  }
+
+  /** A breaker opened: an error log line, a count on /metrics and, when configured, an SNS message. */
+  private raise(alert: BreakerAlert): void {
+    this.deps.logger.error(alert, alertSummary(alert));
+    this.metrics.breakerOpened.inc({ scope: alert.agent === undefined ? 'platform' : 'agent', agent: alert.agent ?? '' });
+    this.deps.alerts?.publish(alert);
   }
 }
 

@@ -156,6 +156,26 @@ test('a worker may complete and heartbeat the lifecycle action and protect insta
   }
 });
 
+test('workers may publish only to the alerts topic, and use only its KMS key, for their breaker alerts', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const publish = identityPolicies(env).filter((p) => allows(p).some((s) => asList(s.Action).includes('sns:Publish')));
+    t.deepEqual(
+      publish.map((p) => /^aws_iam_role_policy\.([a-z-]+_[a-z-]+)_/.exec(p.where)?.[1]).sort(),
+      ['burst_ondemand-task', 'burst_spot-task', 'pool-on-demand_role-policy', 'pool-spot_role-policy'],
+      `${env}: the four worker pools' roles, no other`,
+    );
+    for (const policy of publish) {
+      const statements = allows(policy);
+      const published = statements.filter((s) => asList(s.Action).includes('sns:Publish'));
+      t.deepEqual(published.map((s) => asList(s.Action)), [['sns:Publish']], `${env} ${policy.where}`);
+      t.true(published.flatMap((s) => asList(s.Resource)).every((r) => /^\$\{aws_sns_topic\.alerts_topic[_A-F0-9]*\.arn\}$/.test(r)), `${env} ${policy.where}: the alerts topic only`);
+      const keyUse = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('kms:')));
+      t.deepEqual(keyUse.map((s) => asList(s.Action)), [['kms:GenerateDataKey*', 'kms:Decrypt']], `${env} ${policy.where}`);
+      t.true(keyUse.flatMap((s) => asList(s.Resource)).every((r) => /^\$\{aws_kms_key\.alerts_key[_A-F0-9]*\.arn\}$/.test(r)), `${env} ${policy.where}: the topic's key only`);
+    }
+  }
+});
+
 test('the pre-warm role may read the scaler service, run only its task definition in its own cluster, watch that task and pass only its two roles', (t) => {
   const partition = '${data.aws_partition.partition.partition}';
   for (const env of ENVIRONMENT_NAMES) {

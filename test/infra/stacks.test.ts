@@ -307,6 +307,19 @@ for (const env of ENVIRONMENT_NAMES) {
     }
   });
 
+  test(`${env}: every worker is told the alerts topic (ALERTS_TOPIC_ARN) for its breaker alerts; the API and scaler are not`, (t) => {
+    const topic = /^\$\{aws_sns_topic\.alerts_topic[_A-F0-9]*\.arn\}$/;
+    for (const template of resources(stack(env), 'aws_launch_template')) t.regex(userDataEnvironment(template).ALERTS_TOPIC_ARN ?? '', topic);
+    for (const pool of ['burst-spot', 'burst-ondemand'] as const) {
+      const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', resourceNames(env).pools[pool]);
+      t.regex(taskEnvironment(definition).ALERTS_TOPIC_ARN ?? '', topic, pool);
+    }
+    for (const service of [resourceNames(env).apiService, resourceNames(env).scalerService]) {
+      const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', service);
+      t.false('ALERTS_TOPIC_ARN' in taskEnvironment(definition), service);
+    }
+  });
+
   test(`${env}: the API task reads its limits through AGENTFLEET_ENV and trusts the ALB's X-Forwarded-For entry (one hop)`, (t) => {
     const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', resourceNames(env).apiService);
     t.like(taskEnvironment(definition), { AGENTFLEET_ENV: env, TRUSTED_PROXY_HOPS: '1' });
