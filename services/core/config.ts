@@ -45,6 +45,26 @@ const origins = z.string().transform((text, ctx) => {
   return list;
 });
 
+/**
+ * How long a worker's hold on a run lasts without renewal: its queue visibility (SQS receive
+ * VisibilityTimeout, BullMQ job lock) and its attempt lease, both renewed every third. The defaults of
+ * VISIBILITY_SECONDS and LEASE_SECONDS, and what the capacity planner prices the extensions at
+ * (services/scaler/cost/sqs-assumptions.ts). Short, so that a worker that dies without a word (kill -9,
+ * instance gone) has its runs running elsewhere within a minute; worst case, from the kill:
+ * - SQS: the message reappears ≤ 30 s after the last extension (sent ≤ 1 s early, batched); a lease
+ *   renewed up to ~1 s later is still live, so that delivery is handed back for the lease's remainder +
+ *   2 s (whole seconds, ≤ 3 s); the next receive is at once for an idle long poll, ≤ 2 s with a
+ *   high-priority queue: 30 + 3 + 2 ≈ 35 s.
+ * - BullMQ: the lock lapses ≤ 30 s after the last extension; the stalled checker (every 10 s, a third
+ *   of the visibility, bullmq-driver.ts) marks the job on one pass and moves it back on the next one
+ *   after the lapse, ≤ 10 s (+ the check's own run time) later, and wakes an idle receiver; the lease
+ *   (30 s) has lapsed by then: 30 + 10 ≈ 40 s.
+ * Both assume a live worker with a free slot. The queue's own visibility timeout (15 min,
+ * EnvironmentConfig queue.visibilityTimeoutSeconds) is only the backstop for a message received
+ * without one.
+ */
+export const WORKER_TIMING_DEFAULTS = { visibilitySeconds: 30, leaseSeconds: 30 } as const;
+
 export const envSchema = z
   .object({
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -76,9 +96,12 @@ export const envSchema = z
     /** How long finished runs (and their events) are kept. */
     RUN_RETENTION_SECONDS: positiveInt.default(7 * 24 * 3600),
     /** A running attempt's lease; renewed every third of it. A dead worker's runs are retaken after it lapses. */
-    LEASE_SECONDS: positiveInt.default(30),
-    /** Queue visibility/lock a worker asks for and keeps extending while a run is running. */
-    VISIBILITY_SECONDS: positiveInt.default(900),
+    LEASE_SECONDS: positiveInt.default(WORKER_TIMING_DEFAULTS.leaseSeconds),
+    /**
+     * Queue visibility/lock a worker asks for and keeps extending (every third of it) while a run is
+     * running: a dead worker's messages come back this long after their last extension.
+     */
+    VISIBILITY_SECONDS: positiveInt.default(WORKER_TIMING_DEFAULTS.visibilitySeconds),
     /** On SIGTERM or a Spot notice: how long running runs may take to finish before they are handed back. */
     SHUTDOWN_GRACE_SECONDS: seconds.default(90),
     /** How long a cancelled or interrupted agent gets between SIGTERM and SIGKILL. */

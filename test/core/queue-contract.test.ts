@@ -82,11 +82,13 @@ const bullmq: Backend = {
 const sqs: Backend = {
   name: 'sqs',
   async start({ visibilitySeconds, maxReceiveCount }) {
-    const server = await startSqs({ visibilityTimeout: visibilitySeconds, maxReceiveCount: maxReceiveCount ?? 100 });
+    // The queue keeps production's 15-minute backstop: every visibility here is the one the driver receives with.
+    const server = await startSqs({ visibilityTimeout: 15 * 60, maxReceiveCount: maxReceiveCount ?? 100 });
     const driver = new SqsDriver({
       queueUrl: server.queueUrl,
       highPriorityQueueUrl: server.highPriorityQueueUrl,
       deadLetterQueueUrl: server.dlqUrl,
+      visibilitySeconds,
       region: 'us-east-1',
       endpoint: server.endpoint,
       credentials,

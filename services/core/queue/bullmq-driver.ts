@@ -32,8 +32,10 @@ export interface BullmqDriverOptions {
    */
   maxReceiveCount?: number;
   /**
-   * How often lapsed locks are looked for: a vanished receiver's message is visible again within
-   * `visibilitySeconds` + 2 × this. @defaultValue half the visibility, at most 30
+   * How often lapsed locks are looked for. BullMQ's checker marks every active job on one pass and
+   * moves back those still marked, lock gone, on the next (an extension unmarks a job), so a vanished
+   * receiver's message is visible again within `visibilitySeconds` + this (+ a pass's run time) of its
+   * last extension. @defaultValue a third of the visibility, at most 30
    */
   stalledCheckSeconds?: number;
   /** How long dead-lettered messages are kept. @defaultValue 14 days, SQS's longest retention */
@@ -180,7 +182,7 @@ export class BullmqDriver implements QueueDriver {
       visibilitySeconds: options.visibilitySeconds,
       maxReceiveCount: options.maxReceiveCount ?? 5,
       deadLetterRetentionSeconds: options.deadLetterRetentionSeconds ?? 14 * 24 * 3600,
-      stalledCheckSeconds: options.stalledCheckSeconds ?? Math.min(30, options.visibilitySeconds / 2),
+      stalledCheckSeconds: options.stalledCheckSeconds ?? Math.min(30, options.visibilitySeconds / 3),
       logger: this.logger,
       onError: (error) => this.logError(error),
     });

@@ -32,6 +32,7 @@ export function createQueueDriver(config: PlatformConfig, { logger, sqsCredentia
     queueUrl: config.SQS_QUEUE_URL as string,
     highPriorityQueueUrl: config.SQS_HIGH_PRIORITY_QUEUE_URL,
     deadLetterQueueUrl: config.SQS_DLQ_URL as string,
+    visibilitySeconds: config.VISIBILITY_SECONDS,
     region: config.AWS_REGION,
     endpoint: config.AWS_ENDPOINT_URL,
     credentials: sqsCredentials,

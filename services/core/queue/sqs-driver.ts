@@ -45,6 +45,12 @@ export interface SqsDriverOptions {
   /** Longest long poll on the normal queue while a high-priority queue exists. @defaultValue 2 */
   highPriorityRecheckSeconds?: number;
   deadLetterQueueUrl: string;
+  /**
+   * How long a received message stays hidden unless extended (ReceiveMessage's VisibilityTimeout):
+   * short, so a receiver that dies holding it lets it go soon. The queue's own visibility timeout when
+   * absent.
+   */
+  visibilitySeconds?: number;
   region: string;
   /** An SQS-compatible endpoint (emulators); AWS's endpoint for `region` when absent. */
   endpoint?: string;
@@ -82,6 +88,7 @@ export class SqsDriver implements QueueDriver {
   private readonly logger: Logger;
 
   constructor(private readonly options: SqsDriverOptions) {
+    if (options.visibilitySeconds !== undefined) assertVisibilitySeconds('visibilitySeconds', options.visibilitySeconds);
     this.logger = options.logger.child({ driver: 'sqs' });
     const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 256 };
     this.client = new SQSClient({
@@ -155,6 +162,7 @@ export class SqsDriver implements QueueDriver {
       // One call, capped at `max`, so a worker never holds more messages than it has free slots.
       MaxNumberOfMessages: Math.min(max, MAX_RECEIVE_MESSAGES),
       WaitTimeSeconds: Math.min(Math.ceil(waitSeconds), MAX_WAIT_SECONDS),
+      VisibilityTimeout: this.options.visibilitySeconds === undefined ? undefined : wholeSeconds(this.options.visibilitySeconds),
       MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
     });
     // An aborted HTTP request would not stop SQS from handing messages to it (hidden until their
