@@ -240,6 +240,48 @@ for (const backend of [bullmq, sqs]) {
     });
   });
 
+  test(`${name}: extendVisibilityMany keeps every message of a batch hidden past its original timeout`, async (t) => {
+    await withQueue(4, async ({ driver }) => {
+      // More than one SQS batch, on both SQS queues (normal and high priority).
+      const bodies = Array.from({ length: 13 }, (_, index) => `batch-kept ${index}`);
+      await driver.sendBatch(bodies, bodies.map((_, index) => ({ priority: index % 3 === 0 ? 50 : 0 })));
+      const received = await collect(driver, bodies.length);
+      t.is(received.length, bodies.length);
+      t.deepEqual(await driver.extendVisibilityMany(received, 30), []);
+      t.deepEqual(await drainFor(driver, 8), [], 'none delivered again for twice the original visibility');
+      await Promise.all(received.map((delivery) => driver.ack(delivery)));
+      t.deepEqual(await drainFor(driver, 1), []);
+    });
+  });
+
+  test(`${name}: extendVisibilityMany reports the deliveries it no longer holds and extends the rest`, async (t) => {
+    await withQueue(2, async ({ driver }) => {
+      await driver.send('lapses');
+      const [stale] = await collect(driver, 1);
+      const [current] = await collect(driver, 1);
+      t.is(current?.id, stale?.id, 'the same message, received again after its visibility lapsed');
+      await driver.send('settled');
+      const [settled] = await collect(driver, 1);
+      await driver.ack(settled!);
+      await driver.send('held');
+      const [held] = await collect(driver, 1);
+      const failures = await driver.extendVisibilityMany([stale!, held!, settled!], 30);
+      t.deepEqual(
+        failures.map(({ delivery, error }) => [delivery.body, error.name]).sort(),
+        [
+          ['lapses', 'DeliveryNotHeldError'],
+          ['settled', 'DeliveryNotHeldError'],
+        ],
+      );
+      const later = await drainFor(driver, 5);
+      t.false(
+        later.some((delivery) => delivery.body === 'held'),
+        'the held delivery was extended although others in its batch failed',
+      );
+      await driver.ack(held!);
+    });
+  });
+
   test(`${name}: extending or acking a delivery that lapsed and went to another receiver fails with DeliveryNotHeldError`, async (t) => {
     await withQueue(2, async ({ driver }) => {
       await driver.send('lapses');

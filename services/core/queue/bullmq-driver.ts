@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import { createRedis, isRedisUnavailable, waitUntilReady } from '../redis.js';
 import { asBullmqConnection, type HeldJob, JOB_NAME, moveToDeadLetter, quit } from './bullmq-jobs.js';
 import { BullmqReceiver } from './bullmq-receiver.js';
-import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
+import type { Delivery, ExtendFailure, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, QueueUnavailableError } from './errors.js';
 import { assertBodySize, assertDelaySeconds, assertPriority, assertReceiveArguments, assertVisibilitySeconds, MAX_PRIORITY } from './limits.js';
@@ -44,6 +44,8 @@ export interface BullmqDriverOptions {
 }
 
 const INSERT_CHUNK = 500;
+/** Locks extended per script call: one call for thousands of runs, without holding Redis up for long. */
+const EXTEND_CHUNK = 1_000;
 const INSERT_LANES = 2;
 const FIRST_CONNECT_WAIT_MS = 3_000;
 const NOT_HELD_REPLY = /^(Missing lock for job|Lock mismatch for job|Missing key for job|Job \S+ is not in the active state)/;
@@ -146,6 +148,52 @@ export class BullmqDriver implements QueueDriver {
       this.handles.forget(delivery);
       throw new DeliveryNotHeldError(delivery.id, `delivery ${delivery.id}: its visibility lapsed before it was extended`);
     }
+  }
+
+  /** BullMQ's extendLocks script, one call per 1,000 deliveries, a job id at most once per call. */
+  async extendVisibilityMany(deliveries: readonly Delivery[], seconds: number): Promise<ExtendFailure[]> {
+    assertVisibilitySeconds('seconds', seconds);
+    const failures: ExtendFailure[] = [];
+    let remaining: { delivery: Delivery; held: HeldJob }[] = [];
+    for (const delivery of deliveries) {
+      try {
+        remaining.push({ delivery, held: this.handles.get(delivery) });
+      } catch (error) {
+        failures.push({ delivery, error: error as Error });
+      }
+    }
+    while (remaining.length > 0) {
+      // A stale delivery and the current one of the same job cannot share a call: its answer names job ids only.
+      const call = new Map<string, { delivery: Delivery; held: HeldJob }>();
+      const later: typeof remaining = [];
+      for (const entry of remaining) {
+        if (call.size < EXTEND_CHUNK && !call.has(entry.held.id)) call.set(entry.held.id, entry);
+        else later.push(entry);
+      }
+      remaining = later;
+      failures.push(...(await this.extendLocks([...call.values()], seconds)));
+    }
+    return failures;
+  }
+
+  private async extendLocks(entries: { delivery: Delivery; held: HeldJob }[], seconds: number): Promise<ExtendFailure[]> {
+    const ids = entries.map(({ held }) => held.id);
+    const tokens = entries.map(({ held }) => held.token);
+    let failedIds: string[];
+    try {
+      failedIds = (await this.receiverSide().worker.extendJobLocks(ids, tokens, Math.round(seconds * 1000))) as string[];
+    } catch (error) {
+      const translated = this.translate(error);
+      const reason = translated instanceof Error ? translated : new Error(String(translated));
+      return entries.map(({ delivery }) => ({ delivery, error: reason }));
+    }
+    const failed = new Set(failedIds.map(String));
+    return entries
+      .filter(({ held }) => failed.has(held.id))
+      .map(({ delivery }) => {
+        this.handles.forget(delivery);
+        return { delivery, error: new DeliveryNotHeldError(delivery.id, `delivery ${delivery.id}: its visibility lapsed before it was extended`) };
+      });
   }
 
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {

@@ -4,7 +4,7 @@ import { BullmqDriver } from './bullmq-driver.js';
 import type { QueueDriver } from './contract.js';
 import { SqsDriver, type SqsDriverOptions } from './sqs-driver.js';
 
-export type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
+export type { Delivery, ExtendFailure, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 export { DeliveryNotHeldError, MessageRejectedError, MessageTooLargeError, QueueArgumentError, QueueUnavailableError } from './errors.js';
 export { MAX_BODY_BYTES, MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS } from './limits.js';
 

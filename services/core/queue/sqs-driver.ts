@@ -14,16 +14,17 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '../logger.js';
 import { untilAborted } from './abandon-on-abort.js';
-import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
+import type { Delivery, ExtendFailure, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, MessageRejectedError, QueueUnavailableError } from './errors.js';
 import { assertBodySize, assertDelaySeconds, assertPriority, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
 import { PendingWork } from './pending-work.js';
 import { type OutgoingMessage, sendMessageBatch } from './sqs-batch-send.js';
-import { planSendBatches } from './sqs-batches.js';
+import { MAX_BATCH_ENTRIES, planSendBatches } from './sqs-batches.js';
 import { deadLetterAttributes } from './sqs-dead-letter.js';
-import { classifySqsError } from './sqs-errors.js';
+import { classifySqsError, isNotHeld } from './sqs-errors.js';
 import { SendCoalescer } from './sqs-send-coalescer.js';
+import { changeVisibilityBatch } from './sqs-visibility-batch.js';
 
 /**
  * The queue on Amazon SQS (standard queue) for production. Sends made close together share
@@ -58,7 +59,7 @@ export interface SqsDriverOptions {
   credentials?: SQSClientConfig['credentials'];
   /** Keep-alive connections to SQS; long polls each hold one. @defaultValue 256 */
   maxSockets?: number;
-  /** SendMessageBatch calls in flight at once for one `sendBatch`. @defaultValue 16 */
+  /** SendMessageBatch (or ChangeMessageVisibilityBatch) calls in flight at once for one `sendBatch` (`extendVisibilityMany`). @defaultValue 16 */
   sendConcurrency?: number;
   logger: Logger;
 }
@@ -211,6 +212,48 @@ export class SqsDriver implements QueueDriver {
   async extendVisibility(delivery: Delivery, seconds: number): Promise<void> {
     assertVisibilitySeconds('seconds', seconds);
     await this.changeVisibility(delivery, this.handles.get(delivery), seconds);
+  }
+
+  /** ChangeMessageVisibilityBatch calls of up to 10 entries of one queue, several at once. */
+  async extendVisibilityMany(deliveries: readonly Delivery[], seconds: number): Promise<ExtendFailure[]> {
+    assertVisibilitySeconds('seconds', seconds);
+    const failures: ExtendFailure[] = [];
+    const byQueue = new Map<string, { delivery: Delivery; receiptHandle: string }[]>();
+    for (const delivery of deliveries) {
+      let receipt: Receipt;
+      try {
+        receipt = this.handles.get(delivery);
+      } catch (error) {
+        failures.push({ delivery, error: error as Error });
+        continue;
+      }
+      byQueue.set(receipt.queueUrl, [...(byQueue.get(receipt.queueUrl) ?? []), { delivery, receiptHandle: receipt.receiptHandle }]);
+    }
+    const calls = [...byQueue].flatMap(([queueUrl, held]) =>
+      Array.from({ length: Math.ceil(held.length / MAX_BATCH_ENTRIES) }, (_, at) => ({ queueUrl, held: held.slice(at * MAX_BATCH_ENTRIES, (at + 1) * MAX_BATCH_ENTRIES) })),
+    );
+    await inParallel(calls, this.options.sendConcurrency ?? 16, async ({ queueUrl, held }) => {
+      const handles = held.map((entry) => entry.receiptHandle);
+      let failed;
+      try {
+        failed = await changeVisibilityBatch(this.client, queueUrl, handles, wholeSeconds(seconds));
+      } catch (error) {
+        const translated = this.translate(error);
+        failures.push(...held.map(({ delivery }) => ({ delivery, error: translated instanceof Error ? translated : new Error(String(translated)) })));
+        return;
+      }
+      for (const entry of failed) {
+        const delivery = held[entry.index]?.delivery as Delivery;
+        const text = `delivery ${delivery.id}: ${entry.code}: ${entry.message}`;
+        if (isNotHeld(entry.code, entry.message)) {
+          this.handles.forget(delivery);
+          failures.push({ delivery, error: new DeliveryNotHeldError(delivery.id, `${text} (no longer held)`) });
+        } else {
+          failures.push({ delivery, error: entry.senderFault ? new Error(text) : new QueueUnavailableError(text) });
+        }
+      }
+    });
+    return failures;
   }
 
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {
