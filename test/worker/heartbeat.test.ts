@@ -1,4 +1,6 @@
 import test from 'ava';
+import { loadConfig } from '../../services/core/config.js';
+import type { Delivery } from '../../services/core/queue/contract.js';
 import { encodeRunMessage } from '../../services/core/queue/message.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
 import { Heartbeat, type KeptAttempt } from '../../services/worker/heartbeat.js';
@@ -89,4 +91,33 @@ test('only due attempts are renewed, each once per period', async (t) => {
   t.deepEqual(calls, [a.run.id, b.run.id]);
   heartbeat.tick();
   t.is(calls.length, 2, 'nothing is due twice in the same period');
+});
+
+test('visibility extensions due before the next gathering go out together in one call, never after they are due (production defaults)', (t) => {
+  const { LEASE_SECONDS, VISIBILITY_SECONDS } = loadConfig({});
+  let now = 1_000_000;
+  const batches: { at: number; ids: string[] }[] = [];
+  // Fakes that only record: what is under test is the ticker's gathering, not a queue (the drivers' batches are in the queue contract suite).
+  const queue = { extendVisibilityMany: async (deliveries: readonly Delivery[]) => (batches.push({ at: now, ids: deliveries.map((d) => d.id) }), []) };
+  const store = { heartbeat: async () => ({ held: true, cancelRequested: false }) };
+  const heartbeat = new Heartbeat(store, queue, { leaseSeconds: LEASE_SECONDS, visibilitySeconds: VISIBILITY_SECONDS }, silentLogger, () => now);
+  const periodMs = (VISIBILITY_SECONDS * 1000) / 3;
+  const dueAt = new Map<string, number>();
+  const track = (id: string) => {
+    const delivery: Delivery = { id, body: '{}', receiveCount: 1 };
+    heartbeat.track({ lease: { runId: id, token: id, attempt: 1 }, delivery, onLeaseLost() {}, onCancelRequested() {} });
+    dueAt.set(id, now + periodMs);
+  };
+  track('a');
+  now += 300;
+  track('b');
+  now += 2_200;
+  track('c');
+  for (const end = now + 3 * periodMs; now < end; now += 100) heartbeat.tick();
+
+  t.deepEqual(batches.slice(0, 2).map((batch) => batch.ids), [['a', 'b'], ['c']], 'a and b, due 300 ms apart, share a call');
+  t.true(batches.length >= 4, 'each keeps being extended every period');
+  for (const { at, ids } of batches.slice(0, 2)) {
+    for (const id of ids) t.true(at <= (dueAt.get(id) as number), `${id} extended before it was due`);
+  }
 });
