@@ -47,18 +47,19 @@ const origins = z.string().transform((text, ctx) => {
 
 /**
  * How long a worker's hold on a run lasts without renewal: its queue visibility (SQS receive
- * VisibilityTimeout, BullMQ job lock) and its attempt lease, both renewed every third. The defaults of
- * VISIBILITY_SECONDS and LEASE_SECONDS, and what the capacity planner prices the extensions at
- * (services/scaler/cost/sqs-assumptions.ts). Short, so that a worker that dies without a word (kill -9,
- * instance gone) has its runs running elsewhere within a minute; worst case, from the kill:
- * - SQS: the message reappears ≤ 30 s after the last extension (sent ≤ 1 s early, batched); a lease
- *   renewed up to ~1 s later is still live, so that delivery is handed back for the lease's remainder +
- *   2 s (whole seconds, ≤ 3 s); the next receive is at once for an idle long poll, ≤ 2 s with a
- *   high-priority queue: 30 + 3 + 2 ≈ 35 s.
- * - BullMQ: the lock lapses ≤ 30 s after the last extension; the stalled checker (every 10 s, a third
- *   of the visibility, bullmq-driver.ts) marks the job on one pass and moves it back on the next one
- *   after the lapse, ≤ 10 s (+ the check's own run time) later, and wakes an idle receiver; the lease
- *   (30 s) has lapsed by then: 30 + 10 ≈ 40 s.
+ * VisibilityTimeout, BullMQ job lock) and its attempt lease, each renewed every third of it
+ * (services/worker/heartbeat.ts). The defaults of VISIBILITY_SECONDS and LEASE_SECONDS, and what the
+ * capacity planner prices the extensions at (services/scaler/cost/sqs-assumptions.ts). Short, so that
+ * the runs of a worker that dies without a word (kill -9, instance gone) run elsewhere within a
+ * minute. Worst case, counted from the kill, with K the kill and every renewal at or before it:
+ * - SQS: the message reappears ≤ K + 30 s. Its lease may have been renewed after its last visibility
+ *   extension (extensions are gathered, up to 2 s late), so that delivery can find the lease live: it
+ *   is handed back for the lease's remainder + 2 s, in whole seconds, and reappears ≤ K + 33 s; an
+ *   idle receiver's long poll takes it at once, ≤ 2 s later with a high-priority queue: ≤ 35 s.
+ * - BullMQ: the lock lapses ≤ K + 30 s; BullMQ's stalled checker (every 10 s, a third of the
+ *   visibility: bullmq-driver.ts) marks the job on one pass after the last extension and moves it back
+ *   to wait, waking an idle receiver, on the first pass after the lapse: ≤ K + 40 s (+ a pass's run
+ *   time); the lease lapsed ≤ K + 30 s, so the run starts at once: ≤ 40 s.
  * Both assume a live worker with a free slot. The queue's own visibility timeout (15 min,
  * EnvironmentConfig queue.visibilityTimeoutSeconds) is only the backstop for a message received
  * without one.

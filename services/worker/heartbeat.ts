@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { Delivery, QueueDriver } from '../core/queue/contract.js';
+import { extensionPeriodSeconds, gatheringSeconds } from '../core/queue/extension-schedule.js';
 import type { HeartbeatResult, Lease, RunStore } from '../core/run/store.js';
 
 /**
@@ -7,12 +8,11 @@ import type { HeartbeatResult, Lease, RunStore } from '../core/run/store.js';
  * hidden (every VISIBILITY_SECONDS/3, so a run longer than the visibility is never redelivered, while
  * a dead worker's messages come back soon). One ticker serves all attempts: each tick renews only
  * what is due, in the order it became due, so 10,000 runs cost a steady trickle of calls rather than
- * 10,000 timers or a burst every period. Visibility extensions are gathered: once a second (a quarter
- * period when that is shorter) every extension due before the next gathering goes out in one
- * `extendVisibilityMany`, early rather than late, so at scale batches fill (SQS: 10 a call) and the
- * queue's request bill shrinks tenfold. The lease in Redis is the authority: a failed visibility
- * extension is logged, not fatal; a heartbeat that finds the lease gone or a cancel requested tells
- * the attempt.
+ * 10,000 timers or a burst every period. Visibility extensions are gathered (extension-schedule.ts):
+ * every fifth of a period (2 s by default) the due ones go out in one `extendVisibilityMany`, a due
+ * one waiting at most that long, well before its visibility lapses. The lease in Redis is the
+ * authority: a failed visibility extension is logged, not fatal; a heartbeat that finds the lease
+ * gone or a cancel requested tells the attempt.
  */
 
 export interface KeptAttempt {
@@ -30,8 +30,6 @@ export interface HeartbeatOptions {
 
 /** Bounds one tick's work so a backlog of due renewals cannot stall the event loop. */
 const MAX_RENEWALS_PER_TICK = 2_000;
-/** How often due visibility extensions are gathered into one batched call, at most. */
-const EXTENSION_GATHER_MS = 1_000;
 
 export class Heartbeat {
   private readonly leaseDue = new Map<KeptAttempt, number>();
@@ -55,9 +53,9 @@ export class Heartbeat {
     private readonly clock: () => number = Date.now,
   ) {
     this.leasePeriodMs = (options.leaseSeconds * 1000) / 3;
-    this.visibilityPeriodMs = (options.visibilitySeconds * 1000) / 3;
+    this.visibilityPeriodMs = extensionPeriodSeconds(options.visibilitySeconds) * 1000;
     this.visibilitySeconds = options.visibilitySeconds;
-    this.gatherMs = Math.min(EXTENSION_GATHER_MS, this.visibilityPeriodMs / 4);
+    this.gatherMs = gatheringSeconds(options.visibilitySeconds) * 1000;
   }
 
   /** How often the ticker looks for due renewals: often, so each tick renews few (an idle tick costs one comparison). */
@@ -111,12 +109,12 @@ export class Heartbeat {
     if (now >= this.nextGatherAt) this.extendDue(now);
   }
 
-  /** One batched extension of every message due before the next gathering. */
+  /** One batched extension of every message due by now. */
   private extendDue(now: number): void {
     this.nextGatherAt = now + this.gatherMs;
     const due: Delivery[] = [];
     for (const [attempt, at] of this.visibilityDue) {
-      if (at > now + this.gatherMs) break;
+      if (at > now) break;
       this.visibilityDue.delete(attempt);
       this.visibilityDue.set(attempt, now + this.visibilityPeriodMs);
       due.push(attempt.delivery);

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { loadConfig } from '../../services/core/config.js';
 import type { Delivery } from '../../services/core/queue/contract.js';
+import { extensionPeriodSeconds, gatheringSeconds } from '../../services/core/queue/extension-schedule.js';
 import { encodeRunMessage } from '../../services/core/queue/message.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
 import { Heartbeat, type KeptAttempt } from '../../services/worker/heartbeat.js';
@@ -93,7 +94,7 @@ test('only due attempts are renewed, each once per period', async (t) => {
   t.is(calls.length, 2, 'nothing is due twice in the same period');
 });
 
-test('visibility extensions due before the next gathering go out together in one call, never after they are due (production defaults)', (t) => {
+test('due visibility extensions are gathered into one call, each at most a gathering late, and stay in step (production defaults)', (t) => {
   const { LEASE_SECONDS, VISIBILITY_SECONDS } = loadConfig({});
   let now = 1_000_000;
   const batches: { at: number; ids: string[] }[] = [];
@@ -101,23 +102,31 @@ test('visibility extensions due before the next gathering go out together in one
   const queue = { extendVisibilityMany: async (deliveries: readonly Delivery[]) => (batches.push({ at: now, ids: deliveries.map((d) => d.id) }), []) };
   const store = { heartbeat: async () => ({ held: true, cancelRequested: false }) };
   const heartbeat = new Heartbeat(store, queue, { leaseSeconds: LEASE_SECONDS, visibilitySeconds: VISIBILITY_SECONDS }, silentLogger, () => now);
-  const periodMs = (VISIBILITY_SECONDS * 1000) / 3;
+  const periodMs = extensionPeriodSeconds(VISIBILITY_SECONDS) * 1000;
+  const gatherMs = gatheringSeconds(VISIBILITY_SECONDS) * 1000;
   const dueAt = new Map<string, number>();
   const track = (id: string) => {
-    const delivery: Delivery = { id, body: '{}', receiveCount: 1 };
-    heartbeat.track({ lease: { runId: id, token: id, attempt: 1 }, delivery, onLeaseLost() {}, onCancelRequested() {} });
+    heartbeat.track({ lease: { runId: id, token: id, attempt: 1 }, delivery: { id, body: '{}', receiveCount: 1 }, onLeaseLost() {}, onCancelRequested() {} });
     dueAt.set(id, now + periodMs);
   };
-  track('a');
-  now += 300;
-  track('b');
-  now += 2_200;
-  track('c');
-  for (const end = now + 3 * periodMs; now < end; now += 100) heartbeat.tick();
-
-  t.deepEqual(batches.slice(0, 2).map((batch) => batch.ids), [['a', 'b'], ['c']], 'a and b, due 300 ms apart, share a call');
-  t.true(batches.length >= 4, 'each keeps being extended every period');
-  for (const { at, ids } of batches.slice(0, 2)) {
-    for (const id of ids) t.true(at <= (dueAt.get(id) as number), `${id} extended before it was due`);
+  const tracked = new Map([
+    [100, 'a'],
+    [1_500, 'b'],
+    [2_500, 'c'],
+  ]);
+  for (const start = now; now < start + 2_500 + 3 * periodMs; now += 100) {
+    const id = tracked.get(now - start);
+    if (id) track(id);
+    heartbeat.tick();
   }
+
+  t.deepEqual(
+    batches.slice(0, 4).map((batch) => batch.ids),
+    [['a', 'b'], ['c'], ['a', 'b'], ['c']],
+    'a and b, due 1.4 s apart, share a call, and keep sharing it',
+  );
+  for (const { at, ids } of batches.slice(0, 2)) {
+    for (const id of ids) t.true(at >= (dueAt.get(id) as number) && at <= (dueAt.get(id) as number) + gatherMs, `${id} extended at most a gathering after it was due`);
+  }
+  t.is((batches[2]?.at ?? 0) - (batches[0]?.at ?? 0), periodMs, 'then extended once per period');
 });
