@@ -135,21 +135,6 @@ export class BullmqDriver implements QueueDriver {
     );
   }
 
-  async extendVisibility(delivery: Delivery, seconds: number): Promise<void> {
-    assertVisibilitySeconds('seconds', seconds);
-    const { job, token } = this.handles.get(delivery);
-    let extended: number;
-    try {
-      extended = await job.extendLock(token, Math.round(seconds * 1000));
-    } catch (error) {
-      throw this.translate(error, delivery);
-    }
-    if (extended !== 1) {
-      this.handles.forget(delivery);
-      throw new DeliveryNotHeldError(delivery.id, `delivery ${delivery.id}: its visibility lapsed before it was extended`);
-    }
-  }
-
   /** BullMQ's extendLocks script, one call per 1,000 deliveries, a job id at most once per call. */
   async extendVisibilityMany(deliveries: readonly Delivery[], seconds: number): Promise<ExtendFailure[]> {
     assertVisibilitySeconds('seconds', seconds);

@@ -209,11 +209,6 @@ export class SqsDriver implements QueueDriver {
     await this.removeAfterCopy(delivery, receipt, 'release');
   }
 
-  async extendVisibility(delivery: Delivery, seconds: number): Promise<void> {
-    assertVisibilitySeconds('seconds', seconds);
-    await this.changeVisibility(delivery, this.handles.get(delivery), seconds);
-  }
-
   /** ChangeMessageVisibilityBatch calls of up to 10 entries of one queue, several at once. */
   async extendVisibilityMany(deliveries: readonly Delivery[], seconds: number): Promise<ExtendFailure[]> {
     assertVisibilitySeconds('seconds', seconds);
