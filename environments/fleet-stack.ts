@@ -25,6 +25,7 @@ import { WorkerPool } from '../modules/worker-pool/index.js';
 import { EC2_POOL_NAMES, asgSizeInSlots, instancesToSlots, prewarmCron, type EnvironmentConfig } from './config.js';
 import { emulatorProviderSettings, type EmulatorTarget } from './emulator.js';
 import { RUN_METRICS, resourceNames } from './names.js';
+import { workerEnvironment } from './worker-environment.js';
 
 const LOG_RETENTION_DAYS = 30;
 /** Tags on every resource; `Environment` is also the cost allocation tag the budget filters on. */
@@ -186,7 +187,10 @@ export class FleetStack extends TerraformStack {
     const workerBase = container('worker');
     // EC2 and Fargate workers both log through the awslogs driver, which turns these lines into the
     // metrics of the error-rate alarm.
-    const workerContainer: ContainerSpec = { ...workerBase, environment: { ...workerBase.environment, CLOUDWATCH_METRICS: 'emf' } };
+    const workerContainer: ContainerSpec = {
+      ...workerBase,
+      environment: { ...workerBase.environment, CLOUDWATCH_METRICS: 'emf', ...workerEnvironment(config) },
+    };
     for (const poolName of EC2_POOL_NAMES) {
       const pool = config.pools[poolName];
       const size = asgSizeInSlots(pool);

@@ -14,7 +14,7 @@ export const MESSAGE_KIB = 4;
 export function sqsAssumptions(config: EnvironmentConfig): Omit<SqsUsage, 'concurrency'> {
   return {
     meanRunSeconds: MEAN_RUN_SECONDS,
-    heartbeatSeconds: config.queue.visibilityTimeoutSeconds / 3,
+    heartbeatSeconds: config.worker.heartbeat.visibilitySeconds / 3,
     heartbeatBatch: 1,
     sendBatch: 1,
     receiveBatch: 1,
