@@ -1,3 +1,5 @@
+import { DependencyUnavailableError } from '../core/errors.js';
+
 /**
  * Errors the API's handlers throw for the client's mistakes. Each knows its HTTP status and problem
  * type; problem.ts turns them (and dependency failures, and bugs) into problem+json in one place.
@@ -114,4 +116,41 @@ export class TooManyRequestsError extends ApiError {
     Object.assign(this.headers, options.headers, { 'Retry-After': String(options.retryAfterSeconds) });
     this.extensions.limit = options.limit;
   }
+}
+
+/**
+ * A create (POST /v1/runs, POST /v1/runs/batch) stopped by an outage of Redis or the queue: 503 with
+ * Retry-After like any outage, plus whether the run may exist. `mayHaveBeenRecorded` is false only
+ * when the API knows nothing was kept: it failed before recording, or it withdrew the record after the
+ * send failed (a message that reached the queue anyway is then dropped by the worker). When true, the
+ * run may be recorded and will then run (a retry or the unsent-run sweeper sends its message). Either
+ * way a retry with the same Idempotency-Key is what to do: it returns that run, or creates it once.
+ */
+export class RunNotAcceptedError extends ApiError {
+  override readonly name = 'RunNotAcceptedError';
+  readonly status = 503;
+  readonly problemType = 'dependency-unavailable';
+  readonly title = 'Service temporarily unavailable';
+  constructor(
+    outage: DependencyUnavailableError,
+    readonly mayHaveBeenRecorded: boolean,
+    /** How the client names its key: the `Idempotency-Key` header, or a batch item's `idempotencyKey`. */
+    keyName: 'Idempotency-Key' | 'idempotencyKey' = 'Idempotency-Key',
+  ) {
+    super(
+      mayHaveBeenRecorded
+        ? `${outage.dependency} is unavailable; the run may have been recorded, and if it was it will run. Retry with the same ${keyName}: ` +
+            `you get that run, or it is created now, never both. A retry without the key may create a second run.`
+        : `${outage.dependency} is unavailable; the run was not recorded and will not run. Retry later with the same ${keyName}.`,
+      { cause: outage },
+    );
+    this.extensions.dependency = outage.dependency;
+    this.extensions.mayHaveBeenRecorded = mayHaveBeenRecorded;
+    this.headers['Retry-After'] = String(outage.retryAfterSeconds);
+  }
+}
+
+/** A create's failure as the client must see it: an outage becomes RunNotAcceptedError, anything else stays as it is. */
+export function notAccepted(error: unknown, mayHaveBeenRecorded: boolean, keyName?: 'Idempotency-Key' | 'idempotencyKey'): unknown {
+  return error instanceof DependencyUnavailableError ? new RunNotAcceptedError(error, mayHaveBeenRecorded, keyName) : error;
 }
