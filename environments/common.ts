@@ -38,7 +38,7 @@ export function workerFor(run: RunFootprint): EnvironmentConfigInput['worker'] {
     breaker: { errorRatePercent: 10, windowSeconds: 5 * MINUTE, minAttempts: 20, cooldownSeconds: MINUTE },
     drain: { shutdownGraceSeconds: 90, scaleInGraceSeconds: HOUR, lifecycleHeartbeatSeconds: MINUTE, spotDrainMarginSeconds: 20 },
     heartbeat: { leaseSeconds: 30, visibilitySeconds: 15 * MINUTE },
-    taskProtectionMinutes: 10,
+    taskProtectionMinutes: 15,
   };
 }
 
