@@ -195,7 +195,10 @@ const queue = z
   .object({
     /** How long an unreceived message is kept (SQS: 60 s – 14 days). */
     retentionSeconds: z.number().int().min(60).max(1_209_600),
-    /** Invisibility after a receive; workers extend it while a run is running (SQS: ≤ 12 h). */
+    /**
+     * The queue's own invisibility after a receive (SQS: ≤ 12 h): the backstop for a receive that names
+     * none. Workers receive with `worker.heartbeat.visibilitySeconds` and extend it while a run runs.
+     */
     visibilityTimeoutSeconds: z.number().int().min(0).max(43_200),
     /** Receives before SQS moves a message to the DLQ (crash loops; workers dead-letter poison themselves). */
     maxReceiveCount: z.number().int().min(1).max(1000),
