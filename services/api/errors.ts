@@ -134,23 +134,37 @@ export class RunNotAcceptedError extends ApiError {
   constructor(
     outage: DependencyUnavailableError,
     readonly mayHaveBeenRecorded: boolean,
-    /** How the client names its key: the `Idempotency-Key` header, or a batch item's `idempotencyKey`. */
-    keyName: 'Idempotency-Key' | 'idempotencyKey' = 'Idempotency-Key',
+    /** What failed: a POST /v1/runs, a whole batch, or one item of a batch. */
+    what: CreateRequest = 'run',
   ) {
-    super(
-      mayHaveBeenRecorded
-        ? `${outage.dependency} is unavailable; the run may have been recorded, and if it was it will run. Retry with the same ${keyName}: ` +
-            `you get that run, or it is created now, never both. A retry without the key may create a second run.`
-        : `${outage.dependency} is unavailable; the run was not recorded and will not run. Retry later with the same ${keyName}.`,
-      { cause: outage },
-    );
+    super(`${outage.dependency} is unavailable; ${NOT_ACCEPTED_ADVICE[what][mayHaveBeenRecorded ? 'maybe' : 'not']}`, { cause: outage });
     this.extensions.dependency = outage.dependency;
     this.extensions.mayHaveBeenRecorded = mayHaveBeenRecorded;
     this.headers['Retry-After'] = String(outage.retryAfterSeconds);
   }
 }
 
+export type CreateRequest = 'run' | 'batch' | 'batch-item';
+
+const NOT_ACCEPTED_ADVICE: Record<CreateRequest, { not: string; maybe: string }> = {
+  run: {
+    not: 'the run was not recorded and will not run. Retry later with the same Idempotency-Key.',
+    maybe:
+      'the run may have been recorded, and if it was it will run. Retry with the same Idempotency-Key: you get that run, or it is created now, never both. A retry without the key may create a second run.',
+  },
+  batch: {
+    not: 'the runs were not recorded and will not run. Retry later, each item with the same idempotencyKey.',
+    maybe:
+      'the runs may have been recorded, and if they were they will run. Retry each item with the same idempotencyKey: you get its run, or it is created now, never both. An item without a key may create a second run.',
+  },
+  'batch-item': {
+    not: 'the run was not recorded and will not run. Retry the item later with the same idempotencyKey.',
+    maybe:
+      'the run may have been recorded, and if it was it will run. Retry the item with the same idempotencyKey: you get that run, or it is created now, never both. Without the key a retry may create a second run.',
+  },
+};
+
 /** A create's failure as the client must see it: an outage becomes RunNotAcceptedError, anything else stays as it is. */
-export function notAccepted(error: unknown, mayHaveBeenRecorded: boolean, keyName?: 'Idempotency-Key' | 'idempotencyKey'): unknown {
-  return error instanceof DependencyUnavailableError ? new RunNotAcceptedError(error, mayHaveBeenRecorded, keyName) : error;
+export function notAccepted(error: unknown, mayHaveBeenRecorded: boolean, what?: CreateRequest): unknown {
+  return error instanceof DependencyUnavailableError ? new RunNotAcceptedError(error, mayHaveBeenRecorded, what) : error;
 }

@@ -46,7 +46,7 @@ export async function submitRunBatch(
   });
   // As with a single submit, the write may have landed before the connection broke.
   const creations = await deps.store.createMany(tenant, valid).catch((error: unknown) => {
-    throw notAccepted(error, true, 'idempotencyKey');
+    throw notAccepted(error, true, 'batch');
   });
   const toSend: { at: number; creation: Creation; body: string }[] = [];
   for (const [index, creation] of creations.entries()) {
@@ -89,7 +89,7 @@ async function sendAll(
       const { at, creation } = toSend[index] as (typeof toSend)[number];
       // A replay's run, or one that could not be withdrawn, stays recorded and gets its message later.
       const withdrawn = creation.created && (await withdrawUnsentRun(deps.store, deps.logger, creation.run));
-      entries[at] = { problem: problemForError(notAccepted(error, !withdrawn, 'idempotencyKey'), requestId).problem };
+      entries[at] = { problem: problemForError(notAccepted(error, !withdrawn, 'batch-item'), requestId).problem };
     }
   }
   toSend.forEach(({ creation }, index) => {

@@ -3,6 +3,8 @@ import { RunNotAcceptedError } from '../../services/api/errors.js';
 import { problemForError } from '../../services/api/problem.js';
 import { startApi, type RunningApi } from '../../services/api/server.js';
 import { submitRun } from '../../services/api/submit-run.js';
+import { submitRunBatch } from '../../services/api/submit-run-batch.js';
+import { loadAgentCatalog } from '../../services/core/agents/catalog.js';
 import { createLogger } from '../../services/core/logger.js';
 import type { QueueDriver } from '../../services/core/queue/contract.js';
 import type { RunMessage } from '../../services/core/queue/message.js';
@@ -141,7 +143,7 @@ test.serial('a send that reached the queue but whose answer was lost is still "n
   t.deepEqual([...started], [[retry.run.id, 1]], 'only the retry\'s run executes');
 });
 
-test.serial('with Redis failing under the record itself, the 503 says the run may have been recorded', async (t) => {
+test.serial('with Redis failing under the record itself, the 503 says the run (or the batch\'s runs) may have been recorded', async (t) => {
   // The API's kind of connection (fail fast), cut: the store cannot know whether the write landed.
   const redis = createRedis(api.config.REDIS_URL, { name: 'api', failFast: true, autoPipelining: true, logger });
   const store = new RedisRunStore(redis, { retentionSeconds: 3600, leaseSeconds: 30 });
@@ -153,4 +155,11 @@ test.serial('with Redis failing under the record itself, the 503 says the run ma
   t.like(problem, { status: 503, dependency: 'redis', mayHaveBeenRecorded: true });
   t.regex(problem.detail, /may have been recorded, and if it was it will run\. Retry with the same Idempotency-Key/);
   t.truthy(headers['Retry-After']);
+
+  const deps = { store, queue: api.queue, agents: loadAgentCatalog(undefined), logger };
+  const batch = await t.throwsAsync(submitRunBatch(deps, 'acme', [{ agent: 'simulate', input: {}, idempotencyKey: 'half-written-batch' }], 'r'), {
+    instanceOf: RunNotAcceptedError,
+  });
+  t.like(problemForError(batch, 'r').problem, { status: 503, mayHaveBeenRecorded: true });
+  t.regex(String(batch?.message), /the runs may have been recorded.*Retry each item with the same idempotencyKey/);
 });
