@@ -289,6 +289,14 @@ export const problem = z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
       .meta({ description: 'For validation problems: each rejected field and why.' }),
+    dependency: z.string().optional().meta({ description: 'For 503: what is unavailable, `redis` or `queue`.' }),
+    mayHaveBeenRecorded: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'For a 503 on a create: false when the run was not recorded and will not run; true when it may have been recorded, and then runs. Either way, retry with the same Idempotency-Key: you get that run, or it is created now, never both.',
+      }),
   })
   .catchall(z.unknown())
   .register(componentSchemas, { id: 'Problem', description: 'RFC 9457 problem details.' });

@@ -35,6 +35,9 @@ test.serial('with Redis stopped, /readyz is 503 naming redis, and requests are 5
   t.truthy(post.headers.get('retry-after'));
   t.regex(post.headers.get('content-type') ?? '', /^application\/problem\+json/);
   t.regex(post.json.type, /dependency-unavailable$/);
+  // The key could not be checked, so nothing was recorded; the body says so and how to retry.
+  t.is(post.json.mayHaveBeenRecorded, false);
+  t.regex(post.json.detail, /not recorded.*same Idempotency-Key/);
 
   for (const path of [`/v1/runs/${before.json.id}`, '/v1/runs', '/v1/queue', '/v1/fleet']) {
     const response = await api.bootstrap.get(path);

@@ -5,7 +5,7 @@ import { slotsOn } from '../../environments/sizing.js';
 import { ARM64_AMI_PARAMETER } from '../../modules/worker-pool/index.js';
 import { loadConfig } from '../../services/core/config.js';
 import { RUN_METRICS } from '../../environments/names.js';
-import { resourceWhere, resources, synthesizeAll, type Block, type Synthesized } from './support/synthesized.js';
+import { resourceWhere, resources, synthesizeAll, taskEnvironment, userDataEnvironment, type Block, type Synthesized } from './support/synthesized.js';
 
 let stacks: Record<string, Synthesized>;
 test.before(() => {
@@ -19,22 +19,6 @@ const stack = (name: string): Synthesized => {
 };
 const asg = (env: string, pool: 'spot' | 'on-demand'): Block =>
   resourceWhere(stack(env), 'aws_autoscaling_group', 'name', resourceNames(env as 'dev').pools[pool]);
-
-/** The variables the boot script writes for the worker container (`NAME=value` lines of the env file). */
-function userDataEnvironment(template: Block): Record<string, string> {
-  const hcl = /^\$\{base64encode\("([\s\S]*)"\)\}$/.exec(template.user_data as string)?.[1];
-  if (hcl === undefined) throw new Error('user_data is not base64encode("...")');
-  const script = hcl.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-  const envFile = /<<'AGENTFLEET_ENV'\n([\s\S]*?)\nAGENTFLEET_ENV\n/.exec(script)?.[1];
-  if (envFile === undefined) throw new Error('no worker env file in the boot script');
-  return Object.fromEntries(envFile.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-}
-
-/** Environment variables of the one container of an ECS task definition. */
-function taskEnvironment(definition: Block): Record<string, string> {
-  const [container] = JSON.parse(definition.container_definitions as string) as Block[];
-  return Object.fromEntries((container?.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
-}
 
 for (const env of ENVIRONMENT_NAMES) {
   const config = loadEnvironment(env);

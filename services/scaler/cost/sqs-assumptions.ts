@@ -1,5 +1,4 @@
 import type { EnvironmentConfig } from '../../../environments/index.js';
-import { WORKER_TIMING_DEFAULTS } from '../../core/config.js';
 import { extensionPeriodSeconds, extensionsPerCall } from '../../core/queue/extension-schedule.js';
 import { slotsPerUnit } from './pool-cost.js';
 import type { SqsUsage } from './sqs-cost.js';
@@ -9,8 +8,8 @@ import type { SqsUsage } from './sqs-cost.js';
  * gives no run duration; five minutes is our assumption, printed with the result. The rest follows
  * the worker: one SendMessage, one ReceiveMessage and one DeleteMessage per run (batching happens only
  * under load, so this is the dear end), and a visibility extension per running run every third of
- * the visibility the worker receives with (VISIBILITY_SECONDS, default WORKER_TIMING_DEFAULTS in
- * services/core/config.ts), gathered into ChangeMessageVisibilityBatch calls as the heartbeat does
+ * the visibility the environment's workers receive with (`worker.heartbeat.visibilitySeconds`, which
+ * the stacks pass as VISIBILITY_SECONDS), gathered into ChangeMessageVisibilityBatch calls as the heartbeat does
  * (services/core/queue/extension-schedule.ts): how full a call is depends on a worker's slots, so
  * each pool's workers count with their own, full.
  */
@@ -27,7 +26,7 @@ export interface WorkerSlots {
 export function sqsAssumptions(config: EnvironmentConfig, pools: readonly WorkerSlots[] = []): Omit<SqsUsage, 'concurrency'> {
   return {
     meanRunSeconds: MEAN_RUN_SECONDS,
-    heartbeatSeconds: extensionPeriodSeconds(WORKER_TIMING_DEFAULTS.visibilitySeconds),
+    heartbeatSeconds: extensionPeriodSeconds(config.worker.heartbeat.visibilitySeconds),
     heartbeatBatch: heartbeatBatch(config, pools),
     sendBatch: 1,
     receiveBatch: 1,
