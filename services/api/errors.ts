@@ -121,7 +121,9 @@ export class TooManyRequestsError extends ApiError {
 /**
  * A create (POST /v1/runs, POST /v1/runs/batch) stopped by an outage of Redis or the queue: 503 with
  * Retry-After like any outage, plus whether the run may exist. `mayHaveBeenRecorded` is false only
- * when the API knows nothing was kept: it failed before recording, or it withdrew the record after the
+ * when the API knows this request kept nothing and no earlier request can have made the run: it failed
+ * before recording a run without an Idempotency-Key (or a batch, whose items' keys are unread then; the
+ * wording covers a run an earlier request made), or it withdrew the record after the
  * send failed (a message that reached the queue anyway is then dropped by the worker). When true, the
  * run may be recorded and will then run (a retry or the unsent-run sweeper sends its message). Either
  * way a retry with the same Idempotency-Key is what to do: it returns that run, or creates it once.
@@ -148,17 +150,17 @@ export type CreateRequest = 'run' | 'batch' | 'batch-item';
 
 const NOT_ACCEPTED_ADVICE: Record<CreateRequest, { not: string; maybe: string }> = {
   run: {
-    not: 'the run was not recorded and will not run. Retry later with the same Idempotency-Key.',
+    not: 'this request recorded no run. Retry later with the same Idempotency-Key (a run an earlier request with that key created stands, and the retry returns it).',
     maybe:
       'the run may have been recorded, and if it was it will run. Retry with the same Idempotency-Key: you get that run, or it is created now, never both. A retry without the key may create a second run.',
   },
   batch: {
-    not: 'the runs were not recorded and will not run. Retry later, each item with the same idempotencyKey.',
+    not: 'this request recorded no run. Retry later, each item with the same idempotencyKey (a run an earlier request with that key created stands, and the retry returns it).',
     maybe:
       'the runs may have been recorded, and if they were they will run. Retry each item with the same idempotencyKey: you get its run, or it is created now, never both. An item without a key may create a second run.',
   },
   'batch-item': {
-    not: 'the run was not recorded and will not run. Retry the item later with the same idempotencyKey.',
+    not: 'this request recorded no run for the item. Retry the item later with the same idempotencyKey (a run an earlier request with that key created stands, and the retry returns it).',
     maybe:
       'the run may have been recorded, and if it was it will run. Retry the item with the same idempotencyKey: you get that run, or it is created now, never both. Without the key a retry may create a second run.',
   },

@@ -75,7 +75,7 @@ const requestIdHeader = {
 /** A create's 503: like any outage, plus whether the run may have been recorded (`mayHaveBeenRecorded`). */
 const runNotAcceptedResponse = (keys: string) => ({
   description:
-    `Redis or the queue is unavailable. \`mayHaveBeenRecorded\` says whether the run may exist: false, it was not recorded and will not run; true, it may have been, and then it runs. Either way retry after Retry-After with the same ${keys}: you get that run, or it is created then, never twice. Without a key a retry may create a second run. (In a batch, an item whose message could not be sent gets this problem as its entry of a 202.)`,
+    `Redis or the queue is unavailable. \`mayHaveBeenRecorded\` says whether the run may exist: false, this request recorded no run (nor can an earlier one with its key have); true, it may have been, and then it runs. Either way retry after Retry-After with the same ${keys}: you get that run, or it is created then, never twice. Without a key a retry may create a second run. (In a batch, an item whose message could not be sent gets this problem as its entry of a 202.)`,
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem'), example: examples.runNotAcceptedProblemExample } },
   headers: retryAfter,
 });

@@ -295,7 +295,7 @@ export const problem = z
       .optional()
       .meta({
         description:
-          'For a 503 on a create: false when the run was not recorded and will not run; true when it may have been recorded, and then runs. Either way, retry with the same Idempotency-Key: you get that run, or it is created now, never both.',
+          'For a 503 on a create: false when this request recorded no run (and no run with its Idempotency-Key can come from an earlier request); true when it may have been recorded, and then runs. Either way, retry with the same Idempotency-Key: you get that run, or it is created now, never both.',
       }),
   })
   .catchall(z.unknown())

@@ -21,7 +21,7 @@ const unavailable = {
   type: 'urn:agentfleet:problem:dependency-unavailable',
   title: 'Service temporarily unavailable',
   status: 503,
-  detail: 'queue is unavailable; the run was not recorded and will not run. Retry later with the same Idempotency-Key.',
+  detail: 'queue is unavailable; this request recorded no run. Retry later with the same Idempotency-Key (a run an earlier request with that key created stands, and the retry returns it).',
   dependency: 'queue',
   mayHaveBeenRecorded: false,
 };
@@ -91,7 +91,7 @@ test('submit gives up after a bounded number of 503s, exit 1, naming the key to 
   t.is(api.keys.length, SUBMIT_ATTEMPTS);
   t.is(new Set(api.keys).size, 1);
   t.regex(result.stderr, new RegExp(`gave up after ${SUBMIT_ATTEMPTS} attempts.*--idempotency-key ${api.keys[0]}`));
-  t.regex(result.stderr, /the run was not recorded/, 'the API\'s own words reach the user');
+  t.regex(result.stderr, /this request recorded no run/, 'the API\'s own words reach the user');
 });
 
 test('the wait follows Retry-After in seconds or as a date, 1 s without one, never more than the cap', (t) => {

@@ -22,14 +22,16 @@ export function registerRunRoutes(
   const { store, queue, agents, logger } = deps;
 
   // The creates' 503s say whether the run may have been recorded. Until the store is called (checking
-  // the key, the tenant's limits) an outage records nothing; the submit functions answer for the rest.
+  // the key, the tenant's limits) this request records nothing; but a run with an Idempotency-Key may
+  // come from an earlier request with the same key, which this one cannot see. The submit functions
+  // answer for the rest.
   const createOutages =
     (what: CreateRequest): Middleware<ApiState> =>
-    async (_ctx, next) => {
+    async (ctx, next) => {
       try {
         await next();
       } catch (error) {
-        throw notAccepted(error, false, what);
+        throw notAccepted(error, what === 'run' && ctx.get('Idempotency-Key') !== '', what);
       }
     };
 
