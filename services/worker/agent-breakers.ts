@@ -37,7 +37,7 @@ export function holdDelayMs(state: BreakerState, reopensInMs: number, cooldownSe
   return Math.round(Math.max(MIN_HOLD_MS, base) + jitter);
 }
 
-export type AgentBreakerChange = (agent: string, state: BreakerState, breaker: RunBreaker) => void;
+export type AgentBreakerChange = (agent: string, state: BreakerState, breaker: RunBreaker, from: BreakerState) => void;
 
 export class AgentBreakers {
   private readonly breakers = new Map<string, RunBreaker>();
@@ -86,7 +86,7 @@ export class AgentBreakers {
   private breakerFor(agent: string): RunBreaker {
     let breaker = this.breakers.get(agent);
     if (!breaker) {
-      const made = new RunBreaker(this.settingsFor(agent).thresholds, (state) => this.onChange(agent, state, made));
+      const made = new RunBreaker(this.settingsFor(agent).thresholds, (state, from) => this.onChange(agent, state, made, from));
       this.breakers.set(agent, made);
       breaker = made;
     }

@@ -41,10 +41,13 @@ export class RunBreaker {
   private readonly circuit: CircuitBreaker<[boolean], void>;
   private probeTaken = false;
   private openedAt = 0;
+  /** The state last reported: opossum also emits 'open' when a half-open probe fails, which is a re-open, not a new alert. */
+  private reported: BreakerState = 'closed';
 
   constructor(
     readonly options: BreakerOptions,
-    onChange: (state: BreakerState) => void,
+    /** `from`: the state before; an alert belongs to closed → open only. */
+    onChange: (state: BreakerState, from: BreakerState) => void,
     private readonly clock: () => number = Date.now,
   ) {
     for (const [field, value] of Object.entries(options)) {
@@ -66,9 +69,11 @@ export class RunBreaker {
       },
     );
     const changed = (state: BreakerState) => () => {
+      const from = this.reported;
+      this.reported = state;
       this.probeTaken = false;
       if (state === 'open') this.openedAt = this.clock();
-      onChange(state);
+      onChange(state, from);
     };
     this.circuit.on('open', changed('open'));
     this.circuit.on('halfOpen', changed('half-open'));

@@ -44,7 +44,7 @@ export class WorkerMetrics {
     });
     this.breakerOpened = new Counter({
       name: 'agentfleet_worker_breaker_opened_total',
-      help: 'Times a circuit breaker opened: scope "platform" (the worker stopped pulling, agent "") or "agent".',
+      help: 'Times a closed circuit breaker opened (a failed half-open probe re-opening it is not counted): scope "platform" (the worker stopped pulling, agent "") or "agent".',
       labelNames: ['scope', 'agent'],
       registers: [registry],
     });

@@ -123,11 +123,11 @@ export class Worker {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.heartbeat = new Heartbeat(deps.store, deps.queue, { leaseSeconds: options.leaseSeconds, visibilitySeconds: options.visibilitySeconds }, deps.logger);
     this.reporter = new RegistryReporter(deps.registry, () => this.status(), options.reportIntervalMs ?? 5_000, deps.logger);
-    this.breaker = new RunBreaker(options.breaker, (state) => this.breakerChanged(state));
+    this.breaker = new RunBreaker(options.breaker, (state, from) => this.breakerChanged(state, from));
     this.metrics.setBreaker('closed');
     this.agentBreakers = new AgentBreakers(
       (agent) => agentBreakerSettings(deps.executors.definition(agent), options.breaker),
-      (agent, state, breaker) => this.agentBreakerChanged(agent, state, breaker),
+      (agent, state, breaker, from) => this.agentBreakerChanged(agent, state, breaker, from),
     );
     this.handler = new DeliveryHandler({
       workerId: options.id,
@@ -306,14 +306,16 @@ export class Worker {
     this.resolveStopped();
   }
 
-  private breakerChanged(state: BreakerState): void {
+  private breakerChanged(state: BreakerState, from: BreakerState): void {
     this.metrics.setBreaker(state);
     if (state === 'open' && !this.draining) {
       const cycle = this.receiveCycle;
       this.receiveCycle = receiveCycle();
       cycle.abort();
     }
-    if (state === 'open') {
+    if (state === 'open' && from === 'half-open') {
+      this.deps.logger.warn({ worker: this.id, breaker: state }, 'circuit breaker probe failed: open again for the cooldown');
+    } else if (state === 'open') {
       this.raise(breakerAlert({ alert: 'worker_circuit_open', worker: this.id }, this.breaker.window, this.options.breaker, new Date()));
     } else {
       this.deps.logger.info({ worker: this.id, breaker: state }, state === 'half-open' ? 'circuit breaker half-open: one probe run' : 'circuit breaker closed: taking work again');
@@ -322,9 +324,11 @@ export class Worker {
     void this.reporter.report();
   }
 
-  private agentBreakerChanged(agent: string, state: BreakerState, breaker: RunBreaker): void {
+  private agentBreakerChanged(agent: string, state: BreakerState, breaker: RunBreaker, from: BreakerState): void {
     this.metrics.setAgentBreaker(agent, state);
-    if (state === 'open') {
+    if (state === 'open' && from === 'half-open') {
+      this.deps.logger.warn({ worker: this.id, agent, breaker: state }, `agent ${agent}'s breaker probe failed: open again for the cooldown`);
+    } else if (state === 'open') {
       this.raise(breakerAlert({ alert: 'agent_circuit_open', worker: this.id, agent }, breaker.window, breaker.options, new Date()));
     } else {
       this.deps.logger.info(

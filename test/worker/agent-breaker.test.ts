@@ -83,7 +83,8 @@ for (const driver of DRIVERS) {
       t.is(done.status, 'succeeded');
       t.is(done.attempts.length, 2, 'one failed attempt and one success; the hand-backs spent none');
     }
-    t.true((await metricValue(worker.metrics.breakerOpened, { scope: 'agent', agent: 'flaky' })) >= 2, 'the failed probe opened it again');
+    // A failed probe re-opens the breaker without a new alert (breaker.test.ts pins closed→open vs half-open→open).
+    t.true((await metricValue(worker.metrics.breakerOpened, { scope: 'agent', agent: 'flaky' })) >= 1, 'the opening was alerted');
     t.true((await metricValue(worker.metrics.deliveriesDropped, { reason: 'agent_breaker' })) >= 1);
   });
 }

@@ -112,3 +112,16 @@ test('a half-open breaker admits exactly one probe until its outcome is known', 
   await eventually(() => breaker.state === 'closed', 'closed after a successful probe');
   t.is(breaker.allowance(10), 10);
 });
+
+test('each change reports the state it left, so a failed probe (half-open → open) is told from a new opening (closed → open)', async (t) => {
+  // A 50 ms cooldown: the production 60 s would only make this test wait; the transitions are the same.
+  const changes: string[] = [];
+  const breaker = new RunBreaker({ errorPercent: 10, windowSeconds: 60, minAttempts: 1, cooldownSeconds: 0.05 }, (state, from) => changes.push(`${from}→${state}`));
+  t.teardown(() => breaker.shutdown());
+  breaker.record('failure');
+  await eventually(() => breaker.state === 'half-open', 'half-open');
+  breaker.takeProbe();
+  breaker.record('failure');
+  await eventually(() => changes.length >= 3, 'open again after the failed probe');
+  t.deepEqual(changes.slice(0, 3), ['closed→open', 'open→half-open', 'half-open→open']);
+});

@@ -26,6 +26,8 @@ export class LifecycleHook {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeat: Promise<void> | undefined;
   private instanceId: string | undefined;
+  /** Once completed (its client destroyed), a late scale-in report must not start heartbeats that would keep the process alive. */
+  private completed = false;
 
   constructor(
     private readonly options: LifecycleHookOptions,
@@ -37,13 +39,15 @@ export class LifecycleHook {
 
   /** One heartbeat at once (the hook may have waited a poll already), then one every `heartbeatMs` until complete(). */
   startHeartbeats(): void {
-    if (this.heartbeatTimer) return;
+    if (this.completed || this.heartbeatTimer) return;
     this.heartbeatTimer = setInterval(() => void this.recordHeartbeat(), this.options.heartbeatMs);
     void this.recordHeartbeat();
   }
 
   /** Never throws: if the call fails, the hook's timeout still ends the wait. */
   async complete(): Promise<void> {
+    if (this.completed) return;
+    this.completed = true;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     await this.heartbeat;
