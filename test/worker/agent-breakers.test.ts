@@ -3,6 +3,8 @@ import test from 'ava';
 import { AgentsFileError, loadAgentCatalog, parseAgentsFile } from '../../services/core/agents/catalog.js';
 import { agentBreakerSettings, AgentBreakers, holdDelayMs, MIN_HOLD_MS, type AgentBreakerSettings } from '../../services/worker/agent-breakers.js';
 import type { BreakerOptions, BreakerState } from '../../services/worker/breaker.js';
+import { loadConfig } from '../../services/core/config.js';
+import { workerOptionsFromConfig } from '../../services/worker/main.js';
 import { eventually } from './helpers/recording-context.js';
 
 const DEFAULTS: BreakerOptions = { errorPercent: 10, windowSeconds: 300, minAttempts: 20, cooldownSeconds: 60 };
@@ -113,4 +115,24 @@ test("half-open: one of A's runs is the probe; an inconclusive probe lets anothe
     changes.map(([, state]) => state),
     ['open', 'half-open', 'open', 'half-open', 'closed'],
   );
+});
+
+test("production defaults: an agent failing one run in five keeps running; one failing most of its runs is held back (AGENT_BREAKER_ERROR_PERCENT 50, the platform's 10)", async (t) => {
+  const options = workerOptionsFromConfig(loadConfig({}), 'w');
+  t.is(options.breaker.errorPercent, 10);
+  t.is(options.agentBreakerErrorPercent, 50);
+  const thresholds = { ...options.breaker, errorPercent: options.agentBreakerErrorPercent ?? Number.NaN };
+  const states = new Map<string, BreakerState>();
+  const breakers = new AgentBreakers(
+    () => ({ counts: ['agent-transient'], thresholds }),
+    (agent, state) => states.set(agent, state),
+  );
+  t.teardown(() => breakers.shutdown());
+  for (let i = 0; i < 40; i++) {
+    breakers.record('bad-day', i % 5 === 0 ? 'agent-transient' : 'success', false);
+    breakers.record('broken', i % 5 === 0 ? 'success' : 'agent-transient', false);
+  }
+  await eventually(() => states.get('broken') === 'open', "the mostly failing agent's breaker to open");
+  t.is(breakers.admit('bad-day').kind, 'run', '20 % failures: still running');
+  t.is(breakers.admit('broken').kind, 'hold');
 });
