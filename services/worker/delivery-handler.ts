@@ -241,6 +241,8 @@ export class DeliveryHandler {
     }
 
     const finish = await this.finish(lease, report);
+    // Before the ack or release: a late visibility extension must not hide a message handed back at once.
+    this.deps.heartbeat.untrack(attempt);
     try {
       if (finish) await this.settleDelivery(attempt, report, finish);
     } finally {

@@ -75,3 +75,14 @@ test('a delivery that fails unexpectedly gives back the half-open probes it took
   t.is(breaker.allowance(1), 1, "the platform's probe is free again");
   t.deepEqual(agentBreakers.admit('a'), { kind: 'run', probe: true }, "the agent's probe is free again");
 });
+
+test("the heartbeat lets go of an attempt before its delivery is acked, so no late extension hides it", async (t) => {
+  const { handler, breaker, agentBreakers, calls } = handlerWith({});
+  t.teardown(() => {
+    breaker.shutdown();
+    agentBreakers.shutdown();
+  });
+  await handler.handle(delivery);
+  t.deepEqual(calls.slice(0, 3), ['track', 'untrack', 'ack']);
+  t.is(handler.running, 0);
+});
