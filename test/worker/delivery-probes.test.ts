@@ -20,6 +20,7 @@ const SHORT: BreakerOptions = { errorPercent: 10, windowSeconds: 300, minAttempt
 const delivery: Delivery = {
   id: 'm-1',
   receiveCount: 1,
+  receivedAt: Date.now(),
   body: encodeRunMessage({ v: 1, runId: 'run-1', tenant: 't', agent: 'a', input: {}, timeoutSeconds: 60, maxAttempts: 3, attempt: 1 }),
 };
 
