@@ -44,7 +44,7 @@ test('a held delivery waits until the breaker turns half-open, with jitter, and 
   t.is(holdDelayMs('open', 42_000, 60, 0.5), 45_000, 'jitter spreads over a tenth of the cooldown');
   t.is(holdDelayMs('open', 0, 60, 0), MIN_HOLD_MS, 'due now: back in a second, not in a loop');
   t.is(holdDelayMs('open', 0, 2, 0.5), 1_500, 'a short cooldown still gets a second of jitter');
-  t.is(holdDelayMs('half-open', 0, 60, 0), 15_000, 'while a probe is out: a quarter of the cooldown');
+  t.is(holdDelayMs('half-open', 0, 60, 0), 60_000, 'while a probe is out: the whole cooldown, so held runs do not cycle');
 });
 
 function breakers(thresholds: Partial<BreakerOptions> = {}, counts: AgentBreakerSettings['counts'] = ['agent-transient']) {
