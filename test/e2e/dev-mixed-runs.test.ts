@@ -10,8 +10,9 @@ import { startRedis, type TestRedis } from '../support/redis.js';
  * while running. Every run must end in the status its kind calls for, with exactly the attempts it
  * calls for: nothing lost, nothing executed twice.
  *
- * A quarter of these runs fail on purpose, which would (rightly) trip the workers' circuit breaker
- * and pause pulling for its cooldown; the breaker has its own tests, so here it is set not to trip.
+ * Nearly half of these attempts fail or time out on purpose, all of the one `simulate` agent, which
+ * would (rightly) trip its breaker and hold its runs back for the cooldown; the breakers have their
+ * own tests, so here neither the platform's nor the agent's is set to trip.
  */
 
 interface Attempt {
@@ -84,6 +85,7 @@ test.before(async () => {
       SHUTDOWN_GRACE_SECONDS: '5',
       KILL_GRACE_SECONDS: '2',
       BREAKER_ERROR_PERCENT: '100',
+      AGENT_BREAKER_ERROR_PERCENT: '100',
     },
   });
 });

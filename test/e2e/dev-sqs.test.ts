@@ -28,11 +28,7 @@ test.before(async () => {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
-      VISIBILITY_SECONDS: '60',
       SHUTDOWN_GRACE_SECONDS: '5',
-      // One run in five fails once on purpose; at the default 10 % the breaker would open on them and
-      // pause the worker for its cooldown, which is the breaker's test, not this one's.
-      BREAKER_ERROR_PERCENT: '100',
     },
   });
 });
