@@ -117,7 +117,7 @@ async function scenario(session: ChaosSession, faultFile: string, progress: (mes
       healthyWhileOpen > 0 && healthyLate.length === 0,
       `${healthyWhileOpen} healthy runs finished while open; not finished in time: ${healthyLate.length}`,
     ),
-    check('no worker stopped taking work: the platform breaker stayed closed and no worker drained', watch.platformTrips.length === 0, watch.platformTrips.join('; ')),
+    check('no worker stopped taking work: the platform breaker stayed closed and no worker drained', watch.platformTrips.length === 0, watch.platformTrips.slice(0, 20).join('; ')),
     check('every healthy run succeeded on its first attempt', healthyWrong.length === 0, healthyWrong.slice(0, 20).map(([id, run]) => `${id}: ${run?.status ?? 'missing'} after ${run?.attempts.length ?? 0} attempts`).join('; ')),
     check(
       `every run of the failing agent either failed after exactly ${MAX_ATTEMPTS} failed attempts while its dependency was down, or succeeded once it was back, no attempt spent by the breaker`,
@@ -167,6 +167,7 @@ async function attemptsStarted(session: ChaosSession, ids: readonly string[]): P
 /** Watches the fleet registry: the failing agent's breaker on each worker, and any worker that stops taking work. */
 class FleetWatch {
   readonly platformTrips: string[] = [];
+  private readonly lastState = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly session: ChaosSession) {
@@ -183,10 +184,14 @@ class FleetWatch {
     clearInterval(this.timer);
   }
 
+  /** Records each change of a worker's platform breaker or drain, not every sample of it. */
   private async sample(): Promise<void> {
     const workers = await this.session.dev.workers().catch(() => []);
     for (const worker of workers) {
-      if (worker.breaker !== 'closed' || worker.draining) this.platformTrips.push(`${worker.id} breaker ${worker.breaker}${worker.draining ? ', draining' : ''} at ${new Date().toISOString()}`);
+      const state = `breaker ${worker.breaker}${worker.draining ? ', draining' : ''}`;
+      if (state === this.lastState.get(worker.id)) continue;
+      if (this.lastState.has(worker.id) || state !== 'breaker closed') this.platformTrips.push(`${worker.id} ${state} at ${new Date().toISOString()}`);
+      this.lastState.set(worker.id, state);
     }
   }
 }
