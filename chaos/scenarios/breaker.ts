@@ -109,8 +109,10 @@ async function scenario(session: ChaosSession, faultFile: string, progress: (mes
   const heldBack = verdicts.filter((v) => v.kind === 'succeeded after the dependency came back');
   const spent = verdicts.filter((v) => v.kind === 'failed after maxAttempts');
   const healthyWrong = [...conclusion.runs].filter(([id, run]) => healthy.ids.has(id) && (run?.status !== 'succeeded' || run.attempts.length !== 1));
+  const alerts = alertsLogged(dev.output());
   const checks: Check[] = [
     check(`${FAILING_AGENT}'s breaker opened on every worker (fleet registry)`, opened),
+    check(`each worker raised the agent_circuit_open alert for ${FAILING_AGENT}, and no worker_circuit_open`, alerts.agent >= WORKERS && alerts.worker === 0, `${alerts.agent} agent alerts, ${alerts.worker} worker alerts logged`),
     check('while it was open, no run of the failing agent started an attempt', stillOpen && attemptsWhileOpen === 0, `still open after ${WATCH_OPEN_MS / 1000} s: ${stillOpen}; attempts started meanwhile: ${attemptsWhileOpen}`),
     check(
       `while it was open, the healthy agent's runs kept finishing (each submitted up to ${HEALTHY_SLACK_MS / 1000} s before the end of the watch had succeeded)`,
@@ -157,6 +159,15 @@ function failingRunVerdict(id: string, record: Run | undefined, clearedAt: numbe
     return { id, kind: 'succeeded after the dependency came back', shape };
   }
   return { id, kind: 'wrong', shape };
+}
+
+/** Breaker alerts in the stack's log (JSON lines): for the failing agent, and for a whole worker. */
+function alertsLogged(log: string): { agent: number; worker: number } {
+  const lines = log.split('\n');
+  return {
+    agent: lines.filter((line) => line.includes('"alert":"agent_circuit_open"') && line.includes(`"agent":"${FAILING_AGENT}"`)).length,
+    worker: lines.filter((line) => line.includes('"alert":"worker_circuit_open"')).length,
+  };
 }
 
 async function attemptsStarted(session: ChaosSession, ids: readonly string[]): Promise<number> {
