@@ -4,7 +4,7 @@ import type { WorkerStatus } from '../../services/core/fleet/worker-registry.js'
 import type { Run } from '../../services/core/run/model.js';
 import { check, type Check, type ScenarioReport } from '../harness/result.js';
 import type { Scenario } from '../harness/scenario.js';
-import { withSession, type ChaosSession } from '../harness/session.js';
+import { withSession, type ChaosSession, type RunRequest } from '../harness/session.js';
 import { secondsSince, sleep, waitFor } from '../harness/wait.js';
 
 /**
@@ -30,7 +30,8 @@ const FAILING_AGENT = 'chaos-flaky';
 const HEALTHY_AGENT = 'chaos-record-module';
 /** Enough for 20 attempts on each worker and some left over to be held back. */
 const FAILING_RUNS = 60;
-const MAX_ATTEMPTS = 2;
+/** Alternating: a run allowed one attempt that fails before the breaker opens has spent them all. */
+const MAX_ATTEMPTS = [1, 2] as const;
 const FAILING_RUN_MS = 500;
 const HEALTHY_RUN_MS = 1_000;
 const HEALTHY_EVERY_MS = 1_000;
@@ -60,10 +61,14 @@ async function scenario(session: ChaosSession, faultFile: string, progress: (mes
   const healthy = new HealthyClient(session);
   const streaming = healthy.run();
 
-  progress(`${FAILING_RUNS} runs of ${FAILING_AGENT} (its dependency down, maxAttempts ${MAX_ATTEMPTS}) beside a stream of ${HEALTHY_AGENT} runs`);
-  const failing = (await session.submitMany(Array.from({ length: FAILING_RUNS }, () => ({ agent: FAILING_AGENT, durationMs: FAILING_RUN_MS, failWhile: faultFile, maxAttempts: MAX_ATTEMPTS } as const)))).map(
-    (run) => run.id,
-  );
+  progress(`${FAILING_RUNS} runs of ${FAILING_AGENT} (its dependency down, maxAttempts ${MAX_ATTEMPTS.join(' or ')}) beside a stream of ${HEALTHY_AGENT} runs`);
+  const failingRequests = Array.from({ length: FAILING_RUNS }, (_, i): RunRequest => ({
+    agent: FAILING_AGENT,
+    durationMs: FAILING_RUN_MS,
+    failWhile: faultFile,
+    maxAttempts: MAX_ATTEMPTS[i % MAX_ATTEMPTS.length],
+  }));
+  const failing = (await session.submitMany(failingRequests)).map((run) => run.id);
   const opened = await waitFor(async () => (await watch.agentBreakers()).every((state) => state === 'open'), `${FAILING_AGENT}'s breaker to open on every worker`, 120_000, 500).then(
     () => true,
     () => false,
@@ -122,10 +127,11 @@ async function scenario(session: ChaosSession, faultFile: string, progress: (mes
     check('no worker stopped taking work: the platform breaker stayed closed and no worker drained', watch.platformTrips.length === 0, watch.platformTrips.slice(0, 20).join('; ')),
     check('every healthy run succeeded on its first attempt', healthyWrong.length === 0, healthyWrong.slice(0, 20).map(([id, run]) => `${id}: ${run?.status ?? 'missing'} after ${run?.attempts.length ?? 0} attempts`).join('; ')),
     check(
-      `every run of the failing agent either failed after exactly ${MAX_ATTEMPTS} failed attempts while its dependency was down, or succeeded once it was back, no attempt spent by the breaker`,
+      'every run of the failing agent either failed after exactly maxAttempts failed attempts while its dependency was down, or succeeded once it was back, no attempt spent by the breaker',
       wrong.length === 0,
       wrong.slice(0, 20).map((v) => `${v.id}: ${v.shape}`).join('; '),
     ),
+    check('some runs spent their attempts while the dependency was down and ended failed', spent.length > 0, `${spent.length} failed after maxAttempts`),
     check('runs held back by the open breaker kept their attempts and succeeded once the dependency was back', heldBack.length > 0, `${heldBack.length} held back`),
     check(`after the cooldown a probe went through and the breaker closed`, closed),
     check('the API, the scaler and the workers stayed up', dev.running && (await dev.workers()).length === WORKERS),
@@ -136,7 +142,7 @@ async function scenario(session: ChaosSession, faultFile: string, progress: (mes
     recoverySeconds,
     recoveryMeasures: "from the failing agent's dependency coming back until every run of that agent has ended",
     checks,
-    settings: { workers: WORKERS, slotsPerWorker: SLOTS, failingRuns: FAILING_RUNS, maxAttempts: MAX_ATTEMPTS, healthyRunEverySeconds: HEALTHY_EVERY_MS / 1000, watchOpenSeconds: WATCH_OPEN_MS / 1000, breaker: 'production defaults' },
+    settings: { workers: WORKERS, slotsPerWorker: SLOTS, failingRuns: FAILING_RUNS, maxAttempts: MAX_ATTEMPTS.join(' or '), healthyRunEverySeconds: HEALTHY_EVERY_MS / 1000, watchOpenSeconds: WATCH_OPEN_MS / 1000, breaker: 'production defaults' },
     figures: { healthyRuns: healthy.ids.size, healthyFinishedWhileOpen: healthyWhileOpen, failedAfterMaxAttempts: spent.length, heldBackThenSucceeded: heldBack.length, recoverySeconds },
     evidence: { failingRuns: verdicts.slice(0, 20) },
   };
@@ -151,11 +157,14 @@ interface Verdict {
 /** What became of a failing agent's run, judged against the moment its dependency came back. */
 function failingRunVerdict(id: string, record: Run | undefined, clearedAt: number): Verdict {
   const attempts = record?.attempts ?? [];
-  const shape = `${record?.status ?? 'missing'} [${attempts.map((a) => `${a.outcome ?? 'open'} at ${a.startedAt}`).join(', ')}]`;
+  const shape = `${record?.status ?? 'missing'} (maxAttempts ${record?.maxAttempts ?? '?'}) [${attempts.map((a) => `${a.outcome ?? 'open'} at ${a.startedAt}`).join(', ')}]`;
   const earlierFailed = attempts.slice(0, -1).every((a) => a.outcome === 'failed' && Date.parse(a.startedAt) < clearedAt);
   const last = attempts.at(-1);
-  if (record?.status === 'failed' && attempts.length === MAX_ATTEMPTS && earlierFailed && last?.outcome === 'failed') return { id, kind: 'failed after maxAttempts', shape };
-  if (record?.status === 'succeeded' && attempts.length <= MAX_ATTEMPTS && earlierFailed && last && Date.parse(last.startedAt) >= clearedAt) {
+  const allowed = record?.maxAttempts ?? 0;
+  if (record?.status === 'failed' && attempts.length === allowed && earlierFailed && last?.outcome === 'failed' && Date.parse(last.startedAt) < clearedAt) {
+    return { id, kind: 'failed after maxAttempts', shape };
+  }
+  if (record?.status === 'succeeded' && attempts.length <= allowed && earlierFailed && last && Date.parse(last.startedAt) >= clearedAt) {
     return { id, kind: 'succeeded after the dependency came back', shape };
   }
   return { id, kind: 'wrong', shape };
