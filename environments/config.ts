@@ -195,7 +195,10 @@ const queue = z
   .object({
     /** How long an unreceived message is kept (SQS: 60 s – 14 days). */
     retentionSeconds: z.number().int().min(60).max(1_209_600),
-    /** Invisibility after a receive; workers extend it while a run is running (SQS: ≤ 12 h). */
+    /**
+     * The queue's own invisibility after a receive (SQS: ≤ 12 h): the backstop for a receive that names
+     * none. Workers receive with `worker.heartbeat.visibilitySeconds` and extend it while a run runs.
+     */
     visibilityTimeoutSeconds: z.number().int().min(0).max(43_200),
     /** Receives before SQS moves a message to the DLQ (crash loops; workers dead-letter poison themselves). */
     maxReceiveCount: z.number().int().min(1).max(1000),
@@ -222,19 +225,86 @@ const fargateTask = z.object({
   memoryMiB: positiveInt,
 });
 
-const worker = z.object({
-  /** Tag of the agentfleet image in the environment's ECR repository (overridable at apply time). */
-  imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker image tag'),
-  /** What one agent run needs; the environment files derive every `slots` value from it. */
-  run: z.object({ vcpu: z.number().positive(), memoryGiB: z.number().positive() }),
-  /** One burst task (x86_64: Fargate Spot runs only x86_64). */
-  fargateTask: fargateTask.extend({ slots: positiveInt }),
-  /** On scale-in, how long a worker may drain before the ASG terminates it anyway (lifecycle hook). */
-  drainTimeoutSeconds: z.number().int().min(30).max(7200),
-  rootVolumeGiB: z.number().int().min(8).max(1024),
-  /** Circuit breaker: stop taking runs when the error rate exceeds this over the window. Also the alert. */
-  breaker: z.object({ errorRatePercent: percent, windowSeconds: seconds }),
-});
+/** Seconds Fargate waits after SIGTERM before it kills a task (ECS `stopTimeout` at most). */
+const FARGATE_STOP_SECONDS = 120;
+/** The warning EC2 gives before it reclaims a Spot instance. */
+const SPOT_NOTICE_SECONDS = 120;
+/** A lifecycle hook's global timeout: 100 × its heartbeat timeout, never more than 48 hours. */
+const LIFECYCLE_HOOK_MAX_SECONDS = 48 * 3600;
+
+/**
+ * The worker process's timings, written into every worker's environment by the stack
+ * (environments/worker-environment.ts). The values are the worker's own production defaults
+ * (services/core/config.ts); test/infra/worker-environment.test.ts keeps the two equal.
+ */
+const worker = z
+  .object({
+    /** Tag of the agentfleet image in the environment's ECR repository (overridable at apply time). */
+    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker image tag'),
+    /** What one agent run needs; the environment files derive every `slots` value from it. */
+    run: z.object({ vcpu: z.number().positive(), memoryGiB: z.number().positive() }),
+    /** One burst task (x86_64: Fargate Spot runs only x86_64). */
+    fargateTask: fargateTask.extend({ slots: positiveInt }),
+    /**
+     * The termination lifecycle hook's heartbeat timeout: without a heartbeat from the draining worker,
+     * the ASG terminates the instance this long after scale-in began. Also Docker's stop timeout on EC2.
+     */
+    drainTimeoutSeconds: z.number().int().min(30).max(7200),
+    rootVolumeGiB: z.number().int().min(8).max(1024),
+    /** Circuit breaker (BREAKER_*): stop taking runs when too many attempts fail. Also the error-rate alarm. */
+    breaker: z.object({
+      /** Open when more than this share of the window's attempts failed. */
+      errorRatePercent: percent,
+      /** The rolling window the rate is taken over. */
+      windowSeconds: seconds,
+      /** Fewer attempts than this in the window never open the breaker (a few failures are no rate). */
+      minAttempts: positiveInt,
+      /** Stay open this long, then let a probe through (half-open). */
+      cooldownSeconds: seconds,
+    }),
+    /** How a worker leaves without cutting runs short. */
+    drain: z.object({
+      /** SIGTERM or a Spot notice: how long running runs may take to finish before they are handed back (SHUTDOWN_GRACE_SECONDS). */
+      shutdownGraceSeconds: seconds,
+      /** ASG scale-in (lifecycle hook): how long running runs may take to finish before they are handed back (SCALE_IN_GRACE_SECONDS). */
+      scaleInGraceSeconds: seconds,
+      /** While draining for the hook, the worker records a lifecycle action heartbeat this often (LIFECYCLE_HEARTBEAT_SECONDS). */
+      lifecycleHeartbeatSeconds: seconds,
+      /** A Spot drain ends this long before the instance is reclaimed, leaving time to interrupt and hand back (SPOT_DRAIN_MARGIN_SECONDS). */
+      spotDrainMarginSeconds: seconds,
+    }),
+    /** What a running run holds and the worker's heartbeat renews; a dead worker's runs are retaken when they lapse. */
+    heartbeat: z.object({
+      /** The attempt's lease in Redis, renewed every third of it (LEASE_SECONDS). */
+      leaseSeconds: z.number().int().min(3),
+      /** The queue message's visibility (BullMQ lock) on receive, extended while the run runs (VISIBILITY_SECONDS; SQS: ≤ 12 h). */
+      visibilitySeconds: z.number().int().positive().max(43_200),
+    }),
+    /** Fargate: the ECS scale-in protection a busy task holds, renewed before it expires (TASK_PROTECTION_MINUTES; ECS: ≤ 2,880). */
+    taskProtectionMinutes: z.number().int().min(1).max(2880),
+  })
+  .superRefine((w, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (w.drain.lifecycleHeartbeatSeconds * 2 > w.drainTimeoutSeconds) {
+      issue(['drain', 'lifecycleHeartbeatSeconds'], `at most half of drainTimeoutSeconds (${w.drainTimeoutSeconds}), so one lost heartbeat does not end the drain`);
+    }
+    const hookLimit = Math.min(100 * w.drainTimeoutSeconds, LIFECYCLE_HOOK_MAX_SECONDS);
+    if (w.drain.scaleInGraceSeconds > hookLimit) {
+      issue(['drain', 'scaleInGraceSeconds'], `exceeds the lifecycle hook's global timeout (${hookLimit} s: 100 × drainTimeoutSeconds, at most 48 h)`);
+    }
+    if (w.drain.shutdownGraceSeconds >= FARGATE_STOP_SECONDS) {
+      issue(['drain', 'shutdownGraceSeconds'], `must end before Fargate kills the task ${FARGATE_STOP_SECONDS} s after SIGTERM, with time left to hand runs back`);
+    }
+    if (w.drain.shutdownGraceSeconds >= w.drainTimeoutSeconds) {
+      issue(['drain', 'shutdownGraceSeconds'], `must end before Docker kills the EC2 worker drainTimeoutSeconds (${w.drainTimeoutSeconds}) after SIGTERM`);
+    }
+    if (w.drain.spotDrainMarginSeconds >= SPOT_NOTICE_SECONDS) {
+      issue(['drain', 'spotDrainMarginSeconds'], `must be shorter than the ${SPOT_NOTICE_SECONDS} s Spot notice`);
+    }
+    if (w.heartbeat.visibilitySeconds < w.heartbeat.leaseSeconds) {
+      issue(['heartbeat', 'visibilitySeconds'], `below leaseSeconds (${w.heartbeat.leaseSeconds}): a dead worker's message would reappear while its lease still holds the run`);
+    }
+  });
 
 const network = z.object({
   /** VPC CIDR, /16 to /20; subnets are carved from it per AZ. */

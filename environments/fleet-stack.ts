@@ -25,6 +25,7 @@ import { WorkerPool } from '../modules/worker-pool/index.js';
 import { EC2_POOL_NAMES, asgSizeInSlots, instancesToSlots, prewarmCron, type EnvironmentConfig } from './config.js';
 import { emulatorProviderSettings, type EmulatorTarget } from './emulator.js';
 import { RUN_METRICS, resourceNames } from './names.js';
+import { workerEnvironment } from './worker-environment.js';
 
 const LOG_RETENTION_DAYS = 30;
 /** Tags on every resource; `Environment` is also the cost allocation tag the budget filters on. */
@@ -153,7 +154,7 @@ export class FleetStack extends TerraformStack {
 
     const logGroup = (component: keyof typeof names.logGroups): CloudwatchLogGroup =>
       new CloudwatchLogGroup(this, `logs-${component}`, { name: names.logGroups[component], retentionInDays: LOG_RETENTION_DAYS });
-    const container = (component: keyof typeof names.logGroups): ContainerSpec => {
+    const container = (component: keyof typeof names.logGroups, environment: Record<string, string> = {}): ContainerSpec => {
       const group = logGroup(component);
       return {
         image: `${ecr.repositoryUrl}:${imageTag.stringValue}`,
@@ -167,6 +168,7 @@ export class FleetStack extends TerraformStack {
           SQS_DLQ_URL: queue.deadLetterUrl,
           SQS_HIGH_PRIORITY_QUEUE_URL: queue.highPriorityUrl,
           LOG_LEVEL: 'info',
+          ...environment,
         },
         secrets: { REDIS_URL: redisUrlSecretArn },
         logGroupName: group.name,
@@ -181,12 +183,14 @@ export class FleetStack extends TerraformStack {
         actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
         resources: queueArns,
       },
+      ...alerts.publisherStatements(),
     ];
 
-    const workerBase = container('worker');
+    // The worker's breaker, drain and heartbeat timings, the same for EC2 and Fargate workers.
+    const workerBase = container('worker', workerEnvironment(config));
     // EC2 and Fargate workers both log through the awslogs driver, which turns these lines into the
     // metrics of the error-rate alarm.
-    const workerContainer: ContainerSpec = { ...workerBase, environment: { ...workerBase.environment, CLOUDWATCH_METRICS: 'emf' } };
+    const workerContainer: ContainerSpec = { ...workerBase, environment: { ...workerBase.environment, CLOUDWATCH_METRICS: 'emf', ALERTS_TOPIC_ARN: alerts.topicArn } };
     for (const poolName of EC2_POOL_NAMES) {
       const pool = config.pools[poolName];
       const size = asgSizeInSlots(pool);

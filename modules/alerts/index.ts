@@ -4,7 +4,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
-import { policyDocument } from '../lib/iam.js';
+import { policyDocument, type PolicyStatement } from '../lib/iam.js';
 
 export interface AlertsProps {
   /** Topic name; also the prefix of the alarm. */
@@ -38,6 +38,8 @@ export interface RunMetricNames {
  */
 export class Alerts extends Construct {
   readonly topicArn: string;
+  /** The topic's KMS key: a publisher needs kms:GenerateDataKey* and kms:Decrypt on it. */
+  readonly keyArn: string;
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
@@ -105,5 +107,14 @@ export class Alerts extends Construct {
       ],
     });
     this.topicArn = topic.arn;
+    this.keyArn = key.arn;
+  }
+
+  /** What a role needs to publish to the topic (the workers' breaker alerts): the topic, and its key. */
+  publisherStatements(): PolicyStatement[] {
+    return [
+      { sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [this.topicArn] },
+      { sid: 'EncryptAlerts', actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: [this.keyArn] },
+    ];
   }
 }

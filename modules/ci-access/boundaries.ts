@@ -40,6 +40,14 @@ export function workloadBoundaryStatements({ aws, prefix, logGroupPrefix, cluste
     },
     { sid: 'SteerOwnServices', actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: [arn(aws, 'ecs', `service/${clusterName}/*`)] },
     { sid: 'ProtectOwnTasks', actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'], resources: [arn(aws, 'ecs', `task/${clusterName}/*`)] },
+    { sid: 'PublishOwnAlerts', actions: ['sns:Publish'], resources: [arn(aws, 'sns', `${prefix}-*`)] },
+    // A KMS key's ARN is a random id, so the boundary scopes by use: only SNS, on the caller's behalf, may use a key.
+    {
+      sid: 'EncryptThroughSns',
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: [arn(aws, 'kms', 'key/*')],
+      conditions: { StringEquals: { 'kms:ViaService': `sns.${aws.region}.amazonaws.com` } },
+    },
   ];
 }
 

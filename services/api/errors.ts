@@ -1,3 +1,5 @@
+import { DependencyUnavailableError } from '../core/errors.js';
+
 /**
  * Errors the API's handlers throw for the client's mistakes. Each knows its HTTP status and problem
  * type; problem.ts turns them (and dependency failures, and bugs) into problem+json in one place.
@@ -114,4 +116,57 @@ export class TooManyRequestsError extends ApiError {
     Object.assign(this.headers, options.headers, { 'Retry-After': String(options.retryAfterSeconds) });
     this.extensions.limit = options.limit;
   }
+}
+
+/**
+ * A create (POST /v1/runs, POST /v1/runs/batch) stopped by an outage of Redis or the queue: 503 with
+ * Retry-After like any outage, plus whether the run may exist. `mayHaveBeenRecorded` is false only
+ * when the API knows this request kept nothing and no earlier request can have made the run: it failed
+ * before recording a run without an Idempotency-Key (or a batch, whose items' keys are unread then; the
+ * wording covers a run an earlier request made), or it withdrew the record after the
+ * send failed (a message that reached the queue anyway is then dropped by the worker). When true, the
+ * run may be recorded and will then run (a retry or the unsent-run sweeper sends its message). Either
+ * way a retry with the same Idempotency-Key is what to do: it returns that run, or creates it once.
+ */
+export class RunNotAcceptedError extends ApiError {
+  override readonly name = 'RunNotAcceptedError';
+  readonly status = 503;
+  readonly problemType = 'dependency-unavailable';
+  readonly title = 'Service temporarily unavailable';
+  constructor(
+    outage: DependencyUnavailableError,
+    readonly mayHaveBeenRecorded: boolean,
+    /** What failed: a POST /v1/runs, a whole batch, or one item of a batch. */
+    what: CreateRequest = 'run',
+  ) {
+    super(`${outage.dependency} is unavailable; ${NOT_ACCEPTED_ADVICE[what][mayHaveBeenRecorded ? 'maybe' : 'not']}`, { cause: outage });
+    this.extensions.dependency = outage.dependency;
+    this.extensions.mayHaveBeenRecorded = mayHaveBeenRecorded;
+    this.headers['Retry-After'] = String(outage.retryAfterSeconds);
+  }
+}
+
+export type CreateRequest = 'run' | 'batch' | 'batch-item';
+
+const NOT_ACCEPTED_ADVICE: Record<CreateRequest, { not: string; maybe: string }> = {
+  run: {
+    not: 'this request recorded no run. Retry later with the same Idempotency-Key (a run an earlier request with that key created stands, and the retry returns it).',
+    maybe:
+      'the run may have been recorded, and if it was it will run. Retry with the same Idempotency-Key: you get that run, or it is created now, never both. A retry without the key may create a second run.',
+  },
+  batch: {
+    not: 'this request recorded no run. Retry later, each item with the same idempotencyKey (a run an earlier request with that key created stands, and the retry returns it).',
+    maybe:
+      'the runs may have been recorded, and if they were they will run. Retry each item with the same idempotencyKey: you get its run, or it is created now, never both. An item without a key may create a second run.',
+  },
+  'batch-item': {
+    not: 'this request recorded no run for the item. Retry the item later with the same idempotencyKey (a run an earlier request with that key created stands, and the retry returns it).',
+    maybe:
+      'the run may have been recorded, and if it was it will run. Retry the item with the same idempotencyKey: you get that run, or it is created now, never both. Without the key a retry may create a second run.',
+  },
+};
+
+/** A create's failure as the client must see it: an outage becomes RunNotAcceptedError, anything else stays as it is. */
+export function notAccepted(error: unknown, mayHaveBeenRecorded: boolean, what?: CreateRequest): unknown {
+  return error instanceof DependencyUnavailableError ? new RunNotAcceptedError(error, mayHaveBeenRecorded, what) : error;
 }

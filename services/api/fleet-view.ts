@@ -58,6 +58,7 @@ export function fleetWorkers(workers: readonly WorkerStatus[]): FleetWorker[] {
       busy: worker.busy,
       draining: worker.draining,
       breaker: worker.breaker,
+      ...(worker.agentBreakers ? { agentBreakers: worker.agentBreakers } : {}),
       startedAt: worker.startedAt,
       seenAt: new Date(worker.seenAt).toISOString(),
     }));

@@ -90,6 +90,7 @@ export const fleetExample = {
       busy: 3,
       draining: false,
       breaker: 'closed',
+      agentBreakers: { 'word-count': 'closed', 'page-title': 'open' },
       startedAt: '2026-12-03T21:00:00.000Z',
       seenAt: '2026-12-03T22:00:00.000Z',
     },
@@ -106,6 +107,17 @@ export const validationProblemExample = {
   detail: 'timeoutSeconds: Too big: expected number to be <=43200',
   requestId: '5f0c6b8e-2a59-4c43-a1a4-0a4f3c1e9d20',
   errors: [{ field: 'timeoutSeconds', message: 'Too big: expected number to be <=43200' }],
+};
+
+export const runNotAcceptedProblemExample = {
+  type: 'urn:agentfleet:problem:dependency-unavailable',
+  title: 'Service temporarily unavailable',
+  status: 503,
+  detail:
+    'redis is unavailable; the run may have been recorded, and if it was it will run. Retry with the same Idempotency-Key: you get that run, or it is created now, never both. A retry without the key may create a second run.',
+  requestId: '5f0c6b8e-2a59-4c43-a1a4-0a4f3c1e9d20',
+  dependency: 'redis',
+  mayHaveBeenRecorded: true,
 };
 
 export const createRunBatchExample = {

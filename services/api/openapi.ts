@@ -72,6 +72,14 @@ const requestIdHeader = {
   'X-Request-Id': { description: "The request's id (the client's own when it sent a sane one); quoted in logs and problems.", schema: { type: 'string' } },
 };
 
+/** A create's 503: like any outage, plus whether the run may have been recorded (`mayHaveBeenRecorded`). */
+const runNotAcceptedResponse = (keys: string) => ({
+  description:
+    `Redis or the queue is unavailable. \`mayHaveBeenRecorded\` says whether the run may exist: false, this request recorded no run (nor can an earlier one with its key have); true, it may have been, and then it runs. Either way retry after Retry-After with the same ${keys}: you get that run, or it is created then, never twice. Without a key a retry may create a second run. (In a batch, an item whose message could not be sent gets this problem as its entry of a 202.)`,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem'), example: examples.runNotAcceptedProblemExample } },
+  headers: retryAfter,
+});
+
 /** What every operation of a kind can answer; an operation's own entry for the same status wins. */
 function commonResponses(operation: Operation): Record<string, object> {
   const responses: Record<string, object> = {};
@@ -169,6 +177,7 @@ function paths(): Record<string, Record<string, Operation>> {
             "Invalid body, unknown agent, an input that does not match the agent's inputSchema, malformed JSON or a number JSON cannot carry (e.g. 1e400); `errors` names each field.",
           ),
           '422': problemResponse('The Idempotency-Key was first sent with a different body; `runId` names the run it created.'),
+          '503': runNotAcceptedResponse('Idempotency-Key header'),
         },
       },
       get: {
@@ -192,6 +201,7 @@ function paths(): Record<string, Record<string, Operation>> {
           '202': { description: 'One entry per item, in order: its run, or a problem for that item.', content: json(ref('RunBatch'), examples.runBatchExample) },
           '400': problemResponse(`\`runs\` is not an array of 1 to ${LIMITS.batchRuns} items, or the body is not a JSON object.`),
           '413': problemResponse(`Body over ${LIMITS.batchBodyBytes} bytes (the connection is closed).`),
+          '503': runNotAcceptedResponse("items' `idempotencyKey`s"),
         },
       },
     },

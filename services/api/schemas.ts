@@ -255,7 +255,11 @@ const fleetWorker = z
     slots: count,
     busy: count,
     draining: z.boolean(),
-    breaker: z.enum(['closed', 'open', 'half-open']).meta({ description: "State of the worker's circuit breaker." }),
+    breaker: z.enum(['closed', 'open', 'half-open']).meta({ description: "State of the worker's platform circuit breaker (open: it takes no work)." }),
+    agentBreakers: z
+      .record(z.string(), z.enum(['closed', 'open', 'half-open']))
+      .optional()
+      .meta({ description: "State of each agent's circuit breaker on this worker (open: that agent's runs wait in the queue); agents with no counted outcome yet are left out." }),
     startedAt: z.string(),
     seenAt: z.string().meta({ description: 'ISO time of its last report.' }),
   })
@@ -285,6 +289,14 @@ export const problem = z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
       .meta({ description: 'For validation problems: each rejected field and why.' }),
+    dependency: z.string().optional().meta({ description: 'For 503: what is unavailable, `redis` or `queue`.' }),
+    mayHaveBeenRecorded: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'For a 503 on a create: false when this request recorded no run (and no run with its Idempotency-Key can come from an earlier request); true when it may have been recorded, and then runs. Either way, retry with the same Idempotency-Key: you get that run, or it is created now, never both.',
+      }),
   })
   .catchall(z.unknown())
   .register(componentSchemas, { id: 'Problem', description: 'RFC 9457 problem details.' });

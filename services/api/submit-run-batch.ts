@@ -7,6 +7,7 @@ import { encodeRunMessage } from '../core/queue/message.js';
 import type { Run, RunSpec } from '../core/run/model.js';
 import { messageForRun, sendOptionsFor } from '../core/run/run-message.js';
 import type { Creation, RunStore } from '../core/run/store.js';
+import { notAccepted } from './errors.js';
 import { problemForError } from './problem.js';
 import { fromQueue } from './queue-call.js';
 import { resolveRunSpec } from './run-spec.js';
@@ -22,8 +23,10 @@ export type BatchEntry = { run: Run; created: boolean } | { problem: Problem };
  * valid ones are recorded in one round trip (`createMany`, one script call), and the messages of
  * those that need one go out in one `sendBatch` (SQS: SendMessageBatch by 10; BullMQ: addBulk).
  * As with a single submit, a run whose message could not be sent is discarded (a replay is left in
- * the outbox for its next replay or the sweeper) and its entry is the problem; the others stand.
- * A failure to record (Redis down) fails the whole request: the script wrote all or nothing.
+ * the outbox for its next replay or the sweeper) and its entry is the problem, which says whether the
+ * run may have been recorded; the others stand. A failure to record (Redis down) fails the whole
+ * request with a 503 that says the runs may have been recorded: the script wrote all or nothing, but
+ * the reply may have been lost after it did.
  */
 export async function submitRunBatch(
   deps: { store: RunStore; queue: Pick<QueueDriver, 'sendBatch'>; agents: AgentCatalog; logger: Logger },
@@ -41,7 +44,10 @@ export async function submitRunBatch(
       entries[at] = { problem: problemForError(error, requestId).problem };
     }
   });
-  const creations = await deps.store.createMany(tenant, valid);
+  // As with a single submit, the write may have landed before the connection broke.
+  const creations = await deps.store.createMany(tenant, valid).catch((error: unknown) => {
+    throw notAccepted(error, true, 'batch');
+  });
   const toSend: { at: number; creation: Creation; body: string }[] = [];
   for (const [index, creation] of creations.entries()) {
     const at = (valid[index] as (typeof valid)[number]).at;
@@ -79,11 +85,11 @@ async function sendAll(
   } catch (error) {
     // Refused messages are named; after any other failure, none is known to have been sent.
     unsent = new Set(error instanceof MessageRejectedError ? error.indexes : toSend.map((_, index) => index));
-    const problem = problemForError(error, requestId).problem;
     for (const index of unsent) {
       const { at, creation } = toSend[index] as (typeof toSend)[number];
-      entries[at] = { problem };
-      if (creation.created) await withdrawUnsentRun(deps.store, deps.logger, creation.run);
+      // A replay's run, or one that could not be withdrawn, stays recorded and gets its message later.
+      const withdrawn = creation.created && (await withdrawUnsentRun(deps.store, deps.logger, creation.run));
+      entries[at] = { problem: problemForError(notAccepted(error, !withdrawn, 'batch-item'), requestId).problem };
     }
   }
   toSend.forEach(({ creation }, index) => {

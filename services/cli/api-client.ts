@@ -42,8 +42,23 @@ export class ApiClient {
     const json = text ? (JSON.parse(text) as unknown) : undefined;
     if (!response.ok) {
       const problem = json as { title?: string; detail?: string } | undefined;
-      throw new CliError(`${method} ${path}: ${response.status} ${problem?.title ?? ''}${problem?.detail ? `: ${problem.detail}` : ''}`, 1);
+      throw new ApiResponseError(
+        `${method} ${path}: ${response.status} ${problem?.title ?? ''}${problem?.detail ? `: ${problem.detail}` : ''}`,
+        response.status,
+        response.headers.get('retry-after'),
+      );
     }
     return json as T;
+  }
+}
+
+/** The API answered with an error status; `retryAfter` is its Retry-After header, when it sent one. */
+export class ApiResponseError extends CliError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retryAfter: string | null,
+  ) {
+    super(message, 1);
   }
 }

@@ -45,6 +45,27 @@ const origins = z.string().transform((text, ctx) => {
   return list;
 });
 
+/**
+ * How long a worker's hold on a run lasts without renewal: its queue visibility (SQS receive
+ * VisibilityTimeout, BullMQ job lock) and its attempt lease, each renewed every third of it
+ * (services/worker/heartbeat.ts). The defaults of VISIBILITY_SECONDS and LEASE_SECONDS, and what the
+ * capacity planner prices the extensions at (services/scaler/cost/sqs-assumptions.ts). Short, so that
+ * the runs of a worker that dies without a word (kill -9, instance gone) run elsewhere within a
+ * minute. Worst case, counted from the kill, with K the kill and every renewal at or before it:
+ * - SQS: the message reappears ≤ K + 30 s. Its lease may have been renewed after its last visibility
+ *   extension (extensions are gathered, up to 2 s late), so that delivery can find the lease live: it
+ *   is handed back for the lease's remainder + 2 s, in whole seconds, and reappears ≤ K + 33 s; an
+ *   idle receiver's long poll takes it at once, ≤ 2 s later with a high-priority queue: ≤ 35 s.
+ * - BullMQ: the lock lapses ≤ K + 30 s; BullMQ's stalled checker (every 10 s, a third of the
+ *   visibility: bullmq-driver.ts) marks the job on one pass after the last extension and moves it back
+ *   to wait, waking an idle receiver, on the first pass after the lapse: ≤ K + 40 s (+ a pass's run
+ *   time); the lease lapsed ≤ K + 30 s, so the run starts at once: ≤ 40 s.
+ * Both assume a live worker with a free slot. The queue's own visibility timeout (15 min,
+ * EnvironmentConfig queue.visibilityTimeoutSeconds) is only the backstop for a message received
+ * without one.
+ */
+export const WORKER_TIMING_DEFAULTS = { visibilitySeconds: 30, leaseSeconds: 30 } as const;
+
 export const envSchema = z
   .object({
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -76,9 +97,12 @@ export const envSchema = z
     /** How long finished runs (and their events) are kept. */
     RUN_RETENTION_SECONDS: positiveInt.default(7 * 24 * 3600),
     /** A running attempt's lease; renewed every third of it. A dead worker's runs are retaken after it lapses. */
-    LEASE_SECONDS: positiveInt.default(30),
-    /** Queue visibility/lock a worker asks for and keeps extending while a run is running. */
-    VISIBILITY_SECONDS: positiveInt.default(900),
+    LEASE_SECONDS: positiveInt.default(WORKER_TIMING_DEFAULTS.leaseSeconds),
+    /**
+     * Queue visibility/lock a worker asks for and keeps extending (every third of it) while a run is
+     * running: a dead worker's messages come back this long after their last extension.
+     */
+    VISIBILITY_SECONDS: positiveInt.default(WORKER_TIMING_DEFAULTS.visibilitySeconds),
     /** On SIGTERM or a Spot notice: how long running runs may take to finish before they are handed back. */
     SHUTDOWN_GRACE_SECONDS: seconds.default(90),
     /** How long a cancelled or interrupted agent gets between SIGTERM and SIGKILL. */
@@ -99,6 +123,8 @@ export const envSchema = z
      * Format, for the error-rate alarm (the stacks set it; the awslogs driver ships the line).
      */
     CLOUDWATCH_METRICS: z.enum(['emf', 'off']).default('off'),
+    /** SNS topic the worker publishes to when a circuit breaker opens (unset: the alert is the log line and the metric). */
+    ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN').optional(),
     /** EC2 instance metadata (http://169.254.169.254 on EC2); when set, the worker watches for Spot notices and ASG scale-in. */
     IMDS_ENDPOINT: z.string().url().optional(),
     /** How often the worker asks IMDS for a Spot notice or scale-in. */
@@ -110,7 +136,20 @@ export const envSchema = z
     /** The worker's auto scaling group and its termination lifecycle hook: completed once a scale-in drain is over. */
     WORKER_ASG_NAME: z.string().min(1).optional(),
     WORKER_LIFECYCLE_HOOK: z.string().min(1).optional(),
-    /** Circuit breaker: the worker stops taking work when more than this percent of attempts fail... */
+    /**
+     * How long a scale-in drain lets running runs continue before handing them back. The termination
+     * hook holds the instance meanwhile: the worker sends a lifecycle heartbeat every
+     * LIFECYCLE_HEARTBEAT_SECONDS, so this may exceed the hook's heartbeat timeout, but not the hook's
+     * global timeout (100 x the heartbeat timeout, at most 48 h), where the ASG terminates the instance.
+     */
+    SCALE_IN_GRACE_SECONDS: seconds.max(48 * 3600).default(3600),
+    /** While a scale-in drain lasts, the lifecycle hook's heartbeat is recorded this often: keep it well inside the hook's heartbeat timeout. */
+    LIFECYCLE_HEARTBEAT_SECONDS: seconds.default(60),
+    /** Set by ECS in every task container: the agent's endpoint, where a Fargate worker asks for task scale-in protection while busy. */
+    ECS_AGENT_URI: z.string().url().optional(),
+    /** Each grant of task scale-in protection lasts this long (ECS allows 1 to 2,880); renewed at two thirds of it while busy. */
+    TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(2880).default(15),
+    /** Circuit breakers (the worker's, on platform failures; each agent's, unless its agents-file entry overrides): open when more than this percent of attempts fail... */
     BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(10),
     /** ...over this rolling window... */
     BREAKER_WINDOW_SECONDS: positiveInt.default(300),

@@ -1,15 +1,15 @@
 import CircuitBreaker from 'opossum';
-import type { AttemptReport } from '../core/run/store.js';
 
 /**
- * The worker's circuit breaker (brief: "if error_rate > 10% for 5 minutes: stop processing new
- * tasks, alert, retry failed with backoff"). Attempt outcomes are recorded as they finish, over a
- * rolling window; once the window holds at least `minAttempts` outcomes and more than `errorPercent`
- * of them failed, the breaker opens and the worker stops pulling. After `cooldownSeconds` it turns
- * half-open and lets one probe run through: its success closes the breaker, its failure opens it again.
- * Failed runs themselves are retried with backoff by the run store, as always.
+ * A circuit breaker over attempt outcomes (brief: "if error_rate > 10% for 5 minutes: stop processing
+ * new tasks, alert, retry failed with backoff"). The worker keeps one for the platform (it stops
+ * pulling) and one per agent (that agent's runs wait); failure-class.ts decides what each hears.
+ * Outcomes are recorded as they finish, over a rolling window; once the window holds at least
+ * `minAttempts` outcomes and more than `errorPercent` of them failed, the breaker opens. After
+ * `cooldownSeconds` it turns half-open and lets one probe run through: its success closes the breaker,
+ * its failure opens it again. Failed runs themselves are retried with backoff by the run store.
  *
- * opossum keeps the window and the state; this class only decides what an outcome counts as.
+ * opossum keeps the window and the state; this class adds the single probe and when it reopens.
  */
 
 export interface BreakerOptions {
@@ -27,23 +27,10 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export type BreakerVerdict = 'success' | 'failure' | 'ignore';
 
-/**
- * What an attempt says about this worker's health. Cancels and interruptions say nothing; a client's
- * bad input is the client's fault, not a sign that the worker or its dependencies are failing.
- */
-export function breakerVerdict(report: AttemptReport | 'infrastructure_error'): BreakerVerdict {
-  if (report === 'infrastructure_error') return 'failure';
-  switch (report.outcome) {
-    case 'succeeded':
-      return 'success';
-    case 'timed_out':
-      return 'failure';
-    case 'failed':
-      return report.error.type === 'invalid_input' ? 'ignore' : 'failure';
-    case 'cancelled':
-    case 'interrupted':
-      return 'ignore';
-  }
+/** The rolling window's counts, as opossum took its decision: the share is failures over attempts recorded. */
+export interface BreakerWindow {
+  failures: number;
+  attempts: number;
 }
 
 class AttemptFailed extends Error {
@@ -53,10 +40,15 @@ class AttemptFailed extends Error {
 export class RunBreaker {
   private readonly circuit: CircuitBreaker<[boolean], void>;
   private probeTaken = false;
+  private openedAt = 0;
+  /** The state last reported: opossum also emits 'open' when a half-open probe fails, which is a re-open, not a new alert. */
+  private reported: BreakerState = 'closed';
 
   constructor(
     readonly options: BreakerOptions,
-    onChange: (state: BreakerState) => void,
+    /** `from`: the state before; an alert belongs to closed → open only. */
+    onChange: (state: BreakerState, from: BreakerState) => void,
+    private readonly clock: () => number = Date.now,
   ) {
     for (const [field, value] of Object.entries(options)) {
       if (!(typeof value === 'number' && value >= 0)) throw new RangeError(`breaker.${field}: must be a number ≥ 0, got ${String(value)}`);
@@ -77,8 +69,11 @@ export class RunBreaker {
       },
     );
     const changed = (state: BreakerState) => () => {
+      const from = this.reported;
+      this.reported = state;
       this.probeTaken = false;
-      onChange(state);
+      if (state === 'open') this.openedAt = this.clock();
+      onChange(state, from);
     };
     this.circuit.on('open', changed('open'));
     this.circuit.on('halfOpen', changed('half-open'));
@@ -88,6 +83,17 @@ export class RunBreaker {
   get state(): BreakerState {
     if (this.circuit.closed) return 'closed';
     return this.circuit.halfOpen ? 'half-open' : 'open';
+  }
+
+  /** While open: ms until the breaker turns half-open (0 once due); 0 otherwise. */
+  get reopensInMs(): number {
+    if (this.state !== 'open') return 0;
+    return Math.max(0, this.openedAt + this.options.cooldownSeconds * 1000 - this.clock());
+  }
+
+  get window(): BreakerWindow {
+    const { failures, fires } = this.circuit.stats;
+    return { failures, attempts: fires };
   }
 
   /** How many messages the worker may take now: all it has room for when closed, one probe when half-open. */

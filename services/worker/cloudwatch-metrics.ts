@@ -18,9 +18,9 @@ export interface AttemptCounts {
 }
 
 /**
- * Attempts finished between two readings of the totals, counted like the circuit breaker counts them
- * (the alarm mirrors it): failed and timed out are failures; cancelled, interrupted and lost attempts
- * say nothing about health and are left out of both counts.
+ * Attempts finished between two readings of the totals, for the fleet's error-rate alarm (the brief's
+ * "error_rate > 10%"): failed and timed out are failures, whoever's fault (the breakers tell them
+ * apart); cancelled, interrupted and lost attempts say nothing about health and are left out of both counts.
  */
 export function attemptCounts(now: OutcomeTotals, before: OutcomeTotals): AttemptCounts {
   const delta = (outcome: string) => Math.max(0, (now[outcome] ?? 0) - (before[outcome] ?? 0));

@@ -6,20 +6,24 @@ import type { AgentExecutors } from './agents/agent-executors.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { AgentErrorType, agentError, type AgentContext, type AgentOutcome } from './agents/executor.js';
 import { attemptReport, delaySeconds, type AbortReason } from './attempt-report.js';
-import { breakerVerdict, type RunBreaker } from './breaker.js';
+import type { AgentBreakers } from './agent-breakers.js';
+import type { RunBreaker } from './breaker.js';
+import { classifyAttempt, platformVerdict, type AttemptClass } from './failure-class.js';
 import { CheckpointTooLargeError, type CheckpointStore } from './checkpoint-store.js';
 import type { Heartbeat, KeptAttempt } from './heartbeat.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { AttemptEvents, EventWriter } from './run-events.js';
 
 /**
- * One delivery's life (DESIGN §6): parse it (poison → dead-letter queue, and on to the next), begin
+ * One delivery's life (DESIGN §6): parse it (poison → dead-letter queue, and on to the next), hand it
+ * back unstarted while its agent's breaker is open (a fresh message, so no attempt is spent), begin
  * the attempt it asks for in the run store (a run already finished → ack; held by a live lease
  * elsewhere → hand the delivery back for later, a watchdog copy), execute the agent under heartbeat,
  * timeout and cancel, then tell the store how it ended and do with the delivery what the store says:
  * ack it, release it with the retry's body and backoff, (interrupted with onInterrupt "dead-letter")
  * dead-letter it, or hand it back as it is when the run's record is gone for good (its redelivery
- * rebuilds the run).
+ * rebuilds the run). Each outcome is classified (failure-class.ts) for the platform breaker and the
+ * agent's.
  */
 
 export type InterruptPolicy = 'release' | 'dead-letter';
@@ -32,7 +36,9 @@ export interface DeliveryHandlerDependencies {
   checkpoints: CheckpointStore;
   events: EventWriter;
   heartbeat: Heartbeat;
+  /** The platform breaker: the worker stops pulling while it is open. */
   breaker: RunBreaker;
+  agentBreakers: AgentBreakers;
   metrics: WorkerMetrics;
   logger: Logger;
   onInterrupt: InterruptPolicy;
@@ -41,6 +47,12 @@ export interface DeliveryHandlerDependencies {
   /** Run-store transitions (start, finish) in flight at once. @defaultValue 32 */
   transitionConcurrency?: number;
   clock?: () => number;
+}
+
+/** Which breakers' half-open probe a delivery is: the platform's, and (by name) its agent's. */
+interface Probes {
+  platform: boolean;
+  agent: string | undefined;
 }
 
 /** When the store cannot begin an attempt, the delivery comes back after this long. */
@@ -148,12 +160,23 @@ export class DeliveryHandler {
     if (this.interrupting) return this.handBack(delivery);
 
     const message = parsed.message;
+    const admission = this.deps.agentBreakers.admit(message.agent);
+    if (admission.kind === 'hold') {
+      metrics.deliveriesDropped.inc({ reason: 'agent_breaker' });
+      logger.debug({ runId: message.runId, agent: message.agent, delayMs: admission.delayMs }, "agent's breaker open; delivery handed back unstarted");
+      // A fresh message: a run waiting out its agent's breaker spends neither an attempt nor a receive count.
+      await this.quietly('release', delivery.id, () =>
+        queue.release(delivery, { delaySeconds: delaySeconds(admission.delayMs), body: delivery.body }),
+      );
+      return this.inconclusiveProbe(probe);
+    }
+    const probes: Probes = { platform: probe, agent: admission.probe ? message.agent : undefined };
     let start;
     try {
       start = await this.transitions.run(() => store.startAttempt(message, workerId));
     } catch (error) {
       logger.error({ err: error, runId: message.runId }, 'could not begin an attempt; the delivery comes back later');
-      this.deps.breaker.record(breakerVerdict('infrastructure_error'));
+      this.record(message.agent, probes, 'platform');
       await this.quietly('release', delivery.id, () => queue.release(delivery, { delaySeconds: STORE_UNAVAILABLE_RELEASE_SECONDS }));
       return;
     }
@@ -162,7 +185,7 @@ export class DeliveryHandler {
         metrics.deliveriesDropped.inc({ reason: 'finished' });
         logger.debug({ runId: message.runId, status: start.run.status }, 'duplicate delivery of a finished run dropped');
         await this.quietly('ack', delivery.id, () => queue.ack(delivery));
-        return this.inconclusiveProbe(probe);
+        return this.inconclusive(probes);
       case 'busy':
         metrics.deliveriesDropped.inc({ reason: 'busy' });
         logger.debug({ runId: message.runId, retryAfterMs: start.retryAfterMs }, 'run held by another worker; delivery handed back as a watchdog copy');
@@ -170,20 +193,20 @@ export class DeliveryHandler {
         await this.quietly('release', delivery.id, () =>
           queue.release(delivery, { delaySeconds: delaySeconds(start.retryAfterMs), body: delivery.body }),
         );
-        return this.inconclusiveProbe(probe);
+        return this.inconclusive(probes);
       case 'early':
         metrics.deliveriesDropped.inc({ reason: 'early' });
         // A fresh message again: a delay longer than the queue's cap takes several hand-backs, which must not count as crashes.
         await this.quietly('release', delivery.id, () =>
           queue.release(delivery, { delaySeconds: delaySeconds(start.retryAfterMs), body: delivery.body }),
         );
-        return this.inconclusiveProbe(probe);
+        return this.inconclusive(probes);
       case 'started':
-        return this.execute(delivery, message, start.lease, probe, agentDone);
+        return this.execute(delivery, message, start.lease, probes, agentDone);
     }
   }
 
-  private async execute(delivery: Delivery, message: RunMessage, lease: Lease, probe: boolean, agentDone: () => void): Promise<void> {
+  private async execute(delivery: Delivery, message: RunMessage, lease: Lease, probes: Probes, agentDone: () => void): Promise<void> {
     const { heartbeat, metrics, logger } = this.deps;
     const attempt = new ActiveAttempt(lease, delivery, message, this.clock());
     this.active.set(lease.runId, attempt);
@@ -211,7 +234,7 @@ export class DeliveryHandler {
       this.forget(attempt);
       metrics.finished('lost', (this.clock() - attempt.startedAt) / 1000);
       await this.quietly('ack', delivery.id, () => this.deps.queue.ack(delivery));
-      return this.inconclusiveProbe(probe);
+      return this.inconclusive(probes);
     }
 
     const finish = await this.finish(lease, report);
@@ -221,9 +244,9 @@ export class DeliveryHandler {
       this.forget(attempt);
     }
     metrics.finished(report.outcome, (this.clock() - attempt.startedAt) / 1000);
-    const verdict = breakerVerdict(report);
-    this.deps.breaker.record(verdict);
-    if (verdict === 'ignore') this.inconclusiveProbe(probe);
+    const attemptClass = classifyAttempt(report);
+    // An outcome that could not be recorded is the platform failing, whatever the agent did; the agent's breaker still hears the agent.
+    this.record(message.agent, probes, attemptClass, finish ? platformVerdict(attemptClass) : 'failure');
   }
 
   private async runAgent(attempt: ActiveAttempt, events: AttemptEvents): Promise<AgentOutcome> {
@@ -278,7 +301,6 @@ export class DeliveryHandler {
       } catch (error) {
         if (this.clock() >= giveUpAt) {
           this.deps.logger.error({ err: error, runId: lease.runId, outcome: report.outcome }, 'could not record the attempt; giving up, the run will be retaken when its lease lapses');
-          this.deps.breaker.record(breakerVerdict('infrastructure_error'));
           this.deps.store.abandonAttempt(lease);
           return undefined;
         }
@@ -324,6 +346,18 @@ export class DeliveryHandler {
 
   private inconclusiveProbe(probe: boolean): void {
     if (probe) this.deps.breaker.probeInconclusive();
+  }
+
+  private inconclusive(probes: Probes): void {
+    this.inconclusiveProbe(probes.platform);
+    if (probes.agent !== undefined) this.deps.agentBreakers.probeInconclusive(probes.agent);
+  }
+
+  /** Tells both breakers how the attempt went; a probe whose outcome says nothing lets the next one through. */
+  private record(agent: string, probes: Probes, attemptClass: AttemptClass, platform = platformVerdict(attemptClass)): void {
+    this.deps.breaker.record(platform);
+    if (platform === 'ignore') this.inconclusiveProbe(probes.platform);
+    this.deps.agentBreakers.record(agent, attemptClass, probes.agent !== undefined);
   }
 
   /** A failed queue call is not fatal: the message comes back when its visibility lapses and the store drops the duplicate. */

@@ -1,14 +1,18 @@
 import type { Logger } from '../core/logger.js';
 import type { Delivery, QueueDriver } from '../core/queue/contract.js';
+import { extensionPeriodSeconds, gatheringSeconds } from '../core/queue/extension-schedule.js';
 import type { HeartbeatResult, Lease, RunStore } from '../core/run/store.js';
 
 /**
  * Keeps every running attempt's lease alive (store.heartbeat every LEASE_SECONDS/3) and its message
- * hidden (queue.extendVisibility every VISIBILITY_SECONDS/3, so a run longer than the visibility
- * timeout is never redelivered). One ticker serves all attempts: each tick renews only what is due,
- * in the order it became due, so 10,000 runs cost a steady trickle of calls rather than 10,000
- * timers or a burst every period. The lease in Redis is the authority: a failed visibility extension
- * is logged, not fatal; a heartbeat that finds the lease gone or a cancel requested tells the attempt.
+ * hidden (every VISIBILITY_SECONDS/3, so a run longer than the visibility is never redelivered, while
+ * a dead worker's messages come back soon). One ticker serves all attempts: each tick renews only
+ * what is due, in the order it became due, so 10,000 runs cost a steady trickle of calls rather than
+ * 10,000 timers or a burst every period. Visibility extensions are gathered (extension-schedule.ts):
+ * every fifth of a period (2 s by default) the due ones go out in one `extendVisibilityMany`, a due
+ * one waiting at most that long, well before its visibility lapses. The lease in Redis is the
+ * authority: a failed visibility extension is logged, not fatal; a heartbeat that finds the lease
+ * gone or a cancel requested tells the attempt.
  */
 
 export interface KeptAttempt {
@@ -35,20 +39,23 @@ export class Heartbeat {
   private readonly leasePeriodMs: number;
   private readonly visibilityPeriodMs: number;
   private readonly visibilitySeconds: number;
+  private readonly gatherMs: number;
+  private nextGatherAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private failuresSinceLog = 0;
   private lastFailureLog = 0;
 
   constructor(
     private readonly store: Pick<RunStore, 'heartbeat'>,
-    private readonly queue: Pick<QueueDriver, 'extendVisibility'>,
+    private readonly queue: Pick<QueueDriver, 'extendVisibilityMany'>,
     options: HeartbeatOptions,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
   ) {
     this.leasePeriodMs = (options.leaseSeconds * 1000) / 3;
-    this.visibilityPeriodMs = (options.visibilitySeconds * 1000) / 3;
+    this.visibilityPeriodMs = extensionPeriodSeconds(options.visibilitySeconds) * 1000;
     this.visibilitySeconds = options.visibilitySeconds;
+    this.gatherMs = gatheringSeconds(options.visibilitySeconds) * 1000;
   }
 
   /** How often the ticker looks for due renewals: often, so each tick renews few (an idle tick costs one comparison). */
@@ -99,14 +106,26 @@ export class Heartbeat {
         },
       );
     }
-    for (const [attempt, due] of this.visibilityDue) {
-      if (due > now || budget-- <= 0) break;
+    if (now >= this.nextGatherAt) this.extendDue(now);
+  }
+
+  /** One batched extension of every message due by now. */
+  private extendDue(now: number): void {
+    this.nextGatherAt = now + this.gatherMs;
+    const due: Delivery[] = [];
+    for (const [attempt, at] of this.visibilityDue) {
+      if (at > now) break;
       this.visibilityDue.delete(attempt);
       this.visibilityDue.set(attempt, now + this.visibilityPeriodMs);
-      this.queue
-        .extendVisibility(attempt.delivery, this.visibilitySeconds)
-        .catch((error: unknown) => this.failed('visibility extension failed; the lease still guards the run', error));
+      due.push(attempt.delivery);
     }
+    if (due.length === 0) return;
+    this.queue.extendVisibilityMany(due, this.visibilitySeconds).then(
+      (failures) => {
+        if (failures.length > 0) this.failed('visibility extensions failed; the lease still guards their runs', failures[0]?.error, failures.length);
+      },
+      (error: unknown) => this.failed('visibility extensions failed; the lease still guards their runs', error, due.length),
+    );
   }
 
   private answered(attempt: KeptAttempt, result: HeartbeatResult): void {
@@ -121,8 +140,8 @@ export class Heartbeat {
   }
 
   /** One warning per few seconds with a count, however many calls fail during an outage. */
-  private failed(what: string, error: unknown): void {
-    this.failuresSinceLog += 1;
+  private failed(what: string, error: unknown, count = 1): void {
+    this.failuresSinceLog += count;
     const now = this.clock();
     if (now - this.lastFailureLog < 5_000) return;
     this.logger.warn({ err: error, failures: this.failuresSinceLog }, what);

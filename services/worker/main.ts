@@ -16,18 +16,22 @@ import { ImdsClient } from './interruption/imds-client.js';
 import { InstanceReportingRegistry, readInstanceId } from './interruption/instance-identity.js';
 import { LifecycleHook } from './interruption/lifecycle-hook.js';
 import { InterruptionWatcher } from './interruption/watcher.js';
+import { EcsAgentClient } from './task-protection/ecs-agent-client.js';
+import { TaskProtectionKeeper } from './task-protection/keeper.js';
 import { EVENT_LOOP_MONITOR_RESOLUTION_MS, WorkerMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
+import { SnsAlerts } from './sns-alerts.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
 /**
  * `agentfleet worker`: wires a Worker to real Redis, the run store, the queue driver QUEUE_DRIVER
  * names, the agents of AGENTS_FILE (with the lifeline that kills command agents if this process dies
- * without stopping them), the fleet registry, the metrics endpoint and (on EC2) the Spot
- * and scale-in watcher, completing the ASG lifecycle hook after a scale-in drain, and the instance id
- * in the registry reports (the scaler keeps busy instances from scale-in), and (in AWS) the run
- * outcomes for the error-rate alarm as EMF lines on stdout. Signals are the CLI's business: it calls
- * `stop('SIGTERM')`.
+ * without stopping them), the fleet registry, the metrics endpoint and (on EC2) the Spot, rebalance
+ * and scale-in watcher (a rebalance recommendation pauses the worker, the others drain it), with the
+ * ASG lifecycle hook heartbeated during a scale-in drain and completed after it, and the instance id
+ * in the registry reports (the scaler keeps busy instances from scale-in), (on ECS) the task scale-in
+ * protection held while any slot is busy, and (in AWS) the run outcomes for the error-rate alarm as
+ * EMF lines on stdout, and breaker alerts to SNS (ALERTS_TOPIC_ARN). Signals are the CLI's business: it calls `stop('SIGTERM')`.
  */
 
 export interface RunningWorker {
@@ -79,6 +83,12 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
   const instanceId = imds ? await readInstanceId(imds, logger) : undefined;
   const workerLogger = logger.child({ worker: id });
   const lifeline = new Lifeline(workerLogger);
+  const alerts = config.ALERTS_TOPIC_ARN
+    ? new SnsAlerts(
+        { topicArn: config.ALERTS_TOPIC_ARN, region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL, onFailure: () => metrics.alertsFailed.inc() },
+        workerLogger,
+      )
+    : undefined;
   const worker = new Worker(
     {
       store,
@@ -88,6 +98,7 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
       registry: instanceId ? new InstanceReportingRegistry(redis, instanceId) : new WorkerRegistry(redis),
       metrics,
       logger: workerLogger,
+      alerts,
     },
     options,
   );
@@ -97,6 +108,20 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
     collectDefaultMetrics({ register: metrics.registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITOR_RESOLUTION_MS });
     metricsServer = await serveMetrics(metrics.registry, config.HOST, config.WORKER_METRICS_PORT);
   }
+  const lifecycleHook =
+    imds && config.WORKER_ASG_NAME && config.WORKER_LIFECYCLE_HOOK
+      ? new LifecycleHook(
+          {
+            asgName: config.WORKER_ASG_NAME,
+            hookName: config.WORKER_LIFECYCLE_HOOK,
+            region: config.AWS_REGION,
+            heartbeatMs: config.LIFECYCLE_HEARTBEAT_SECONDS * 1000,
+            endpoint: config.AWS_ENDPOINT_URL,
+          },
+          imds,
+          logger,
+        )
+      : undefined;
   let scaledIn = false;
   const watcher = imds
     ? new InterruptionWatcher(
@@ -104,23 +129,23 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
         {
           pollMs: config.IMDS_POLL_SECONDS * 1000,
           spotMarginMs: config.SPOT_DRAIN_MARGIN_SECONDS * 1000,
-          scaleInGraceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+          scaleInGraceMs: config.SCALE_IN_GRACE_SECONDS * 1000,
         },
         (notice) => {
-          if (notice.kind === 'scale-in') scaledIn = true;
-          void worker.drain(`${notice.kind} notice: ${notice.detail}`, notice.deadline);
+          if (notice.kind === 'scale-in') {
+            scaledIn = true;
+            lifecycleHook?.startHeartbeats();
+          }
+          if (notice.kind === 'rebalance') worker.pause(`rebalance recommendation: ${notice.detail}`);
+          else void worker.drain(`${notice.kind} notice: ${notice.detail}`, notice.deadline);
         },
         logger,
       )
     : undefined;
-  const lifecycleHook =
-    imds && config.WORKER_ASG_NAME && config.WORKER_LIFECYCLE_HOOK
-      ? new LifecycleHook(
-          { asgName: config.WORKER_ASG_NAME, hookName: config.WORKER_LIFECYCLE_HOOK, region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL },
-          imds,
-          logger,
-        )
-      : undefined;
+
+  const taskProtection = config.ECS_AGENT_URI
+    ? new TaskProtectionKeeper(new EcsAgentClient(config.ECS_AGENT_URI), () => worker.status().busy, { minutes: config.TASK_PROTECTION_MINUTES }, workerLogger)
+    : undefined;
 
   const runMetrics =
     config.CLOUDWATCH_METRICS === 'emf'
@@ -134,12 +159,15 @@ export async function startWorker(config: PlatformConfig, logger: Logger): Promi
 
   await worker.start();
   watcher?.start();
+  taskProtection?.start();
   runMetrics?.start();
 
   const closed = worker.stopped.then(async () => {
     lifeline.close();
     watcher?.stop();
+    await taskProtection?.stop();
     await runMetrics?.stop();
+    await alerts?.close();
     if (scaledIn) await lifecycleHook?.complete();
     await Promise.allSettled([metricsServer?.close(), queue.close(), store.close()]);
     await redis.quit().catch(() => redis.disconnect());

@@ -15,6 +15,9 @@ export class WorkerMetrics {
   readonly slotsBusy: Gauge;
   readonly draining: Gauge;
   readonly breakerState: Gauge;
+  readonly agentBreakerState: Gauge<'agent'>;
+  readonly breakerOpened: Counter<'scope' | 'agent'>;
+  readonly alertsFailed: Counter;
   readonly attemptsStarted: Counter;
   readonly attemptsFinished: Counter<'outcome'>;
   readonly attemptDuration: Histogram<'outcome'>;
@@ -33,6 +36,23 @@ export class WorkerMetrics {
       help: 'Circuit breaker: 0 closed, 1 half-open, 2 open (not taking work).',
       registers: [registry],
     });
+    this.agentBreakerState = new Gauge({
+      name: 'agentfleet_worker_agent_breaker_state',
+      help: "An agent's circuit breaker on this worker: 0 closed, 1 half-open, 2 open (its runs are handed back to wait).",
+      labelNames: ['agent'],
+      registers: [registry],
+    });
+    this.breakerOpened = new Counter({
+      name: 'agentfleet_worker_breaker_opened_total',
+      help: 'Times a closed circuit breaker opened (a failed half-open probe re-opening it is not counted): scope "platform" (the worker stopped pulling, agent "") or "agent".',
+      labelNames: ['scope', 'agent'],
+      registers: [registry],
+    });
+    this.alertsFailed = new Counter({
+      name: 'agentfleet_worker_alerts_failed_total',
+      help: 'Breaker alerts that could not be published to the SNS topic (ALERTS_TOPIC_ARN).',
+      registers: [registry],
+    });
     this.attemptsStarted = new Counter({ name: 'agentfleet_worker_attempts_started_total', help: 'Attempts started.', registers: [registry] });
     this.attemptsFinished = new Counter({
       name: 'agentfleet_worker_attempts_finished_total',
@@ -49,7 +69,7 @@ export class WorkerMetrics {
     });
     this.deliveriesDropped = new Counter({
       name: 'agentfleet_worker_deliveries_skipped_total',
-      help: 'Deliveries not executed: the run was finished (duplicate), busy on another worker, or not due yet (early).',
+      help: "Deliveries not executed: the run was finished (duplicate), busy on another worker, not due yet (early), or its agent's breaker was open (agent_breaker).",
       labelNames: ['reason'],
       registers: [registry],
     });
@@ -66,11 +86,19 @@ export class WorkerMetrics {
   }
 
   setBreaker(state: BreakerState): void {
-    this.breakerState.set(state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+    this.breakerState.set(stateValue(state));
+  }
+
+  setAgentBreaker(agent: string, state: BreakerState): void {
+    this.agentBreakerState.set({ agent }, stateValue(state));
   }
 
   finished(outcome: AttemptOutcome | 'lost', seconds: number): void {
     this.attemptsFinished.inc({ outcome });
     this.attemptDuration.observe({ outcome }, seconds);
   }
+}
+
+function stateValue(state: BreakerState): number {
+  return state === 'closed' ? 0 : state === 'half-open' ? 1 : 2;
 }

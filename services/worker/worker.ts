@@ -4,7 +4,9 @@ import type { Logger } from '../core/logger.js';
 import type { Delivery, QueueDriver } from '../core/queue/contract.js';
 import type { RunStore } from '../core/run/store.js';
 import type { AgentExecutors } from './agents/agent-executors.js';
+import { agentBreakerSettings, AgentBreakers } from './agent-breakers.js';
 import { RunBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
+import { alertSummary, breakerAlert, type AlertPublisher, type BreakerAlert } from './breaker-alert.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { Heartbeat } from './heartbeat.js';
 import { WorkerMetrics } from './metrics.js';
@@ -20,11 +22,17 @@ import { Slots } from './slots.js';
  * (at most one batch), then asks the queue for that many messages, so the worker never holds a
  * message it has no slot for and never receives while all slots are busy. Several receivers run at
  * once so that 10-message SQS receives can keep thousands of slots full. Pulling stops while the
- * circuit breaker is open (one probe when half-open) and for good once the worker drains.
+ * platform circuit breaker is open (one probe when half-open) and for good once the worker drains;
+ * while one agent's breaker is open, that agent's deliveries are handed back to wait and the others run.
  *
  * Draining (SIGTERM, Spot notice, scale-in): stop pulling at once, hand back deliveries received in
  * the meantime, let running attempts finish until the deadline, then interrupt the rest: their agents
  * are signalled and their messages released at once for another worker (attempt `interrupted`).
+ *
+ * Pausing (EC2 rebalance recommendation): stop pulling as a drain does, but with no deadline and
+ * without stopping once idle. The worker stays up, reported as draining, until a Spot notice or the
+ * scale-in that replaces its instance drains it: a paused worker that exited would be restarted on
+ * the same instance (and see the same recommendation), and nobody would complete the lifecycle hook.
  */
 
 export interface WorkerOptions {
@@ -37,6 +45,7 @@ export interface WorkerOptions {
   /** On stop(): how long running attempts may take to finish before they are interrupted. */
   shutdownGraceMs: number;
   onInterrupt: InterruptPolicy;
+  /** The platform breaker's thresholds (BREAKER_*), and each agent's unless its agents-file entry overrides them. */
   breaker: BreakerOptions;
   /** Messages asked for per receive call. @defaultValue 10 (the SQS maximum) */
   receiveBatch?: number;
@@ -62,6 +71,8 @@ export interface WorkerDependencies {
   /** Where the worker announces itself; optional for embedded use. */
   registry?: WorkerRegistry;
   metrics?: WorkerMetrics;
+  /** Where breaker alerts go besides the log and /metrics (SNS when ALERTS_TOPIC_ARN is set). */
+  alerts?: AlertPublisher;
 }
 
 const MAX_RECEIVERS = 16;
@@ -82,6 +93,7 @@ export class Worker {
   private readonly slots: Slots;
   private readonly heartbeat: Heartbeat;
   private readonly breaker: RunBreaker;
+  private readonly agentBreakers: AgentBreakers;
   private readonly loopLag = new EventLoopLag();
   private readonly handler: DeliveryHandler;
   private readonly handling = new Set<Promise<void>>();
@@ -94,6 +106,7 @@ export class Worker {
   private unsubscribeCancel: (() => Promise<void>) | undefined;
   private readonly reporter: RegistryReporter;
   private draining = false;
+  private paused = false;
   private deadline = Number.POSITIVE_INFINITY;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private drained: Promise<void> | undefined;
@@ -110,8 +123,12 @@ export class Worker {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.heartbeat = new Heartbeat(deps.store, deps.queue, { leaseSeconds: options.leaseSeconds, visibilitySeconds: options.visibilitySeconds }, deps.logger);
     this.reporter = new RegistryReporter(deps.registry, () => this.status(), options.reportIntervalMs ?? 5_000, deps.logger);
-    this.breaker = new RunBreaker(options.breaker, (state) => this.breakerChanged(state));
+    this.breaker = new RunBreaker(options.breaker, (state, from) => this.breakerChanged(state, from));
     this.metrics.setBreaker('closed');
+    this.agentBreakers = new AgentBreakers(
+      (agent) => agentBreakerSettings(deps.executors.definition(agent), options.breaker),
+      (agent, state, breaker, from) => this.agentBreakerChanged(agent, state, breaker, from),
+    );
     this.handler = new DeliveryHandler({
       workerId: options.id,
       store: deps.store,
@@ -121,6 +138,7 @@ export class Worker {
       events: new EventWriter(deps.store, { ...DEFAULT_EVENT_LIMITS, ...options.events }, deps.logger),
       heartbeat: this.heartbeat,
       breaker: this.breaker,
+      agentBreakers: this.agentBreakers,
       metrics: this.metrics,
       logger: deps.logger,
       onInterrupt: options.onInterrupt,
@@ -141,13 +159,15 @@ export class Worker {
   }
 
   status(): Omit<WorkerStatus, 'seenAt'> {
+    const agentBreakers = this.agentBreakers.states();
     return {
       id: this.id,
       pool: this.options.pool,
       slots: this.options.slots,
       busy: this.busy,
-      draining: this.draining,
+      draining: this.draining || this.paused,
       breaker: this.breaker.state,
+      ...(Object.keys(agentBreakers).length > 0 ? { agentBreakers } : {}),
       startedAt: this.startedAt,
     };
   }
@@ -178,11 +198,24 @@ export class Worker {
     return this.drained!;
   }
 
+  /** Stops taking new runs; running ones go on. Only drain() (or stop()) ends the worker. */
+  pause(reason: string): void {
+    if (this.paused || this.draining) return;
+    this.paused = true;
+    this.metrics.draining.set(1);
+    this.deps.logger.info({ reason, running: this.handler.running }, 'worker paused: taking no new runs');
+    const cycle = this.receiveCycle;
+    this.receiveCycle = receiveCycle();
+    cycle.abort();
+    this.slots.wake();
+    void this.reporter.report();
+  }
+
   private async receiveLoop(batch: number): Promise<void> {
     let failures = 0;
     while (!this.draining) {
       const signal = this.receiveCycle.signal;
-      const allowed = this.breaker.allowance(Math.min(batch, this.slots.free));
+      const allowed = this.paused ? 0 : this.breaker.allowance(Math.min(batch, this.slots.free));
       if (allowed === 0) {
         await this.slots.changed(signal);
         continue;
@@ -210,8 +243,8 @@ export class Worker {
       }
       this.slots.give(taken - deliveries.length);
       if (probe && deliveries.length === 0) this.breaker.probeInconclusive();
-      // A receive that began before the breaker opened must not start new work after it did.
-      const refuse = this.draining || this.breaker.state === 'open';
+      // A receive that began before the breaker opened (or the pause) must not start new work after it.
+      const refuse = this.draining || this.paused || this.breaker.state === 'open';
       for (const delivery of deliveries) this.handOut(delivery, refuse, probe);
     }
   }
@@ -266,30 +299,51 @@ export class Worker {
     this.heartbeat.stop();
     this.loopLag.stop();
     this.breaker.shutdown();
+    this.agentBreakers.shutdown();
     await this.unsubscribeCancel?.().catch(() => undefined);
     await this.reporter.leave(this.id);
     this.deps.logger.info({ worker: this.id }, 'worker stopped');
     this.resolveStopped();
   }
 
-  private breakerChanged(state: BreakerState): void {
+  private breakerChanged(state: BreakerState, from: BreakerState): void {
     this.metrics.setBreaker(state);
     if (state === 'open' && !this.draining) {
       const cycle = this.receiveCycle;
       this.receiveCycle = receiveCycle();
       cycle.abort();
     }
-    const { errorPercent, windowSeconds, cooldownSeconds } = this.options.breaker;
-    if (state === 'open') {
-      this.deps.logger.error(
-        { alert: 'worker_circuit_open', worker: this.id, errorPercent, windowSeconds, cooldownSeconds },
-        `circuit breaker open: more than ${errorPercent}% of attempts failed in the last ${windowSeconds} s; not taking work for ${cooldownSeconds} s`,
-      );
+    if (state === 'open' && from === 'half-open') {
+      this.deps.logger.warn({ worker: this.id, breaker: state }, 'circuit breaker probe failed: open again for the cooldown');
+    } else if (state === 'open') {
+      this.raise(breakerAlert({ alert: 'worker_circuit_open', worker: this.id }, this.breaker.window, this.options.breaker, new Date()));
     } else {
       this.deps.logger.info({ worker: this.id, breaker: state }, state === 'half-open' ? 'circuit breaker half-open: one probe run' : 'circuit breaker closed: taking work again');
     }
     this.slots.wake();
     void this.reporter.report();
+  }
+
+  private agentBreakerChanged(agent: string, state: BreakerState, breaker: RunBreaker, from: BreakerState): void {
+    this.metrics.setAgentBreaker(agent, state);
+    if (state === 'open' && from === 'half-open') {
+      this.deps.logger.warn({ worker: this.id, agent, breaker: state }, `agent ${agent}'s breaker probe failed: open again for the cooldown`);
+    } else if (state === 'open') {
+      this.raise(breakerAlert({ alert: 'agent_circuit_open', worker: this.id, agent }, breaker.window, breaker.options, new Date()));
+    } else {
+      this.deps.logger.info(
+        { worker: this.id, agent, breaker: state },
+        state === 'half-open' ? `agent ${agent}'s breaker half-open: one probe run` : `agent ${agent}'s breaker closed: its runs go ahead`,
+      );
+    }
+    void this.reporter.report();
+  }
+
+  /** A breaker opened: an error log line, a count on /metrics and, when configured, an SNS message. */
+  private raise(alert: BreakerAlert): void {
+    this.deps.logger.error(alert, alertSummary(alert));
+    this.metrics.breakerOpened.inc({ scope: alert.agent === undefined ? 'platform' : 'agent', agent: alert.agent ?? '' });
+    this.deps.alerts?.publish(alert);
   }
 }
 

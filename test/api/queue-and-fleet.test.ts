@@ -55,11 +55,11 @@ test.serial('/v1/fleet lists no pools before any worker reports', async (t) => {
   t.deepEqual(response.json, { pools: [], workers: [], lastDecision: null });
 });
 
-test.serial('/v1/fleet reports the live workers of the local pool with their slots', async (t) => {
+test.serial('/v1/fleet reports the live workers of the local pool with their slots and breakers', async (t) => {
   const registry = new WorkerRegistry(api.redis);
   const base = { pool: 'local', draining: false, breaker: 'closed' as const, startedAt: new Date().toISOString() };
   await registry.report({ ...base, id: 'w1', slots: 8, busy: 3, breaker: 'open', instanceId: 'i-0abc' });
-  await registry.report({ ...base, id: 'w2', slots: 4, busy: 4 });
+  await registry.report({ ...base, id: 'w2', slots: 4, busy: 4, agentBreakers: { flaky: 'open', steady: 'closed' } });
   await registry.report({ ...base, id: 'gone', slots: 16, busy: 0 }, Date.now() - 60_000);
 
   const response = await api.bootstrap.get('/v1/fleet');
@@ -68,7 +68,7 @@ test.serial('/v1/fleet reports the live workers of the local pool with their slo
     lastDecision: null,
     workers: [
       { id: 'w1', pool: 'local', instanceId: 'i-0abc', slots: 8, busy: 3, draining: false, breaker: 'open', startedAt: base.startedAt, seenAt: response.json.workers[0].seenAt },
-      { id: 'w2', pool: 'local', slots: 4, busy: 4, draining: false, breaker: 'closed', startedAt: base.startedAt, seenAt: response.json.workers[1].seenAt },
+      { id: 'w2', pool: 'local', slots: 4, busy: 4, draining: false, breaker: 'closed', agentBreakers: { flaky: 'open', steady: 'closed' }, startedAt: base.startedAt, seenAt: response.json.workers[1].seenAt },
     ],
   });
   t.true(Math.abs(Date.parse(response.json.workers[0].seenAt) - Date.now()) < 60_000);

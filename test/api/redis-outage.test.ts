@@ -35,6 +35,16 @@ test.serial('with Redis stopped, /readyz is 503 naming redis, and requests are 5
   t.truthy(post.headers.get('retry-after'));
   t.regex(post.headers.get('content-type') ?? '', /^application\/problem\+json/);
   t.regex(post.json.type, /dependency-unavailable$/);
+  // The key could not be checked, so nothing was recorded; the body says so and how to retry.
+  t.is(post.json.mayHaveBeenRecorded, false);
+  t.regex(post.json.detail, /recorded no run.*same Idempotency-Key/);
+
+  // With a key, an earlier request with the same key may have made the run (e.g. one whose 503 said
+  // so): this request cannot see it, so it must not tell the client that no run exists.
+  const keyed = await api.bootstrap.submit({}, { 'Idempotency-Key': 'outage-order-1' });
+  t.is(keyed.status, 503);
+  t.is(keyed.json.mayHaveBeenRecorded, true);
+  t.regex(keyed.json.detail, /may have been recorded.*same Idempotency-Key/);
 
   for (const path of [`/v1/runs/${before.json.id}`, '/v1/runs', '/v1/queue', '/v1/fleet']) {
     const response = await api.bootstrap.get(path);

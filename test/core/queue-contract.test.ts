@@ -82,11 +82,13 @@ const bullmq: Backend = {
 const sqs: Backend = {
   name: 'sqs',
   async start({ visibilitySeconds, maxReceiveCount }) {
-    const server = await startSqs({ visibilityTimeout: visibilitySeconds, maxReceiveCount: maxReceiveCount ?? 100 });
+    // The queue keeps production's 15-minute backstop: every visibility here is the one the driver receives with.
+    const server = await startSqs({ visibilityTimeout: 15 * 60, maxReceiveCount: maxReceiveCount ?? 100 });
     const driver = new SqsDriver({
       queueUrl: server.queueUrl,
       highPriorityQueueUrl: server.highPriorityQueueUrl,
       deadLetterQueueUrl: server.dlqUrl,
+      visibilitySeconds,
       region: 'us-east-1',
       endpoint: server.endpoint,
       credentials,
@@ -227,14 +229,45 @@ for (const backend of [bullmq, sqs]) {
     });
   });
 
-  test(`${name}: extendVisibility keeps a message hidden past its original timeout`, async (t) => {
+  test(`${name}: extendVisibilityMany keeps every message of a batch hidden past its original timeout`, async (t) => {
     await withQueue(4, async ({ driver }) => {
-      await driver.send('kept hidden');
-      const [delivery] = await collect(driver, 1);
-      await driver.extendVisibility(delivery!, 30);
-      t.deepEqual(await drainFor(driver, 8), [], 'not delivered again for twice the original visibility');
-      await driver.ack(delivery!);
+      // More than one SQS batch, on both SQS queues (normal and high priority).
+      const bodies = Array.from({ length: 13 }, (_, index) => `batch-kept ${index}`);
+      await driver.sendBatch(bodies, bodies.map((_, index) => ({ priority: index % 3 === 0 ? 50 : 0 })));
+      const received = await collect(driver, bodies.length);
+      t.is(received.length, bodies.length);
+      t.deepEqual(await driver.extendVisibilityMany(received, 30), []);
+      t.deepEqual(await drainFor(driver, 8), [], 'none delivered again for twice the original visibility');
+      await Promise.all(received.map((delivery) => driver.ack(delivery)));
       t.deepEqual(await drainFor(driver, 1), []);
+    });
+  });
+
+  test(`${name}: extendVisibilityMany reports the deliveries it no longer holds and extends the rest`, async (t) => {
+    await withQueue(2, async ({ driver }) => {
+      await driver.send('lapses');
+      const [stale] = await collect(driver, 1);
+      const [current] = await collect(driver, 1);
+      t.is(current?.id, stale?.id, 'the same message, received again after its visibility lapsed');
+      await driver.send('settled');
+      const [settled] = await collect(driver, 1);
+      await driver.ack(settled!);
+      await driver.send('held');
+      const [held] = await collect(driver, 1);
+      const failures = await driver.extendVisibilityMany([stale!, held!, settled!], 30);
+      t.deepEqual(
+        failures.map(({ delivery, error }) => [delivery.body, error.name]).sort(),
+        [
+          ['lapses', 'DeliveryNotHeldError'],
+          ['settled', 'DeliveryNotHeldError'],
+        ],
+      );
+      const later = await drainFor(driver, 5);
+      t.false(
+        later.some((delivery) => delivery.body === 'held'),
+        'the held delivery was extended although others in its batch failed',
+      );
+      await driver.ack(held!);
     });
   });
 
@@ -244,7 +277,9 @@ for (const backend of [bullmq, sqs]) {
       const [stale] = await collect(driver, 1);
       const [current] = await collect(driver, 1);
       t.is(current?.id, stale?.id);
-      await t.throwsAsync(driver.extendVisibility(stale!, 10), { instanceOf: DeliveryNotHeldError });
+      const [failure, ...others] = await driver.extendVisibilityMany([stale!], 10);
+      t.is(others.length, 0);
+      t.true(failure?.error instanceof DeliveryNotHeldError);
       await t.throwsAsync(driver.ack(stale!), { instanceOf: DeliveryNotHeldError });
       await driver.ack(current!);
     });
@@ -440,7 +475,7 @@ for (const backend of [bullmq, sqs]) {
       await driver.send('held');
       const [delivery] = await collect(driver, 1);
       t.is((await t.throwsAsync(driver.release(delivery!, { delaySeconds: -1 }), { instanceOf: QueueArgumentError }))?.field, 'delaySeconds');
-      t.is((await t.throwsAsync(driver.extendVisibility(delivery!, 0), { instanceOf: QueueArgumentError }))?.field, 'seconds');
+      t.is((await t.throwsAsync(driver.extendVisibilityMany([delivery!], 0), { instanceOf: QueueArgumentError }))?.field, 'seconds');
       await driver.ack(delivery!);
     });
   });

@@ -82,7 +82,7 @@ test('a run a replay has returned is not withdrawn when its creator\'s send fail
   t.is(replay.run.id, first.run.id);
 
   // Then the creator's send fails and it withdraws what it recorded.
-  await store!.discard(first.run);
+  t.false(await store!.discard(first.run), 'discard says it kept the run');
   t.is((await store!.get('acme', first.run.id))?.status, 'queued', 'the run the retry was promised is still there');
   clock.advance(GRACE_MS + 1);
   t.deepEqual((await store!.claimUnsent(GRACE_MS, 100)).map((run) => run.id), [first.run.id], 'and the sweeper sends its message');
@@ -92,7 +92,7 @@ test('a run nobody else was given is withdrawn by its creator\'s failed send', a
   const clock = new Clock();
   const [store] = openStores(t, clock);
   const { run } = await store!.create('acme', spec(), { idempotencyKey: 'failed-send' });
-  await store!.discard(run);
+  t.true(await store!.discard(run), 'discard says it withdrew the run');
   t.is(await store!.get('acme', run.id), undefined);
   const retry = await store!.create('acme', spec(), { idempotencyKey: 'failed-send' });
   t.like(retry, { created: true, mustSend: true }, 'the retry starts clean');

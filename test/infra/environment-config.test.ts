@@ -208,3 +208,22 @@ test('a schedule the ASG cannot express is refused at load time', (t) => {
   const error = t.throws(() => parseEnvironmentConfig(bad), { instanceOf: EnvironmentConfigError });
   t.is(error?.issues[0]?.path, 'scaling.prewarm.0.schedule');
 });
+
+test('worker timings that would cut a drain short or strand a run are refused, each with its field', (t) => {
+  const worker = prodSource.worker;
+  const refused = (change: Partial<typeof worker>): string[] => {
+    const error = t.throws(() => parseEnvironmentConfig({ ...prodSource, worker: { ...worker, ...change } }), { instanceOf: EnvironmentConfigError });
+    return error?.issues.map((issue) => issue.path) ?? [];
+  };
+  const drain = worker.drain;
+  t.deepEqual(refused({ drain: { ...drain, lifecycleHeartbeatSeconds: worker.drainTimeoutSeconds / 2 + 1 } }), ['worker.drain.lifecycleHeartbeatSeconds']);
+  t.deepEqual(refused({ drain: { ...drain, scaleInGraceSeconds: 48 * 3600 + 1 } }), ['worker.drain.scaleInGraceSeconds'], 'past 48 h');
+  t.deepEqual(refused({ drainTimeoutSeconds: 60, drain: { ...drain, shutdownGraceSeconds: 30, lifecycleHeartbeatSeconds: 30, scaleInGraceSeconds: 6001 } }), [
+    'worker.drain.scaleInGraceSeconds',
+  ], 'past 100 × the hook timeout');
+  t.deepEqual(refused({ drain: { ...drain, shutdownGraceSeconds: 120 } }), ['worker.drain.shutdownGraceSeconds'], 'Fargate kills at 120 s');
+  t.deepEqual(refused({ drainTimeoutSeconds: 60, drain: { ...drain, shutdownGraceSeconds: 60, lifecycleHeartbeatSeconds: 30 } }), ['worker.drain.shutdownGraceSeconds'], 'Docker kills at drainTimeoutSeconds');
+  t.deepEqual(refused({ drain: { ...drain, spotDrainMarginSeconds: 120 } }), ['worker.drain.spotDrainMarginSeconds']);
+  t.deepEqual(refused({ heartbeat: { leaseSeconds: 60, visibilitySeconds: 59 } }), ['worker.heartbeat.visibilitySeconds']);
+  t.deepEqual(refused({ taskProtectionMinutes: 2881 }), ['worker.taskProtectionMinutes']);
+});

@@ -140,7 +140,7 @@ test('the scaler may resize only its own two ASGs and two burst services', (t) =
   }
 });
 
-test('a worker may complete the lifecycle action and protect instances only in its own ASG', (t) => {
+test('a worker may complete and heartbeat the lifecycle action and protect instances only in its own ASG, a burst task only tasks of its cluster', (t) => {
   for (const env of ENVIRONMENT_NAMES) {
     const names = resourceNames(env);
     const statements = statementsWithAction(env, 'autoscaling:CompleteLifecycleAction');
@@ -148,8 +148,31 @@ test('a worker may complete the lifecycle action and protect instances only in i
       statements.map((s) => asList(s.Resource).map((r) => r.split('/').pop())).sort(),
       [[names.pools['on-demand']], [names.pools.spot]],
     );
+    t.deepEqual(statements.map((s) => asList(s.Action).includes('autoscaling:RecordLifecycleActionHeartbeat')), [true, true], 'a long scale-in drain keeps the hook alive');
     const protect = statementsWithAction(env, 'ecs:UpdateTaskProtection');
     t.true(protect.length === 2 && protect.every((s) => asList(s.Resource).every((r) => r.endsWith(`:task/${names.cluster}/*`))));
+    // The ECS agent's task-protection endpoint calls both with the task role (the endpoint's GET and PUT).
+    t.true(protect.every((s) => asList(s.Action).includes('ecs:GetTaskProtection')));
+  }
+});
+
+test('workers may publish only to the alerts topic, and use only its KMS key, for their breaker alerts', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const publish = identityPolicies(env).filter((p) => allows(p).some((s) => asList(s.Action).includes('sns:Publish')));
+    t.deepEqual(
+      publish.map((p) => /^aws_iam_role_policy\.([a-z-]+_[a-z-]+)_/.exec(p.where)?.[1]).sort(),
+      ['burst_ondemand-task', 'burst_spot-task', 'pool-on-demand_role-policy', 'pool-spot_role-policy'],
+      `${env}: the four worker pools' roles, no other`,
+    );
+    for (const policy of publish) {
+      const statements = allows(policy);
+      const published = statements.filter((s) => asList(s.Action).includes('sns:Publish'));
+      t.deepEqual(published.map((s) => asList(s.Action)), [['sns:Publish']], `${env} ${policy.where}`);
+      t.true(published.flatMap((s) => asList(s.Resource)).every((r) => /^\$\{aws_sns_topic\.alerts_topic[_A-F0-9]*\.arn\}$/.test(r)), `${env} ${policy.where}: the alerts topic only`);
+      const keyUse = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('kms:')));
+      t.deepEqual(keyUse.map((s) => asList(s.Action)), [['kms:GenerateDataKey*', 'kms:Decrypt']], `${env} ${policy.where}`);
+      t.true(keyUse.flatMap((s) => asList(s.Resource)).every((r) => /^\$\{aws_kms_key\.alerts_key[_A-F0-9]*\.arn\}$/.test(r)), `${env} ${policy.where}: the topic's key only`);
+    }
   }
 });
 

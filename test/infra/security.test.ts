@@ -81,6 +81,16 @@ test('the workload boundary holds no IAM action, and every fleet role\'s own pol
   }
 });
 
+test('the workload boundary lets fleet roles use a KMS key only through SNS, and publish only to their own topics', (t) => {
+  for (const env of ENVIRONMENT_NAMES) {
+    const boundary = boundaryStatements(env, `${resourceNames(env).prefix}-workload`);
+    const kms = boundary.filter((s) => asList(s.Action).some((a) => a.startsWith('kms:')));
+    t.deepEqual(kms.map((s) => s.Condition), [{ StringEquals: { 'kms:ViaService': 'sns.us-east-1.amazonaws.com' } }], env);
+    const sns = boundary.filter((s) => asList(s.Action).some((a) => a.startsWith('sns:')));
+    t.deepEqual(sns.flatMap((s) => asList(s.Resource)), [`arn:${PARTITION}:sns:us-east-1:${ACCOUNT}:${resourceNames(env).prefix}-*`], env);
+  }
+});
+
 test('the apply role cannot change its own role, the other CI roles, the boundaries or the OIDC trust', (t) => {
   const writes = ['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary'];
   for (const env of ENVIRONMENT_NAMES) {

@@ -3,8 +3,9 @@ import { ENVIRONMENT_NAMES, asgSizeInSlots, instancesToSlots, loadEnvironment, p
 import { GRAVITON_SHAPES, type GravitonType } from '../../environments/catalog.js';
 import { slotsOn } from '../../environments/sizing.js';
 import { ARM64_AMI_PARAMETER } from '../../modules/worker-pool/index.js';
+import { loadConfig } from '../../services/core/config.js';
 import { RUN_METRICS } from '../../environments/names.js';
-import { resourceWhere, resources, synthesizeAll, type Block, type Synthesized } from './support/synthesized.js';
+import { resourceWhere, resources, synthesizeAll, taskEnvironment, userDataEnvironment, type Block, type Synthesized } from './support/synthesized.js';
 
 let stacks: Record<string, Synthesized>;
 test.before(() => {
@@ -18,22 +19,6 @@ const stack = (name: string): Synthesized => {
 };
 const asg = (env: string, pool: 'spot' | 'on-demand'): Block =>
   resourceWhere(stack(env), 'aws_autoscaling_group', 'name', resourceNames(env as 'dev').pools[pool]);
-
-/** The variables the boot script writes for the worker container (`NAME=value` lines of the env file). */
-function userDataEnvironment(template: Block): Record<string, string> {
-  const hcl = /^\$\{base64encode\("([\s\S]*)"\)\}$/.exec(template.user_data as string)?.[1];
-  if (hcl === undefined) throw new Error('user_data is not base64encode("...")');
-  const script = hcl.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-  const envFile = /<<'AGENTFLEET_ENV'\n([\s\S]*?)\nAGENTFLEET_ENV\n/.exec(script)?.[1];
-  if (envFile === undefined) throw new Error('no worker env file in the boot script');
-  return Object.fromEntries(envFile.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-}
-
-/** Environment variables of the one container of an ECS task definition. */
-function taskEnvironment(definition: Block): Record<string, string> {
-  const [container] = JSON.parse(definition.container_definitions as string) as Block[];
-  return Object.fromEntries((container?.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
-}
 
 for (const env of ENVIRONMENT_NAMES) {
   const config = loadEnvironment(env);
@@ -142,6 +127,15 @@ for (const env of ENVIRONMENT_NAMES) {
     t.is(hooks.length, 2);
     for (const hook of hooks) {
       t.like(hook, { lifecycle_transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeat_timeout: config.worker.drainTimeoutSeconds, default_result: 'CONTINUE' });
+    }
+    // The worker keeps the hook alive while a scale-in drain lasts: a heartbeat well inside the hook's
+    // timeout, and a grace within the hook's global timeout (100 heartbeat timeouts, at most 48 h).
+    const timeout = config.worker.drainTimeoutSeconds;
+    for (const template of resources(stack(env), 'aws_launch_template')) {
+      const { LIFECYCLE_HEARTBEAT_SECONDS, SCALE_IN_GRACE_SECONDS } = userDataEnvironment(template);
+      const environment = loadConfig({ LIFECYCLE_HEARTBEAT_SECONDS, SCALE_IN_GRACE_SECONDS });
+      t.true(environment.LIFECYCLE_HEARTBEAT_SECONDS * 2 <= timeout, `${template.name as string}: heartbeat every ${environment.LIFECYCLE_HEARTBEAT_SECONDS} s, hook timeout ${timeout} s`);
+      t.true(environment.SCALE_IN_GRACE_SECONDS <= Math.min(100 * timeout, 48 * 3600), `${template.name as string}: scale-in grace ${environment.SCALE_IN_GRACE_SECONDS} s`);
     }
   });
 
@@ -294,6 +288,19 @@ for (const env of ENVIRONMENT_NAMES) {
     for (const service of [resourceNames(env).apiService, resourceNames(env).scalerService]) {
       const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', service);
       t.false('CLOUDWATCH_METRICS' in taskEnvironment(definition), `${service} runs no attempts`);
+    }
+  });
+
+  test(`${env}: every worker is told the alerts topic (ALERTS_TOPIC_ARN) for its breaker alerts; the API and scaler are not`, (t) => {
+    const topic = /^\$\{aws_sns_topic\.alerts_topic[_A-F0-9]*\.arn\}$/;
+    for (const template of resources(stack(env), 'aws_launch_template')) t.regex(userDataEnvironment(template).ALERTS_TOPIC_ARN ?? '', topic);
+    for (const pool of ['burst-spot', 'burst-ondemand'] as const) {
+      const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', resourceNames(env).pools[pool]);
+      t.regex(taskEnvironment(definition).ALERTS_TOPIC_ARN ?? '', topic, pool);
+    }
+    for (const service of [resourceNames(env).apiService, resourceNames(env).scalerService]) {
+      const definition = resourceWhere(stack(env), 'aws_ecs_task_definition', 'family', service);
+      t.false('ALERTS_TOPIC_ARN' in taskEnvironment(definition), service);
     }
   });
 

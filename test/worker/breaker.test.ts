@@ -1,7 +1,8 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
+import { startSqs } from '../support/fauxqs.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
-import { breakerVerdict, RunBreaker, type BreakerState } from '../../services/worker/breaker.js';
-import { harness } from './helpers/harness.js';
+import { RunBreaker, type BreakerState } from '../../services/worker/breaker.js';
+import { harness, type Harness } from './helpers/harness.js';
 import { eventually } from './helpers/recording-context.js';
 
 let redis: TestRedis;
@@ -12,40 +13,62 @@ test.after.always(async () => {
   await redis?.stop();
 });
 
-test('the breaker opens when most runs fail, and the worker stops pulling', async (t) => {
-  const h = harness(t, { redisUrl: redis.url });
-  const { worker } = await h.startWorker({ breaker: { errorPercent: 10, windowSeconds: 60, minAttempts: 4, cooldownSeconds: 600 } });
-  const failing = await Promise.all([1, 2, 3, 4].map(() => h.submit('simulate', { durationMs: 0, failRate: 1 }, { maxAttempts: 1 })));
-  for (const run of failing) await h.waitForStatus(run.id, 'failed');
-  await eventually(() => worker.status().breaker === 'open', 'the breaker to open');
+/**
+ * Platform failures for real: Redis refuses writes (maxmemory 1 byte, noeviction), so the run store
+ * cannot begin attempts, while the queue (SQS on fauxqs) keeps delivering. Serial: the Redis server is
+ * shared by the file.
+ */
+async function starveRedis(h: Harness): Promise<void> {
+  await h.redis.config('SET', 'maxmemory-policy', 'noeviction');
+  await h.redis.config('SET', 'maxmemory', '1');
+}
+async function feedRedis(h: Harness): Promise<void> {
+  await h.redis.config('SET', 'maxmemory', '0');
+}
 
+async function platformFailing(t: ExecutionContext, cooldownSeconds: number) {
+  const sqs = await startSqs();
+  t.teardown(() => sqs.stop());
+  const h = harness(t, { redisUrl: redis.url, sqs });
+  t.teardown(() => feedRedis(h));
+  const queued = await Promise.all([1, 2, 3].map(() => h.submit('simulate', { durationMs: 0 })));
+  await starveRedis(h);
+  const { worker } = await h.startWorker({ breaker: { errorPercent: 10, windowSeconds: 60, minAttempts: 2, cooldownSeconds } });
+  await eventually(() => worker.status().breaker === 'open', 'the platform breaker to open');
+  await feedRedis(h);
+  return { h, worker, queued };
+}
+
+test.serial('platform failures open the worker breaker, and the worker stops pulling', async (t) => {
+  const { h, worker } = await platformFailing(t, 600);
   const healthy = await Promise.all([1, 2, 3].map(() => h.submit('simulate', { durationMs: 0 })));
   // Absence takes a wait: well past the receive loop's next look at the queue.
   await new Promise((resolve) => setTimeout(resolve, 1500));
   for (const run of healthy) t.is((await h.get(run.id)).status, 'queued');
-  t.like(await h.queue.depth(), { visible: 3, inFlight: 0 });
   t.is((await worker.metrics.breakerState.get()).values[0]?.value, 2);
+  const opened = await worker.metrics.breakerOpened.get();
+  t.deepEqual(
+    opened.values.map((v) => [v.labels.scope, v.labels.agent, v.value]),
+    [['platform', '', 1]],
+  );
+  t.is(worker.status().agentBreakers, undefined, 'platform failures say nothing about the agent');
 });
 
-test('after the cooldown one probe run goes through, and its success closes the breaker', async (t) => {
-  const h = harness(t, { redisUrl: redis.url });
-  const { worker } = await h.startWorker({ breaker: { errorPercent: 10, windowSeconds: 60, minAttempts: 2, cooldownSeconds: 1 } });
-  const failing = await Promise.all([1, 2].map(() => h.submit('simulate', { durationMs: 0, failRate: 1 }, { maxAttempts: 1 })));
-  for (const run of failing) await h.waitForStatus(run.id, 'failed');
-  await eventually(() => worker.status().breaker === 'open', 'the breaker to open');
-  const healthy = await Promise.all([1, 2, 3].map(() => h.submit('simulate', { durationMs: 0 })));
-  for (const run of healthy) t.is((await h.waitForStatus(run.id, ['succeeded', 'failed'])).status, 'succeeded');
+test.serial('after the cooldown one probe run goes through, and its success closes the platform breaker', async (t) => {
+  // A 1 s cooldown so the test sees the probe; the default cooldown takes the same path.
+  const { h, worker, queued } = await platformFailing(t, 1);
+  for (const run of queued) t.is((await h.waitForStatus(run.id, ['succeeded', 'failed'])).status, 'succeeded');
   t.is(worker.status().breaker, 'closed');
 });
 
-test('what an attempt says about the worker\'s health', (t) => {
-  t.is(breakerVerdict({ outcome: 'succeeded', result: null }), 'success');
-  t.is(breakerVerdict({ outcome: 'failed', error: { type: 'agent_exit', message: '' } }), 'failure');
-  t.is(breakerVerdict({ outcome: 'timed_out' }), 'failure');
-  t.is(breakerVerdict('infrastructure_error'), 'failure');
-  t.is(breakerVerdict({ outcome: 'failed', error: { type: 'invalid_input', message: '' } }), 'ignore');
-  t.is(breakerVerdict({ outcome: 'cancelled' }), 'ignore');
-  t.is(breakerVerdict({ outcome: 'interrupted' }), 'ignore');
+test('agent failures do not open the platform breaker', async (t) => {
+  const h = harness(t, { redisUrl: redis.url });
+  const { worker } = await h.startWorker({ breaker: { errorPercent: 10, windowSeconds: 60, minAttempts: 2, cooldownSeconds: 600 } });
+  const failing = await Promise.all([1, 2, 3, 4].map(() => h.submit('simulate', { durationMs: 0, failRate: 1 }, { maxAttempts: 1 })));
+  for (const run of failing) await h.waitForStatus(run.id, 'failed');
+  await eventually(() => worker.status().agentBreakers?.simulate === 'open', "the simulate agent's breaker to open");
+  t.is(worker.status().breaker, 'closed');
+  t.is((await worker.metrics.breakerState.get()).values[0]?.value, 0);
 });
 
 test('the breaker stays closed below the minimum volume and at or under the error rate', async (t) => {
@@ -88,4 +111,17 @@ test('a half-open breaker admits exactly one probe until its outcome is known', 
   breaker.record('success');
   await eventually(() => breaker.state === 'closed', 'closed after a successful probe');
   t.is(breaker.allowance(10), 10);
+});
+
+test('each change reports the state it left, so a failed probe (half-open → open) is told from a new opening (closed → open)', async (t) => {
+  // A 50 ms cooldown: the production 60 s would only make this test wait; the transitions are the same.
+  const changes: string[] = [];
+  const breaker = new RunBreaker({ errorPercent: 10, windowSeconds: 60, minAttempts: 1, cooldownSeconds: 0.05 }, (state, from) => changes.push(`${from}→${state}`));
+  t.teardown(() => breaker.shutdown());
+  breaker.record('failure');
+  await eventually(() => breaker.state === 'half-open', 'half-open');
+  breaker.takeProbe();
+  breaker.record('failure');
+  await eventually(() => changes.length >= 3, 'open again after the failed probe');
+  t.deepEqual(changes.slice(0, 3), ['closed→open', 'open→half-open', 'half-open→open']);
 });

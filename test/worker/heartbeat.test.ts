@@ -1,4 +1,7 @@
 import test from 'ava';
+import { loadConfig } from '../../services/core/config.js';
+import type { Delivery } from '../../services/core/queue/contract.js';
+import { extensionPeriodSeconds, gatheringSeconds } from '../../services/core/queue/extension-schedule.js';
 import { encodeRunMessage } from '../../services/core/queue/message.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
 import { Heartbeat, type KeptAttempt } from '../../services/worker/heartbeat.js';
@@ -89,4 +92,41 @@ test('only due attempts are renewed, each once per period', async (t) => {
   t.deepEqual(calls, [a.run.id, b.run.id]);
   heartbeat.tick();
   t.is(calls.length, 2, 'nothing is due twice in the same period');
+});
+
+test('due visibility extensions are gathered into one call, each at most a gathering late, and stay in step (production defaults)', (t) => {
+  const { LEASE_SECONDS, VISIBILITY_SECONDS } = loadConfig({});
+  let now = 1_000_000;
+  const batches: { at: number; ids: string[] }[] = [];
+  // Fakes that only record: what is under test is the ticker's gathering, not a queue (the drivers' batches are in the queue contract suite).
+  const queue = { extendVisibilityMany: async (deliveries: readonly Delivery[]) => (batches.push({ at: now, ids: deliveries.map((d) => d.id) }), []) };
+  const store = { heartbeat: async () => ({ held: true, cancelRequested: false }) };
+  const heartbeat = new Heartbeat(store, queue, { leaseSeconds: LEASE_SECONDS, visibilitySeconds: VISIBILITY_SECONDS }, silentLogger, () => now);
+  const periodMs = extensionPeriodSeconds(VISIBILITY_SECONDS) * 1000;
+  const gatherMs = gatheringSeconds(VISIBILITY_SECONDS) * 1000;
+  const dueAt = new Map<string, number>();
+  const track = (id: string) => {
+    heartbeat.track({ lease: { runId: id, token: id, attempt: 1 }, delivery: { id, body: '{}', receiveCount: 1 }, onLeaseLost() {}, onCancelRequested() {} });
+    dueAt.set(id, now + periodMs);
+  };
+  const tracked = new Map([
+    [100, 'a'],
+    [1_500, 'b'],
+    [2_500, 'c'],
+  ]);
+  for (const start = now; now < start + 2_500 + 3 * periodMs; now += 100) {
+    const id = tracked.get(now - start);
+    if (id) track(id);
+    heartbeat.tick();
+  }
+
+  t.deepEqual(
+    batches.slice(0, 4).map((batch) => batch.ids),
+    [['a', 'b'], ['c'], ['a', 'b'], ['c']],
+    'a and b, due 1.4 s apart, share a call, and keep sharing it',
+  );
+  for (const { at, ids } of batches.slice(0, 2)) {
+    for (const id of ids) t.true(at >= (dueAt.get(id) as number) && at <= (dueAt.get(id) as number) + gatherMs, `${id} extended at most a gathering after it was due`);
+  }
+  t.is((batches[2]?.at ?? 0) - (batches[0]?.at ?? 0), periodMs, 'then extended once per period');
 });

@@ -1,6 +1,7 @@
 import test from 'ava';
+import { ConfigError, loadConfig } from '../../services/core/config.js';
 import { ImdsClient, ImdsError } from '../../services/worker/interruption/imds-client.js';
-import { scaleInNotice, spotNotice, type InterruptionNotice } from '../../services/worker/interruption/notices.js';
+import { rebalanceNotice, scaleInNotice, spotNotice, type InterruptionNotice } from '../../services/worker/interruption/notices.js';
 import { InterruptionWatcher } from '../../services/worker/interruption/watcher.js';
 import { freePort } from '../support/ports.js';
 import { startFakeImds } from './helpers/fake-imds.js';
@@ -25,6 +26,22 @@ test('only the Terminated lifecycle state means scale-in', (t) => {
   t.is(scaleInNotice(undefined, now, 90_000), undefined);
 });
 
+test('a rebalance recommendation is a notice without a deadline', (t) => {
+  t.deepEqual(rebalanceNotice('{"noticeTime":"2025-01-01T00:00:00Z"}'), {
+    kind: 'rebalance',
+    deadline: Number.POSITIVE_INFINITY,
+    detail: 'rebalance recommendation at 2025-01-01T00:00:00Z',
+  });
+  t.is(rebalanceNotice(undefined), undefined);
+  t.is(rebalanceNotice('garbage')?.kind, 'rebalance', 'an unreadable recommendation is still one');
+});
+
+test('a scale-in drain lasts an hour by default, heartbeating the hook every minute, and never past the hook\'s 48 h global timeout', (t) => {
+  t.like(loadConfig({}), { SCALE_IN_GRACE_SECONDS: 3600, LIFECYCLE_HEARTBEAT_SECONDS: 60, SHUTDOWN_GRACE_SECONDS: 90 });
+  t.is(loadConfig({ SCALE_IN_GRACE_SECONDS: String(48 * 3600) }).SCALE_IN_GRACE_SECONDS, 48 * 3600);
+  t.throws(() => loadConfig({ SCALE_IN_GRACE_SECONDS: String(48 * 3600 + 1) }), { instanceOf: ConfigError, message: /SCALE_IN_GRACE_SECONDS/ });
+});
+
 test('the IMDSv2 client fetches a token, uses it, refreshes it when refused, and reads 404 as absent', async (t) => {
   const imds = await startFakeImds();
   t.teardown(() => imds.close());
@@ -42,7 +59,7 @@ test('an unreachable IMDS is a typed error', async (t) => {
   await t.throwsAsync(client.get('/latest/meta-data/spot/instance-action'), { instanceOf: ImdsError });
 });
 
-test('the watcher reports a Spot notice and a scale-in once each', async (t) => {
+test('the watcher reports a rebalance recommendation, a Spot notice and a scale-in once each', async (t) => {
   const imds = await startFakeImds();
   t.teardown(() => imds.close());
   const notices: InterruptionNotice[] = [];
@@ -52,14 +69,17 @@ test('the watcher reports a Spot notice and a scale-in once each', async (t) => 
   await eventually(() => imds.requests.length >= 4, 'a few polls');
   t.deepEqual(notices, []);
 
+  imds.recommendRebalance(new Date());
+  await eventually(() => notices.length === 1, 'the rebalance recommendation');
+  t.like(notices[0], { kind: 'rebalance', deadline: Number.POSITIVE_INFINITY });
   const reclaimAt = new Date(Date.now() + 120_000);
   imds.noticeSpot(reclaimAt);
-  await eventually(() => notices.length === 1, 'the Spot notice');
-  t.like(notices[0], { kind: 'spot', deadline: reclaimAt.getTime() - 1000 });
+  await eventually(() => notices.length === 2, 'the Spot notice');
+  t.like(notices[1], { kind: 'spot', deadline: reclaimAt.getTime() - 1000 });
   imds.setLifecycleState('Terminated');
-  await eventually(() => notices.length === 2, 'the scale-in');
-  t.is(notices[1]?.kind, 'scale-in');
+  await eventually(() => notices.length === 3, 'the scale-in');
+  t.is(notices[2]?.kind, 'scale-in');
   const polled = imds.requests.length;
   await eventually(() => imds.requests.length >= polled + 4, 'more polls');
-  t.is(notices.length, 2, 'each kind is reported once');
+  t.is(notices.length, 3, 'each kind is reported once');
 });

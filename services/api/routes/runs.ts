@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { readJsonBody } from '../body.js';
 import type { ApiDependencies, ApiState } from '../context.js';
-import { NotFoundError, RunAlreadyFinishedError } from '../errors.js';
+import { NotFoundError, RunAlreadyFinishedError, notAccepted, type CreateRequest } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import { toRunResource } from '../run-resource.js';
 import { requestFingerprint } from '../request-fingerprint.js';
@@ -21,7 +21,21 @@ export function registerRunRoutes(
 ): void {
   const { store, queue, agents, logger } = deps;
 
-  router.post('/v1/runs', auth, async (ctx) => {
+  // The creates' 503s say whether the run may have been recorded. Until the store is called (checking
+  // the key, the tenant's limits) this request records nothing; but a run with an Idempotency-Key may
+  // come from an earlier request with the same key, which this one cannot see. The submit functions
+  // answer for the rest.
+  const createOutages =
+    (what: CreateRequest): Middleware<ApiState> =>
+    async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        throw notAccepted(error, what === 'run' && ctx.get('Idempotency-Key') !== '', what);
+      }
+    };
+
+  router.post('/v1/runs', createOutages('run'), auth, async (ctx) => {
     const header = ctx.get('Idempotency-Key');
     const idempotencyKey = header === '' ? undefined : parseRequest(idempotencyKeyHeader, header, 'Idempotency-Key');
     const body = await readJsonBody(ctx, LIMITS.bodyBytes);
@@ -40,7 +54,7 @@ export function registerRunRoutes(
   });
 
   // 202 even when some items were not queued: each entry says what became of its item.
-  router.post('/v1/runs/batch', auth, async (ctx) => {
+  router.post('/v1/runs/batch', createOutages('batch'), auth, async (ctx) => {
     const { runs } = parseRequest(batchEnvelope, await readJsonBody(ctx, LIMITS.batchBodyBytes), 'body');
     // The whole batch counts against the tenant's cap of waiting runs, as that many submits would.
     await deps.limits?.admitQueuedRuns(ctx.state.tenant, runs.length);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { ApiClient, type RunObject } from '../api-client.js';
 import { loadClientSettings, type ConnectionFlags } from '../client-settings.js';
@@ -7,6 +8,7 @@ import { printJson } from '../output.js';
 import { environmentVariables } from '../process-config.js';
 import { followRunEvents } from '../run-event-follower.js';
 import { EXIT_CODE_BY_STATUS, RunWatchView } from '../run-watch-view.js';
+import { submitRun } from '../submit.js';
 
 /** `agentfleet submit`, `agentfleet runs get|watch|cancel`: talk to a running API over HTTP. */
 
@@ -48,15 +50,16 @@ export function registerRunCommands(program: Command): void {
       .option('--input <json>', 'input for the agent, as JSON', '{}')
       .option('--timeout <seconds>', 'timeoutSeconds for each attempt')
       .option('--max-attempts <n>', 'maxAttempts')
-      .option('--idempotency-key <key>', 'submitting again with the same key returns the same run')
+      .option('--idempotency-key <key>', 'submitting again with the same key returns the same run (default: a new random key; 503s are retried with it)')
       .option('--wait', 'follow the run\'s events until it finishes; exit 0 succeeded, 1 failed, 3 cancelled, 4 timed out'),
   ).action(async (flags: ConnectionFlags & { agent: string; input: string; timeout?: string; maxAttempts?: string; idempotencyKey?: string; wait?: boolean }) => {
     const body: Record<string, unknown> = { agent: flags.agent, input: parseJsonFlag('--input', flags.input) };
     if (flags.timeout !== undefined) body.timeoutSeconds = Number(flags.timeout);
     if (flags.maxAttempts !== undefined) body.maxAttempts = Number(flags.maxAttempts);
     const client = clientFrom(flags);
-    const headers: Record<string, string> = flags.idempotencyKey ? { 'idempotency-key': flags.idempotencyKey } : {};
-    const run = await client.request<RunObject>('POST', '/v1/runs', body, headers);
+    // Always a key, so a 503 can be retried without risking a second run.
+    const idempotencyKey = flags.idempotencyKey ?? randomUUID();
+    const run = await submitRun(client, body, idempotencyKey, (line) => process.stderr.write(`${line}\n`));
     if (!flags.wait) return printJson(run);
     // Events on stderr (stdout stays the run's JSON), then the finished run.
     await watchRun(flags, run.id, process.stderr);

@@ -26,8 +26,30 @@ export const footprintSchema = z
   .strict();
 export type AgentFootprint = z.infer<typeof footprintSchema>;
 
+/** Failure classes an agent's own breaker can count (services/worker/failure-class.ts says which an attempt is). */
+export const AGENT_FAILURE_CLASSES = ['agent-transient', 'agent-permanent'] as const;
+export type AgentFailureClass = (typeof AGENT_FAILURE_CLASSES)[number];
+/** Permanent failures (bad input, a non-retriable error) are the caller's or the code's, not a sign the agent is down. */
+export const DEFAULT_BREAKER_COUNTS: readonly AgentFailureClass[] = ['agent-transient'];
+
+/**
+ * The agent's circuit breaker: which failure classes count against it, and thresholds overriding the
+ * worker's BREAKER_* values for this agent alone.
+ */
+export const agentBreakerSchema = z
+  .object({
+    counts: z.array(z.enum(AGENT_FAILURE_CLASSES)).optional(),
+    errorPercent: z.number().min(0).max(100).optional(),
+    windowSeconds: z.number().int().positive().optional(),
+    minAttempts: z.number().int().positive().optional(),
+    cooldownSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+export type AgentBreakerConfig = z.infer<typeof agentBreakerSchema>;
+
 const common = {
   description: z.string().optional(),
+  breaker: agentBreakerSchema.optional(),
   footprint: footprintSchema.optional(),
   /** Used when a run does not set its own. */
   timeoutSeconds: z.number().int().positive().optional(),

@@ -14,6 +14,8 @@ export interface WorkerStatus {
   busy: number;
   draining: boolean;
   breaker: 'closed' | 'open' | 'half-open';
+  /** Per-agent breakers this worker keeps (agents with a counted outcome); left out when there are none. */
+  agentBreakers?: Record<string, 'closed' | 'open' | 'half-open'>;
   startedAt: string;
   /** EC2 instance the worker runs on, when it knows it (IMDS): the scaler protects busy instances from scale-in. */
   instanceId?: string;

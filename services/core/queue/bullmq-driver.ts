@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import { createRedis, isRedisUnavailable, waitUntilReady } from '../redis.js';
 import { asBullmqConnection, type HeldJob, JOB_NAME, moveToDeadLetter, quit } from './bullmq-jobs.js';
 import { BullmqReceiver } from './bullmq-receiver.js';
-import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
+import type { Delivery, ExtendFailure, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, QueueUnavailableError } from './errors.js';
 import { assertBodySize, assertDelaySeconds, assertPriority, assertReceiveArguments, assertVisibilitySeconds, MAX_PRIORITY } from './limits.js';
@@ -32,8 +32,10 @@ export interface BullmqDriverOptions {
    */
   maxReceiveCount?: number;
   /**
-   * How often lapsed locks are looked for: a vanished receiver's message is visible again within
-   * `visibilitySeconds` + 2 × this. @defaultValue half the visibility, at most 30
+   * How often lapsed locks are looked for. BullMQ's checker marks every active job on one pass and
+   * moves back those still marked, lock gone, on the next (an extension unmarks a job), so a vanished
+   * receiver's message is visible again within `visibilitySeconds` + this (+ a pass's run time) of its
+   * last extension. @defaultValue a third of the visibility, at most 30
    */
   stalledCheckSeconds?: number;
   /** How long dead-lettered messages are kept. @defaultValue 14 days, SQS's longest retention */
@@ -42,6 +44,8 @@ export interface BullmqDriverOptions {
 }
 
 const INSERT_CHUNK = 500;
+/** Locks extended per script call: one call for thousands of runs, without holding Redis up for long. */
+const EXTEND_CHUNK = 1_000;
 const INSERT_LANES = 2;
 const FIRST_CONNECT_WAIT_MS = 3_000;
 const NOT_HELD_REPLY = /^(Missing lock for job|Lock mismatch for job|Missing key for job|Job \S+ is not in the active state)/;
@@ -131,19 +135,50 @@ export class BullmqDriver implements QueueDriver {
     );
   }
 
-  async extendVisibility(delivery: Delivery, seconds: number): Promise<void> {
+  /** BullMQ's extendLocks script, one call per 1,000 deliveries, a job id at most once per call. */
+  async extendVisibilityMany(deliveries: readonly Delivery[], seconds: number): Promise<ExtendFailure[]> {
     assertVisibilitySeconds('seconds', seconds);
-    const { job, token } = this.handles.get(delivery);
-    let extended: number;
+    const failures: ExtendFailure[] = [];
+    let remaining: { delivery: Delivery; held: HeldJob }[] = [];
+    for (const delivery of deliveries) {
+      try {
+        remaining.push({ delivery, held: this.handles.get(delivery) });
+      } catch (error) {
+        failures.push({ delivery, error: error as Error });
+      }
+    }
+    while (remaining.length > 0) {
+      // A stale delivery and the current one of the same job cannot share a call: its answer names job ids only.
+      const call = new Map<string, { delivery: Delivery; held: HeldJob }>();
+      const later: typeof remaining = [];
+      for (const entry of remaining) {
+        if (call.size < EXTEND_CHUNK && !call.has(entry.held.id)) call.set(entry.held.id, entry);
+        else later.push(entry);
+      }
+      remaining = later;
+      failures.push(...(await this.extendLocks([...call.values()], seconds)));
+    }
+    return failures;
+  }
+
+  private async extendLocks(entries: { delivery: Delivery; held: HeldJob }[], seconds: number): Promise<ExtendFailure[]> {
+    const ids = entries.map(({ held }) => held.id);
+    const tokens = entries.map(({ held }) => held.token);
+    let failedIds: string[];
     try {
-      extended = await job.extendLock(token, Math.round(seconds * 1000));
+      failedIds = (await this.receiverSide().worker.extendJobLocks(ids, tokens, Math.round(seconds * 1000))) as string[];
     } catch (error) {
-      throw this.translate(error, delivery);
+      const translated = this.translate(error);
+      const reason = translated instanceof Error ? translated : new Error(String(translated));
+      return entries.map(({ delivery }) => ({ delivery, error: reason }));
     }
-    if (extended !== 1) {
-      this.handles.forget(delivery);
-      throw new DeliveryNotHeldError(delivery.id, `delivery ${delivery.id}: its visibility lapsed before it was extended`);
-    }
+    const failed = new Set(failedIds.map(String));
+    return entries
+      .filter(({ held }) => failed.has(held.id))
+      .map(({ delivery }) => {
+        this.handles.forget(delivery);
+        return { delivery, error: new DeliveryNotHeldError(delivery.id, `delivery ${delivery.id}: its visibility lapsed before it was extended`) };
+      });
   }
 
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {
@@ -180,7 +215,7 @@ export class BullmqDriver implements QueueDriver {
       visibilitySeconds: options.visibilitySeconds,
       maxReceiveCount: options.maxReceiveCount ?? 5,
       deadLetterRetentionSeconds: options.deadLetterRetentionSeconds ?? 14 * 24 * 3600,
-      stalledCheckSeconds: options.stalledCheckSeconds ?? Math.min(30, options.visibilitySeconds / 2),
+      stalledCheckSeconds: options.stalledCheckSeconds ?? Math.min(30, options.visibilitySeconds / 3),
       logger: this.logger,
       onError: (error) => this.logError(error),
     });

@@ -57,6 +57,13 @@ export interface ReleaseOptions {
   body?: string;
 }
 
+/** A delivery whose visibility a batched extension did not extend, and why. */
+export interface ExtendFailure {
+  readonly delivery: Delivery;
+  /** DeliveryNotHeldError when the receiver no longer holds it; QueueUnavailableError when the backend did not answer. */
+  readonly error: Error;
+}
+
 export interface QueueDriver {
   readonly name: 'bullmq' | 'sqs';
   send(body: string, options?: SendOptions): Promise<void>;
@@ -68,8 +75,13 @@ export interface QueueDriver {
   ack(delivery: Delivery): Promise<void>;
   /** Give the message back to the queue, visible again after `delaySeconds`. */
   release(delivery: Delivery, options: ReleaseOptions): Promise<void>;
-  /** Keep the message invisible to other receivers for `seconds` more (heartbeat for long runs). */
-  extendVisibility(delivery: Delivery, seconds: number): Promise<void>;
+  /**
+   * Keep these messages invisible to other receivers for `seconds` more (the heartbeat of running
+   * runs), in as few calls as the backend allows (SQS: ChangeMessageVisibilityBatch, 10 per call and
+   * queue; BullMQ: one script call). Never rejects for a delivery's sake: resolves with those not
+   * extended (none when all were).
+   */
+  extendVisibilityMany(deliveries: readonly Delivery[], seconds: number): Promise<ExtendFailure[]>;
   /** Move the message to the dead-letter queue with a reason; it is not delivered again. */
   deadLetter(delivery: Delivery, reason: string): Promise<void>;
   depth(): Promise<QueueDepth>;

@@ -4,7 +4,7 @@ import { BullmqDriver } from './bullmq-driver.js';
 import type { QueueDriver } from './contract.js';
 import { SqsDriver, type SqsDriverOptions } from './sqs-driver.js';
 
-export type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
+export type { Delivery, ExtendFailure, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 export { DeliveryNotHeldError, MessageRejectedError, MessageTooLargeError, QueueArgumentError, QueueUnavailableError } from './errors.js';
 export { MAX_BODY_BYTES, MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS } from './limits.js';
 
@@ -32,6 +32,7 @@ export function createQueueDriver(config: PlatformConfig, { logger, sqsCredentia
     queueUrl: config.SQS_QUEUE_URL as string,
     highPriorityQueueUrl: config.SQS_HIGH_PRIORITY_QUEUE_URL,
     deadLetterQueueUrl: config.SQS_DLQ_URL as string,
+    visibilitySeconds: config.VISIBILITY_SECONDS,
     region: config.AWS_REGION,
     endpoint: config.AWS_ENDPOINT_URL,
     credentials: sqsCredentials,

@@ -14,16 +14,17 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '../logger.js';
 import { untilAborted } from './abandon-on-abort.js';
-import type { Delivery, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
+import type { Delivery, ExtendFailure, QueueDepth, QueueDriver, ReceiveOptions, ReleaseOptions, SendOptions } from './contract.js';
 import { DeliveryHandles } from './delivery-handles.js';
 import { DeliveryNotHeldError, MessageRejectedError, QueueUnavailableError } from './errors.js';
 import { assertBodySize, assertDelaySeconds, assertPriority, assertReceiveArguments, assertVisibilitySeconds } from './limits.js';
 import { PendingWork } from './pending-work.js';
 import { type OutgoingMessage, sendMessageBatch } from './sqs-batch-send.js';
-import { planSendBatches } from './sqs-batches.js';
+import { MAX_BATCH_ENTRIES, planSendBatches } from './sqs-batches.js';
 import { deadLetterAttributes } from './sqs-dead-letter.js';
-import { classifySqsError } from './sqs-errors.js';
+import { classifySqsError, isNotHeld } from './sqs-errors.js';
 import { SendCoalescer } from './sqs-send-coalescer.js';
+import { changeVisibilityBatch } from './sqs-visibility-batch.js';
 
 /**
  * The queue on Amazon SQS (standard queue) for production. Sends made close together share
@@ -45,6 +46,12 @@ export interface SqsDriverOptions {
   /** Longest long poll on the normal queue while a high-priority queue exists. @defaultValue 2 */
   highPriorityRecheckSeconds?: number;
   deadLetterQueueUrl: string;
+  /**
+   * How long a received message stays hidden unless extended (ReceiveMessage's VisibilityTimeout):
+   * short, so a receiver that dies holding it lets it go soon. The queue's own visibility timeout when
+   * absent.
+   */
+  visibilitySeconds?: number;
   region: string;
   /** An SQS-compatible endpoint (emulators); AWS's endpoint for `region` when absent. */
   endpoint?: string;
@@ -52,7 +59,7 @@ export interface SqsDriverOptions {
   credentials?: SQSClientConfig['credentials'];
   /** Keep-alive connections to SQS; long polls each hold one. @defaultValue 256 */
   maxSockets?: number;
-  /** SendMessageBatch calls in flight at once for one `sendBatch`. @defaultValue 16 */
+  /** SendMessageBatch (or ChangeMessageVisibilityBatch) calls in flight at once for one `sendBatch` (`extendVisibilityMany`). @defaultValue 16 */
   sendConcurrency?: number;
   logger: Logger;
 }
@@ -82,6 +89,7 @@ export class SqsDriver implements QueueDriver {
   private readonly logger: Logger;
 
   constructor(private readonly options: SqsDriverOptions) {
+    if (options.visibilitySeconds !== undefined) assertVisibilitySeconds('visibilitySeconds', options.visibilitySeconds);
     this.logger = options.logger.child({ driver: 'sqs' });
     const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 256 };
     this.client = new SQSClient({
@@ -155,6 +163,7 @@ export class SqsDriver implements QueueDriver {
       // One call, capped at `max`, so a worker never holds more messages than it has free slots.
       MaxNumberOfMessages: Math.min(max, MAX_RECEIVE_MESSAGES),
       WaitTimeSeconds: Math.min(Math.ceil(waitSeconds), MAX_WAIT_SECONDS),
+      VisibilityTimeout: this.options.visibilitySeconds === undefined ? undefined : wholeSeconds(this.options.visibilitySeconds),
       MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
     });
     // An aborted HTTP request would not stop SQS from handing messages to it (hidden until their
@@ -200,9 +209,46 @@ export class SqsDriver implements QueueDriver {
     await this.removeAfterCopy(delivery, receipt, 'release');
   }
 
-  async extendVisibility(delivery: Delivery, seconds: number): Promise<void> {
+  /** ChangeMessageVisibilityBatch calls of up to 10 entries of one queue, several at once. */
+  async extendVisibilityMany(deliveries: readonly Delivery[], seconds: number): Promise<ExtendFailure[]> {
     assertVisibilitySeconds('seconds', seconds);
-    await this.changeVisibility(delivery, this.handles.get(delivery), seconds);
+    const failures: ExtendFailure[] = [];
+    const byQueue = new Map<string, { delivery: Delivery; receiptHandle: string }[]>();
+    for (const delivery of deliveries) {
+      let receipt: Receipt;
+      try {
+        receipt = this.handles.get(delivery);
+      } catch (error) {
+        failures.push({ delivery, error: error as Error });
+        continue;
+      }
+      byQueue.set(receipt.queueUrl, [...(byQueue.get(receipt.queueUrl) ?? []), { delivery, receiptHandle: receipt.receiptHandle }]);
+    }
+    const calls = [...byQueue].flatMap(([queueUrl, held]) =>
+      Array.from({ length: Math.ceil(held.length / MAX_BATCH_ENTRIES) }, (_, at) => ({ queueUrl, held: held.slice(at * MAX_BATCH_ENTRIES, (at + 1) * MAX_BATCH_ENTRIES) })),
+    );
+    await inParallel(calls, this.options.sendConcurrency ?? 16, async ({ queueUrl, held }) => {
+      const handles = held.map((entry) => entry.receiptHandle);
+      let failed;
+      try {
+        failed = await changeVisibilityBatch(this.client, queueUrl, handles, wholeSeconds(seconds));
+      } catch (error) {
+        const translated = this.translate(error);
+        failures.push(...held.map(({ delivery }) => ({ delivery, error: translated instanceof Error ? translated : new Error(String(translated)) })));
+        return;
+      }
+      for (const entry of failed) {
+        const delivery = held[entry.index]?.delivery as Delivery;
+        const text = `delivery ${delivery.id}: ${entry.code}: ${entry.message}`;
+        if (isNotHeld(entry.code, entry.message)) {
+          this.handles.forget(delivery);
+          failures.push({ delivery, error: new DeliveryNotHeldError(delivery.id, `${text} (no longer held)`) });
+        } else {
+          failures.push({ delivery, error: entry.senderFault ? new Error(text) : new QueueUnavailableError(text) });
+        }
+      }
+    });
+    return failures;
   }
 
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {

@@ -20,14 +20,19 @@ export function classifySqsError(error: unknown): SqsFailure {
   if (!(error instanceof Error)) return 'request';
   const codes = errorCodes(error);
   const has = (set: Set<string>) => codes.some((code) => set.has(code));
-  if (has(NOT_HELD)) return 'not-held';
-  // SQS reports an expired receipt handle as a generic invalid parameter.
-  if (codes.some((code) => code.startsWith('InvalidParameterValue')) && /receipt ?handle/i.test(error.message)) return 'not-held';
+  if (codes.some((code) => isNotHeld(code, error.message))) return 'not-held';
   if (has(REJECTED)) return 'rejected';
   if (has(BUSY) || codes.some((code) => /Throttl/i.test(code))) return 'unavailable';
   const fault = (error as { $fault?: 'client' | 'server' }).$fault;
   // No fault means no SQS answer at all: refused connection, reset, timeout, abort.
   return fault === 'client' ? 'request' : 'unavailable';
+}
+
+/** Whether an error code (of a call or of one batch entry) says the receipt handle is no longer held. */
+export function isNotHeld(code: string, message: string): boolean {
+  const bare = code.replace(/^AWS\.SimpleQueueService\./, '');
+  // SQS reports an expired receipt handle as a generic invalid parameter.
+  return NOT_HELD.has(bare) || (bare.startsWith('InvalidParameterValue') && /receipt ?handle/i.test(message));
 }
 
 /**

@@ -197,7 +197,7 @@ export class RedisRunStore implements RunStore {
     return withRedis(() => claimUnsent(this.scripts, this.keys, now, now - olderThanMs, limit));
   }
 
-  async discard(run: Run): Promise<void> {
+  async discard(run: Run): Promise<boolean> {
     const tombstone: Run = {
       ...run,
       status: 'cancelled',
@@ -205,7 +205,7 @@ export class RedisRunStore implements RunStore {
       error: { type: 'discarded', message: 'the run was withdrawn: its queue message could not be sent' },
     };
     const idempotencyKey = await withRedis(() => this.redis.hget(this.keys.run(run.id), 'idem'));
-    await withRedis(() => discardRun(this.scripts, this.keys, run, tombstone, idempotencyKey, this.retentionMs));
+    return withRedis(() => discardRun(this.scripts, this.keys, run, tombstone, idempotencyKey, this.retentionMs));
   }
 
   async get(tenant: string, id: string): Promise<Run | undefined> {

@@ -127,9 +127,10 @@ export interface RunStore {
   /**
    * Removes a run whose queue message could not be sent, so a failed POST leaves nothing behind;
    * unless a worker started it, or a replay of its idempotency key already returned it to a client
-   * (that run stays in the outbox and gets its message later).
+   * (that run stays in the outbox and gets its message later). True when the run was withdrawn: a
+   * message of it that reached the queue after all is dropped by the worker, so it never runs.
    */
-  discard(run: Run): Promise<void>;
+  discard(run: Run): Promise<boolean>;
   /** Tenant-scoped read: another tenant's run is `undefined`, exactly like a missing one. */
   get(tenant: string, id: string): Promise<Run | undefined>;
   list(tenant: string, query: ListQuery): Promise<RunPage>;

@@ -78,7 +78,7 @@ function assumptions(report: CapacityReport): string {
   const sqs = report.assumptions.sqs;
   return [
     `Assumptions: a month is ${report.hoursPerMonth} h; every pool priced at its nominal type, On-Demand at list price; SQS: one send, receive and delete per run,`,
-    `mean run ${sqs.meanRunSeconds} s, a visibility heartbeat every ${sqs.heartbeatSeconds} s per running run (batch ${sqs.heartbeatBatch}), ${sqs.messageKiB} KiB messages.`,
+    `mean run ${sqs.meanRunSeconds} s, a visibility extension every ${sqs.heartbeatSeconds} s per running run (${sqs.heartbeatBatch.toFixed(1)} per ChangeMessageVisibilityBatch on a full spot worker), ${sqs.messageKiB} KiB messages.`,
   ].join('\n');
 }
 

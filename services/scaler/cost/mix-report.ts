@@ -58,7 +58,7 @@ export function mixReport(config: EnvironmentConfig, target: number, tolerance =
   if (!found) return undefined;
   const pools = poolLines(config, found.units);
   const computeMonthlyCostUsd = pools.reduce((sum, line) => sum + line.monthlyCostUsd, 0);
-  const sqsMonthlyCostUsd = sqsRequestsMonthlyUsd(config.pricing, sqsUsageFor(config, target));
+  const sqsMonthlyCostUsd = sqsRequestsMonthlyUsd(config.pricing, sqsUsageFor(config, target, pools));
   const onDemand = pools.find((line) => line.name === 'on-demand');
   const coveredHourlyUsd = onDemand ? onDemand.units * onDemand.unitHourlyUsd : 0;
   return {

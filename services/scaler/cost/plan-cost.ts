@@ -27,7 +27,7 @@ export function planReport(config: EnvironmentConfig, plan: CapacityPlan): PlanR
   const slots = pools.reduce((sum, line) => sum + line.slots, 0);
   const targetConcurrency = targetOf(plan);
   const computeMonthlyCostUsd = pools.reduce((sum, line) => sum + line.monthlyCostUsd, 0);
-  const sqsMonthlyCostUsd = sqsRequestsMonthlyUsd(config.pricing, sqsUsageFor(config, Math.min(slots, targetConcurrency)));
+  const sqsMonthlyCostUsd = sqsRequestsMonthlyUsd(config.pricing, sqsUsageFor(config, Math.min(slots, targetConcurrency), pools));
   return {
     name: plan.name,
     slots,

@@ -12,9 +12,9 @@ export interface SqsUsage {
   concurrency: number;
   /** Mean run duration: runs/month = concurrency × month / this. */
   meanRunSeconds: number;
-  /** A running run's message has its visibility extended this often (the worker: visibility timeout / 3). */
+  /** A running run's message has its visibility extended this often (the worker: VISIBILITY_SECONDS / 3). */
   heartbeatSeconds: number;
-  /** Messages per visibility-extension call (the worker sends one ChangeMessageVisibility per run: 1). */
+  /** Messages per visibility-extension call, on average (the worker gathers them: extension-schedule.ts). */
   heartbeatBatch: number;
   /** Messages per SendMessage(Batch), ReceiveMessage and DeleteMessage(Batch) call. */
   sendBatch: number;

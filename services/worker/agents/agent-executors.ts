@@ -1,4 +1,4 @@
-import type { AgentCatalog, AgentDefinition } from '../../core/agents/catalog.js';
+import type { AgentCatalog, AgentDefinition, CatalogAgent } from '../../core/agents/catalog.js';
 import { CommandExecutor } from './command.js';
 import type { AgentExecutor } from './executor.js';
 import type { Lifeline } from './lifeline.js';
@@ -26,6 +26,11 @@ export class AgentExecutors {
     private readonly catalog: AgentCatalog,
     private readonly options: AgentExecutorOptions,
   ) {}
+
+  /** The agent's entry in this worker's catalog. */
+  definition(agent: string): CatalogAgent | undefined {
+    return this.catalog.get(agent);
+  }
 
   /** Undefined when this worker's catalog does not know the agent. */
   get(agent: string): AgentExecutor | undefined {

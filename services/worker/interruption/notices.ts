@@ -4,11 +4,13 @@
  *   minutes before the instance is reclaimed; 404 until then.
  * - autoscaling/target-lifecycle-state: "Terminated" once the ASG has chosen this instance for
  *   scale-in (and a termination lifecycle hook holds it in Terminating:Wait).
+ * - events/recommendations/rebalance: {"noticeTime": "<ISO>"} once EC2 sees this Spot instance at
+ *   elevated risk of interruption; 404 until then. No deadline: the instance may run for hours yet.
  */
 
 export interface InterruptionNotice {
-  kind: 'spot' | 'scale-in';
-  /** When running attempts must have been interrupted and handed back, ms since epoch. */
+  kind: 'spot' | 'scale-in' | 'rebalance';
+  /** When running attempts must have been interrupted and handed back, ms since epoch (Infinity: no deadline). */
   deadline: number;
   detail: string;
 }
@@ -30,4 +32,15 @@ export function spotNotice(text: string | undefined, now: number, marginMs: numb
 export function scaleInNotice(state: string | undefined, now: number, graceMs: number): InterruptionNotice | undefined {
   if (state?.trim() !== 'Terminated') return undefined;
   return { kind: 'scale-in', deadline: now + graceMs, detail: 'auto scaling group scale-in (target lifecycle state Terminated)' };
+}
+
+export function rebalanceNotice(text: string | undefined): InterruptionNotice | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  let noticeTime: unknown;
+  try {
+    ({ noticeTime } = JSON.parse(text) as { noticeTime?: unknown });
+  } catch {
+    noticeTime = undefined;
+  }
+  return { kind: 'rebalance', deadline: Number.POSITIVE_INFINITY, detail: `rebalance recommendation at ${typeof noticeTime === 'string' ? noticeTime : 'unknown time'}` };
 }

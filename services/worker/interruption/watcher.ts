@@ -1,18 +1,18 @@
 import type { Logger } from '../../core/logger.js';
 import type { ImdsClient } from './imds-client.js';
-import { scaleInNotice, spotNotice, type InterruptionNotice } from './notices.js';
+import { rebalanceNotice, scaleInNotice, spotNotice, type InterruptionNotice } from './notices.js';
 
 /**
- * Polls instance metadata for a Spot interruption notice and for ASG scale-in, and reports each kind
- * once. Only on EC2 (IMDS_ENDPOINT set): Fargate announces a Spot reclaim and a scale-in with SIGTERM,
- * which the worker already drains on.
+ * Polls instance metadata for a Spot interruption notice, an EC2 rebalance recommendation and ASG
+ * scale-in, and reports each kind once. Only on EC2 (IMDS_ENDPOINT set): Fargate announces a Spot
+ * reclaim and a scale-in with SIGTERM, which the worker already drains on.
  */
 
 export interface InterruptionWatcherOptions {
   pollMs: number;
   /** A Spot drain deadline is the reclaim time minus this margin. */
   spotMarginMs: number;
-  /** A scale-in drain lasts this long (SHUTDOWN_GRACE_SECONDS). */
+  /** A scale-in drain lasts this long (SCALE_IN_GRACE_SECONDS). */
   scaleInGraceMs: number;
 }
 
@@ -45,8 +45,10 @@ export class InterruptionWatcher {
     try {
       const action = await this.imds.get('/latest/meta-data/spot/instance-action');
       const lifecycle = await this.imds.get('/latest/meta-data/autoscaling/target-lifecycle-state');
+      const rebalance = this.reported.has('rebalance') ? undefined : await this.imds.get('/latest/meta-data/events/recommendations/rebalance');
       this.failures = 0;
       const now = Date.now();
+      this.report(rebalanceNotice(rebalance));
       this.report(spotNotice(action, now, this.options.spotMarginMs));
       this.report(scaleInNotice(lifecycle, now, this.options.scaleInGraceMs));
     } catch (error) {
@@ -60,7 +62,8 @@ export class InterruptionWatcher {
   private report(notice: InterruptionNotice | undefined): void {
     if (!notice || this.reported.has(notice.kind)) return;
     this.reported.add(notice.kind);
-    this.logger.warn({ notice: notice.kind, detail: notice.detail, deadline: new Date(notice.deadline).toISOString() }, 'interruption notice');
+    const deadline = Number.isFinite(notice.deadline) ? new Date(notice.deadline).toISOString() : 'none';
+    this.logger.warn({ notice: notice.kind, detail: notice.detail, deadline }, 'interruption notice');
     this.onNotice(notice);
   }
 }

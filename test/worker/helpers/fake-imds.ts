@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A stand-in for the EC2 instance metadata service on 127.0.0.1: no local server can produce a Spot
- * interruption notice or an ASG scale-in, so this one answers like IMDSv2 does (token required,
+ * interruption notice, a rebalance recommendation or an ASG scale-in, so this one answers like IMDSv2 does (token required,
  * 404 until a notice exists) and lets the test post one.
  */
 export const INSTANCE_ID = 'i-0123456789abcdef0';
@@ -12,6 +12,8 @@ export interface FakeImds {
   endpoint: string;
   /** Makes spot/instance-action answer with a reclaim at `time`. */
   noticeSpot(time: Date, action?: string): void;
+  /** Makes events/recommendations/rebalance answer with a recommendation noticed at `time`. */
+  recommendRebalance(time: Date): void;
   /** Makes autoscaling/target-lifecycle-state answer `state`. */
   setLifecycleState(state: string): void;
   /** Paths GET'ed with a valid token, in order. */
@@ -24,6 +26,7 @@ export interface FakeImds {
 export async function startFakeImds(): Promise<FakeImds> {
   let spotAction: string | undefined;
   let lifecycleState: string | undefined;
+  let rebalance: string | undefined;
   let tokens = new Set<string>();
   let issued = 0;
   const requests: string[] = [];
@@ -40,6 +43,7 @@ export async function startFakeImds(): Promise<FakeImds> {
     const body =
       request.url === '/latest/meta-data/spot/instance-action' ? spotAction
       : request.url === '/latest/meta-data/autoscaling/target-lifecycle-state' ? lifecycleState
+      : request.url === '/latest/meta-data/events/recommendations/rebalance' ? rebalance
       : request.url === '/latest/meta-data/instance-id' ? INSTANCE_ID
       : undefined;
     if (body === undefined) return void response.writeHead(404).end();
@@ -51,6 +55,7 @@ export async function startFakeImds(): Promise<FakeImds> {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     noticeSpot: (time, action = 'terminate') => (spotAction = JSON.stringify({ action, time: time.toISOString() })),
+    recommendRebalance: (time) => (rebalance = JSON.stringify({ noticeTime: time.toISOString() })),
     setLifecycleState: (state) => (lifecycleState = state),
     revokeTokens: () => (tokens = new Set()),
     close: () =>

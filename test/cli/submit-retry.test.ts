@@ -1,0 +1,107 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import test, { type ExecutionContext } from 'ava';
+import { MAX_RETRY_WAIT_SECONDS, SUBMIT_ATTEMPTS, retryWaitSeconds } from '../../services/cli/retry-after.js';
+import { runAgentfleet } from '../support/cli.js';
+
+/**
+ * `agentfleet submit` always sends an Idempotency-Key and retries a 503 with that same key. The API's
+ * side (a 503 that says whether the run may have been recorded, and a same-key retry that yields one
+ * run) is tested against the real API in test/api/submit-unavailable.test.ts. Here the CLI runs as a
+ * process against a local stand-in of POST /v1/runs that answers 503 first: a real API cannot be made
+ * to fail exactly the first requests and recover at a known moment without racing the CLI's waits.
+ * The stand-in answers `Retry-After: 0` so the test does not sleep; the production waits are pinned
+ * by the pure tests below.
+ */
+
+const KEY = 'cli-submit-key-0123456789abcdef';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+const unavailable = {
+  type: 'urn:agentfleet:problem:dependency-unavailable',
+  title: 'Service temporarily unavailable',
+  status: 503,
+  detail: 'queue is unavailable; this request recorded no run. Retry later with the same Idempotency-Key (a run an earlier request with that key created stands, and the retry returns it).',
+  dependency: 'queue',
+  mayHaveBeenRecorded: false,
+};
+
+interface StandIn {
+  url: string;
+  /** Idempotency-Key of each POST /v1/runs, in order ('' when none was sent). */
+  keys: string[];
+}
+
+/** Answers POST /v1/runs with 503 `failures` times, then 202 with a queued run. */
+async function standIn(t: ExecutionContext, failures: number): Promise<StandIn> {
+  const keys: string[] = [];
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    request.on('end', () => {
+      if (request.method !== 'POST' || request.url !== '/v1/runs' || request.headers.authorization !== `Bearer ${KEY}`) {
+        response.writeHead(404).end();
+        return;
+      }
+      keys.push(String(request.headers['idempotency-key'] ?? ''));
+      if (keys.length <= failures) {
+        response.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '0' }).end(JSON.stringify(unavailable));
+        return;
+      }
+      response.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'run-1', agent: 'simulate', status: 'queued' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, keys };
+}
+
+const submit = (api: StandIn, extra: string[] = []) => runAgentfleet(['submit', '--agent', 'simulate', '--input', '{"durationMs":5}', '--url', api.url, '--key', KEY, ...extra]);
+
+test('submit sends a fresh random Idempotency-Key when none is given', async (t) => {
+  const first = await standIn(t, 0);
+  const second = await standIn(t, 0);
+  t.is((await submit(first)).code, 0);
+  t.is((await submit(second)).code, 0);
+  t.regex(first.keys[0] ?? '', UUID);
+  t.regex(second.keys[0] ?? '', UUID);
+  t.not(first.keys[0], second.keys[0]);
+});
+
+test('submit retries 503s with the same key and prints the run it finally gets', async (t) => {
+  const api = await standIn(t, 2);
+  const result = await submit(api);
+  t.is(result.code, 0, result.stderr);
+  t.is((JSON.parse(result.stdout) as { id: string }).id, 'run-1');
+  t.is(api.keys.length, 3);
+  t.is(new Set(api.keys).size, 1, 'every attempt carries the same key');
+  t.regex(result.stderr, new RegExp(`retrying in 0 s with Idempotency-Key ${api.keys[0]} \\(attempt 2 of ${SUBMIT_ATTEMPTS}\\)`));
+});
+
+test('submit --idempotency-key sends and retries with the given key', async (t) => {
+  const api = await standIn(t, 1);
+  const result = await submit(api, ['--idempotency-key', 'order-4711']);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(api.keys, ['order-4711', 'order-4711']);
+});
+
+test('submit gives up after a bounded number of 503s, exit 1, naming the key to retry with', async (t) => {
+  const api = await standIn(t, Number.POSITIVE_INFINITY);
+  const result = await submit(api);
+  t.is(result.code, 1);
+  t.is(api.keys.length, SUBMIT_ATTEMPTS);
+  t.is(new Set(api.keys).size, 1);
+  t.regex(result.stderr, new RegExp(`gave up after ${SUBMIT_ATTEMPTS} attempts.*--idempotency-key ${api.keys[0]}`));
+  t.regex(result.stderr, /this request recorded no run/, 'the API\'s own words reach the user');
+});
+
+test('the wait follows Retry-After in seconds or as a date, 1 s without one, never more than the cap', (t) => {
+  const now = Date.parse('2026-12-04T05:00:00Z');
+  t.is(retryWaitSeconds(1, null, now), 1);
+  t.is(retryWaitSeconds(1, 'soon', now), 1);
+  t.is(retryWaitSeconds(1, '3', now), 3);
+  t.is(retryWaitSeconds(1, 'Fri, 04 Dec 2026 05:00:07 GMT', now), 7);
+  t.is(retryWaitSeconds(1, 'Fri, 04 Dec 2026 04:59:00 GMT', now), 0, 'a date already past: at once');
+  t.is(retryWaitSeconds(1, '3600', now), MAX_RETRY_WAIT_SECONDS);
+  t.is(retryWaitSeconds(SUBMIT_ATTEMPTS - 1, '1', now), 1, 'the last retry still waits');
+  t.is(retryWaitSeconds(SUBMIT_ATTEMPTS, '1', now), undefined, 'no attempt left');
+});

@@ -1,0 +1,106 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { AGENT_FAILURE_CLASSES, DEFAULT_BREAKER_COUNTS } from '../../services/core/agents/catalog.js';
+import type { AttemptReport } from '../../services/core/run/store.js';
+import { agentVerdict, classifyAttempt, platformVerdict, type AttemptClass } from '../../services/worker/failure-class.js';
+
+const failed = (type: string, retryable?: boolean): AttemptReport => ({
+  outcome: 'failed',
+  error: { type, message: '' },
+  ...(retryable === undefined ? {} : { retryable }),
+});
+
+const cases: [string, AttemptReport | 'infrastructure_error', AttemptClass][] = [
+  ['a success', { outcome: 'succeeded', result: null }, 'success'],
+  ['the run store failing to begin or record an attempt', 'infrastructure_error', 'platform'],
+  ['the worker failing to run the agent', failed('worker_error'), 'platform'],
+  ['a command that cannot spawn for lack of processes (EAGAIN, retryable)', failed('agent_spawn_failed', true), 'platform'],
+  ['a timeout', { outcome: 'timed_out' }, 'agent-transient'],
+  ["an agent's retriable error (its dependency is down)", failed('upstream_unavailable', true), 'agent-transient'],
+  ['an error with retryable left out (retriable by default)', failed('agent_error'), 'agent-transient'],
+  ['an agent process that exits non-zero', failed('agent_exit', true), 'agent-transient'],
+  ['an agent process killed by a signal', failed('agent_signal', true), 'agent-transient'],
+  ['bad input', failed('invalid_input', false), 'agent-permanent'],
+  ['bad input, even when marked retriable', failed('invalid_input', true), 'agent-permanent'],
+  ['an agent this worker does not know', failed('unknown_agent', false), 'agent-permanent'],
+  ['a command that does not exist (ENOENT)', failed('agent_spawn_failed', false), 'agent-permanent'],
+  ['a module agent that does not load', failed('agent_module_invalid', false), 'agent-permanent'],
+  ['a result too large', failed('result_too_large', false), 'agent-permanent'],
+  ["an agent's own non-retriable error", failed('quota_exceeded', false), 'agent-permanent'],
+  ['a cancel', { outcome: 'cancelled' }, 'ignored'],
+  ['an interruption (drain, Spot notice)', { outcome: 'interrupted' }, 'ignored'],
+];
+
+for (const [what, report, expected] of cases) {
+  test(`classification: ${what} is ${expected}`, (t) => {
+    t.is(classifyAttempt(report), expected);
+  });
+}
+
+test('the platform breaker counts platform failures against the platform, and any attempt the platform carried for it', (t) => {
+  t.is(platformVerdict('platform'), 'failure');
+  t.is(platformVerdict('success'), 'success');
+  t.is(platformVerdict('agent-transient'), 'success');
+  t.is(platformVerdict('agent-permanent'), 'success');
+  t.is(platformVerdict('ignored'), 'ignore');
+});
+
+test("an agent's breaker counts transient failures by default and never permanent ones", (t) => {
+  t.deepEqual(DEFAULT_BREAKER_COUNTS, ['agent-transient']);
+  t.is(agentVerdict('agent-transient', DEFAULT_BREAKER_COUNTS), 'failure');
+  t.is(agentVerdict('agent-permanent', DEFAULT_BREAKER_COUNTS), 'ignore');
+  t.is(agentVerdict('success', DEFAULT_BREAKER_COUNTS), 'success');
+  t.is(agentVerdict('platform', DEFAULT_BREAKER_COUNTS), 'ignore', 'the platform breaker hears platform failures, not the agent');
+  t.is(agentVerdict('ignored', DEFAULT_BREAKER_COUNTS), 'ignore');
+  t.is(agentVerdict('agent-permanent', ['agent-transient', 'agent-permanent']), 'failure', 'counted when the agent says so');
+  t.is(agentVerdict('agent-transient', ['agent-permanent']), 'ignore');
+});
+
+const reports = fc.oneof(
+  fc.constant<'infrastructure_error'>('infrastructure_error'),
+  fc.constantFrom<AttemptReport>({ outcome: 'succeeded', result: null }, { outcome: 'timed_out' }, { outcome: 'cancelled' }, { outcome: 'interrupted' }),
+  fc.record({
+    outcome: fc.constant<'failed'>('failed'),
+    error: fc.record({
+      type: fc.oneof(fc.constantFrom('worker_error', 'agent_spawn_failed', 'invalid_input', 'unknown_agent', 'agent_exit', 'result_too_large'), fc.string()),
+      message: fc.string(),
+    }),
+    retryable: fc.option(fc.boolean(), { nil: undefined }),
+  }),
+);
+const countSets = fc.subarray([...AGENT_FAILURE_CLASSES]);
+
+test('law: one failure is never counted by both breakers, and a success is a success for both', (t) => {
+  fc.assert(
+    fc.property(reports, countSets, (report, counts) => {
+      const attempt = classifyAttempt(report);
+      const platform = platformVerdict(attempt);
+      const agent = agentVerdict(attempt, counts);
+      if (platform === 'failure' && agent === 'failure') return false;
+      if (attempt === 'success') return platform === 'success' && agent === 'success';
+      return true;
+    }),
+  );
+  t.pass();
+});
+
+test('law: a non-retriable failure never counts against an agent that counts only transient failures', (t) => {
+  fc.assert(
+    fc.property(reports, (report) => {
+      if (report === 'infrastructure_error' || report.outcome !== 'failed' || report.retryable !== false) return true;
+      return agentVerdict(classifyAttempt(report), DEFAULT_BREAKER_COUNTS) !== 'failure';
+    }),
+  );
+  t.pass();
+});
+
+test('law: counting more classes never turns a counted failure into an uncounted one', (t) => {
+  fc.assert(
+    fc.property(reports, countSets, countSets, (report, some, more) => {
+      const attempt = classifyAttempt(report);
+      const wider = [...new Set([...some, ...more])];
+      return agentVerdict(attempt, some) !== 'failure' || agentVerdict(attempt, wider) === 'failure';
+    }),
+  );
+  t.pass();
+});
