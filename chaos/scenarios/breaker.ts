@@ -197,7 +197,7 @@ class FleetWatch {
   /** The failing agent's breaker state on each live worker (`closed` where the worker reports none). */
   async agentBreakers(): Promise<BreakerState[]> {
     const workers = await this.session.dev.workers();
-    return workers.map((worker) => (worker as WorkerStatus & { agentBreakers?: Record<string, BreakerState> }).agentBreakers?.[FAILING_AGENT] ?? 'closed');
+    return workers.map((worker) => worker.agentBreakers?.[FAILING_AGENT] ?? 'closed');
   }
 
   stop(): void {
