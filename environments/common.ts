@@ -34,8 +34,11 @@ export function workerFor(run: RunFootprint): EnvironmentConfigInput['worker'] {
     fargateTask: { ...BURST_TASK, slots: slotsPerFargateTask(BURST_TASK, run) },
     drainTimeoutSeconds: 15 * MINUTE,
     rootVolumeGiB: 30,
-    /** The brief's circuit breaker: error rate above 10 % for 5 minutes; a probe a minute after it opens. */
-    breaker: { errorRatePercent: 10, windowSeconds: 5 * MINUTE, minAttempts: 20, cooldownSeconds: MINUTE },
+    /**
+     * The brief's circuit breaker (platform failures above 10 % for 5 minutes; a probe a minute after it
+     * opens); an agent is held back only when most of its attempts fail.
+     */
+    breaker: { errorRatePercent: 10, agentErrorRatePercent: 50, windowSeconds: 5 * MINUTE, minAttempts: 20, cooldownSeconds: MINUTE },
     drain: { shutdownGraceSeconds: 90, scaleInGraceSeconds: HOUR, lifecycleHeartbeatSeconds: MINUTE, spotDrainMarginSeconds: 20 },
     /** Short, extended while a run is alive: a dead worker's runs run again elsewhere within a minute (README). */
     heartbeat: { leaseSeconds: 30, visibilitySeconds: 30 },

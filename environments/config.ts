@@ -255,6 +255,8 @@ const worker = z
     breaker: z.object({
       /** Open when more than this share of the window's attempts failed. */
       errorRatePercent: percent,
+      /** Each agent's breaker (AGENT_BREAKER_ERROR_PERCENT) opens above this share of its own attempts failing. */
+      agentErrorRatePercent: percent,
       /** The rolling window the rate is taken over. */
       windowSeconds: seconds,
       /** Fewer attempts than this in the window never open the breaker (a few failures are no rate). */

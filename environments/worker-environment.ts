@@ -8,6 +8,7 @@ export function workerEnvironment(config: EnvironmentConfig): Record<string, str
   const { breaker, drain, heartbeat, taskProtectionMinutes } = config.worker;
   const variables: Record<string, number> = {
     BREAKER_ERROR_PERCENT: breaker.errorRatePercent,
+    AGENT_BREAKER_ERROR_PERCENT: breaker.agentErrorRatePercent,
     BREAKER_WINDOW_SECONDS: breaker.windowSeconds,
     BREAKER_MIN_ATTEMPTS: breaker.minAttempts,
     BREAKER_COOLDOWN_SECONDS: breaker.cooldownSeconds,

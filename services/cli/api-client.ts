@@ -24,9 +24,10 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     if (!this.options.key) throw new CliError('no API key: pass --key or set AGENTFLEET_KEY');
+    const url = new URL(path, this.options.url);
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.options.url), {
+      response = await fetch(url, {
         method,
         headers: {
           authorization: `Bearer ${this.options.key}`,
@@ -36,19 +37,49 @@ export class ApiClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw new CliError(`cannot reach ${this.options.url}: ${(error as Error).cause ?? (error as Error).message}`, 1);
+      throw new ApiUnreachableError(`cannot reach ${this.options.url}: ${describe(error)}`);
     }
-    const text = await response.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new ApiUnreachableError(`lost the answer from ${this.options.url} (${response.status}): ${describe(error)}`);
+    }
+    // A proxy or load balancer in front of the API answers with HTML or plain text, not JSON.
+    const isJson = /\bjson\b/i.test(response.headers.get('content-type') ?? '');
+    const json = isJson && text ? parseJson(text) : undefined;
     if (!response.ok) {
       const problem = json as { title?: string; detail?: string } | undefined;
       throw new ApiResponseError(
-        `${method} ${path}: ${response.status} ${problem?.title ?? ''}${problem?.detail ? `: ${problem.detail}` : ''}`,
+        `${method} ${path}: ${response.status} ${problem?.title ?? response.statusText}${problem?.detail ? `: ${problem.detail}` : ''}`,
         response.status,
         response.headers.get('retry-after'),
       );
     }
+    if (json === undefined && text) throw new CliError(`${method} ${path}: ${response.status} answer is not JSON (${response.headers.get('content-type') ?? 'no content type'})`, 1);
     return json as T;
+  }
+}
+
+function describe(error: unknown): string {
+  return String((error as Error).cause ?? (error as Error).message);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * No answer came back: the request failed to go out or its answer was cut off. The API may still
+ * have acted on it.
+ */
+export class ApiUnreachableError extends CliError {
+  constructor(message: string) {
+    super(message, 1);
   }
 }
 

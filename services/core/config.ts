@@ -156,6 +156,13 @@ export const envSchema = z
     /** ...once the window holds at least this many attempts; it probes again after the cooldown. */
     BREAKER_MIN_ATTEMPTS: positiveInt.default(20),
     BREAKER_COOLDOWN_SECONDS: positiveInt.default(60),
+    /**
+     * Each agent's breaker opens above this percent of its counted failures (window, minimum and cooldown
+     * are the BREAKER_* ones). Higher than the platform's: an agent failing some of its runs (a bad
+     * input, a flaky dependency) is its users' business and its retries handle it; only an agent that
+     * mostly fails is held back, so its runs wait instead of burning their attempts.
+     */
+    AGENT_BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(50),
   })
   .superRefine((env, ctx) => {
     if (env.QUEUE_DRIVER === 'sqs' && !env.SQS_QUEUE_URL) {

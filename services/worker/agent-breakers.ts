@@ -26,13 +26,14 @@ export type Admission = { kind: 'run'; probe: boolean } | { kind: 'hold'; delayM
 export const MIN_HOLD_MS = 1_000;
 
 /**
- * How long a held delivery stays away: until the breaker turns half-open (while a probe is out, a
- * quarter of the cooldown) and at least MIN_HOLD_MS, plus up to a tenth of the cooldown (at least
+ * How long a held delivery stays away: until the breaker turns half-open (while a probe is out, the
+ * whole cooldown: a probe may run long, and held runs must not cycle through the queue meanwhile) and
+ * at least MIN_HOLD_MS, plus up to a tenth of the cooldown (at least
  * MIN_HOLD_MS) of jitter so the held runs do not all return in the same second. `random` is in [0, 1).
  */
 export function holdDelayMs(state: BreakerState, reopensInMs: number, cooldownSeconds: number, random: number): number {
   const cooldownMs = cooldownSeconds * 1000;
-  const base = state === 'open' ? reopensInMs : cooldownMs / 4;
+  const base = state === 'open' ? reopensInMs : cooldownMs;
   const jitter = random * Math.max(MIN_HOLD_MS, cooldownMs / 10);
   return Math.round(Math.max(MIN_HOLD_MS, base) + jitter);
 }

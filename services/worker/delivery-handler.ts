@@ -49,7 +49,7 @@ export interface DeliveryHandlerDependencies {
   clock?: () => number;
 }
 
-/** Which breakers' half-open probe a delivery is: the platform's, and (by name) its agent's. */
+/** Which breakers' half-open probe a delivery still holds: the platform's, and (by name) its agent's. Cleared once given back. */
 interface Probes {
   platform: boolean;
   agent: string | undefined;
@@ -117,10 +117,13 @@ export class DeliveryHandler {
    * `agentDone` is called once the agent has finished, before its outcome is recorded.
    */
   async handle(delivery: Delivery, probe = false, agentDone: () => void = () => undefined): Promise<void> {
+    const probes: Probes = { platform: probe, agent: undefined };
     try {
-      await this.process(delivery, probe, agentDone);
+      await this.process(delivery, probes, agentDone);
     } catch (error) {
       this.deps.logger.error({ err: error, messageId: delivery.id }, 'delivery handling failed; the queue will redeliver it');
+      // A probe left taken would keep its breaker half-open with nothing let through, for good.
+      this.inconclusive(probes);
     }
   }
 
@@ -148,14 +151,14 @@ export class DeliveryHandler {
     await this.quietly('release', delivery.id, () => this.deps.queue.release(delivery, { delaySeconds: 0 }));
   }
 
-  private async process(delivery: Delivery, probe: boolean, agentDone: () => void): Promise<void> {
+  private async process(delivery: Delivery, probes: Probes, agentDone: () => void): Promise<void> {
     const { store, queue, metrics, logger, workerId } = this.deps;
     const parsed = parseRunMessage(delivery.body);
     if (!parsed.ok) {
       metrics.poisonMessages.inc();
       logger.warn({ messageId: delivery.id, reason: parsed.reason, receiveCount: delivery.receiveCount }, 'poison message sent to the dead-letter queue');
       await queue.deadLetter(delivery, parsed.reason);
-      return this.inconclusiveProbe(probe);
+      return this.inconclusive(probes);
     }
     if (this.interrupting) return this.handBack(delivery);
 
@@ -168,9 +171,9 @@ export class DeliveryHandler {
       await this.quietly('release', delivery.id, () =>
         queue.release(delivery, { delaySeconds: delaySeconds(admission.delayMs), body: delivery.body }),
       );
-      return this.inconclusiveProbe(probe);
+      return this.inconclusive(probes);
     }
-    const probes: Probes = { platform: probe, agent: admission.probe ? message.agent : undefined };
+    if (admission.probe) probes.agent = message.agent;
     let start;
     try {
       start = await this.transitions.run(() => store.startAttempt(message, workerId));
@@ -238,6 +241,8 @@ export class DeliveryHandler {
     }
 
     const finish = await this.finish(lease, report);
+    // Before the ack or release: a late visibility extension must not hide a message handed back at once.
+    this.deps.heartbeat.untrack(attempt);
     try {
       if (finish) await this.settleDelivery(attempt, report, finish);
     } finally {
@@ -344,20 +349,22 @@ export class DeliveryHandler {
     if (this.active.get(attempt.lease.runId) === attempt) this.active.delete(attempt.lease.runId);
   }
 
-  private inconclusiveProbe(probe: boolean): void {
-    if (probe) this.deps.breaker.probeInconclusive();
-  }
-
+  /** Gives back the probes the delivery still holds, once: a second give-back could free another delivery's probe. */
   private inconclusive(probes: Probes): void {
-    this.inconclusiveProbe(probes.platform);
+    if (probes.platform) this.deps.breaker.probeInconclusive();
     if (probes.agent !== undefined) this.deps.agentBreakers.probeInconclusive(probes.agent);
+    probes.platform = false;
+    probes.agent = undefined;
   }
 
   /** Tells both breakers how the attempt went; a probe whose outcome says nothing lets the next one through. */
   private record(agent: string, probes: Probes, attemptClass: AttemptClass, platform = platformVerdict(attemptClass)): void {
+    const { platform: platformProbe, agent: agentProbe } = probes;
+    probes.platform = false;
+    probes.agent = undefined;
     this.deps.breaker.record(platform);
-    if (platform === 'ignore') this.inconclusiveProbe(probes.platform);
-    this.deps.agentBreakers.record(agent, attemptClass, probes.agent !== undefined);
+    if (platform === 'ignore' && platformProbe) this.deps.breaker.probeInconclusive();
+    this.deps.agentBreakers.record(agent, attemptClass, agentProbe !== undefined);
   }
 
   /** A failed queue call is not fatal: the message comes back when its visibility lapses and the store drops the duplicate. */

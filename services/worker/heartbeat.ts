@@ -10,7 +10,9 @@ import type { HeartbeatResult, Lease, RunStore } from '../core/run/store.js';
  * what is due, in the order it became due, so 10,000 runs cost a steady trickle of calls rather than
  * 10,000 timers or a burst every period. Visibility extensions are gathered (extension-schedule.ts):
  * every fifth of a period (2 s by default) the due ones go out in one `extendVisibilityMany`, a due
- * one waiting at most that long, well before its visibility lapses. The lease in Redis is the
+ * one waiting at most that long, well before its visibility lapses. A message's visibility runs from
+ * its receive, not from when its attempt began (the store may have been slow to begin it): its first
+ * extension is due a period after `receivedAt`, and at the next gathering when that has passed. The lease in Redis is the
  * authority: a failed visibility extension is logged, not fatal; a heartbeat that finds the lease
  * gone or a cancel requested tells the attempt.
  */
@@ -34,6 +36,11 @@ const MAX_RENEWALS_PER_TICK = 2_000;
 export class Heartbeat {
   private readonly leaseDue = new Map<KeptAttempt, number>();
   private readonly visibilityDue = new Map<KeptAttempt, number>();
+  /**
+   * First extensions, due a period after each receive: not in the order attempts are tracked, so
+   * scanned whole at each gathering (it holds only the attempts begun within the last period).
+   */
+  private readonly firstVisibilityDue = new Map<KeptAttempt, number>();
   /** Attempts whose last heartbeat has not answered: no second one piles up behind it during an outage. */
   private readonly pending = new Set<KeptAttempt>();
   private readonly leasePeriodMs: number;
@@ -75,12 +82,13 @@ export class Heartbeat {
   track(attempt: KeptAttempt): void {
     const now = this.clock();
     this.leaseDue.set(attempt, now + this.leasePeriodMs);
-    this.visibilityDue.set(attempt, now + this.visibilityPeriodMs);
+    this.firstVisibilityDue.set(attempt, attempt.delivery.receivedAt + this.visibilityPeriodMs);
   }
 
   untrack(attempt: KeptAttempt): void {
     this.leaseDue.delete(attempt);
     this.visibilityDue.delete(attempt);
+    this.firstVisibilityDue.delete(attempt);
     this.pending.delete(attempt);
   }
 
@@ -113,6 +121,12 @@ export class Heartbeat {
   private extendDue(now: number): void {
     this.nextGatherAt = now + this.gatherMs;
     const due: Delivery[] = [];
+    for (const [attempt, at] of this.firstVisibilityDue) {
+      if (at > now) continue;
+      this.firstVisibilityDue.delete(attempt);
+      this.visibilityDue.set(attempt, now + this.visibilityPeriodMs);
+      due.push(attempt.delivery);
+    }
     for (const [attempt, at] of this.visibilityDue) {
       if (at > now) break;
       this.visibilityDue.delete(attempt);

@@ -67,6 +67,7 @@ export function workerOptionsFromConfig(config: PlatformConfig, id: string): Wor
       minAttempts: config.BREAKER_MIN_ATTEMPTS,
       cooldownSeconds: config.BREAKER_COOLDOWN_SECONDS,
     },
+    agentBreakerErrorPercent: config.AGENT_BREAKER_ERROR_PERCENT,
   };
 }
 

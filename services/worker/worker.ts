@@ -47,6 +47,8 @@ export interface WorkerOptions {
   onInterrupt: InterruptPolicy;
   /** The platform breaker's thresholds (BREAKER_*), and each agent's unless its agents-file entry overrides them. */
   breaker: BreakerOptions;
+  /** Each agent's breaker opens above this percent (AGENT_BREAKER_ERROR_PERCENT). @defaultValue `breaker.errorPercent` */
+  agentBreakerErrorPercent?: number;
   /** Messages asked for per receive call. @defaultValue 10 (the SQS maximum) */
   receiveBatch?: number;
   /** Concurrent receive calls. @defaultValue min(16, slots) */
@@ -126,7 +128,8 @@ export class Worker {
     this.breaker = new RunBreaker(options.breaker, (state, from) => this.breakerChanged(state, from));
     this.metrics.setBreaker('closed');
     this.agentBreakers = new AgentBreakers(
-      (agent) => agentBreakerSettings(deps.executors.definition(agent), options.breaker),
+      (agent) =>
+        agentBreakerSettings(deps.executors.definition(agent), { ...options.breaker, errorPercent: options.agentBreakerErrorPercent ?? options.breaker.errorPercent }),
       (agent, state, breaker, from) => this.agentBreakerChanged(agent, state, breaker, from),
     );
     this.handler = new DeliveryHandler({

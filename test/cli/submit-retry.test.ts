@@ -5,13 +5,14 @@ import { MAX_RETRY_WAIT_SECONDS, SUBMIT_ATTEMPTS, retryWaitSeconds } from '../..
 import { runAgentfleet } from '../support/cli.js';
 
 /**
- * `agentfleet submit` always sends an Idempotency-Key and retries a 503 with that same key. The API's
- * side (a 503 that says whether the run may have been recorded, and a same-key retry that yields one
- * run) is tested against the real API in test/api/submit-unavailable.test.ts. Here the CLI runs as a
- * process against a local stand-in of POST /v1/runs that answers 503 first: a real API cannot be made
- * to fail exactly the first requests and recover at a known moment without racing the CLI's waits.
- * The stand-in answers `Retry-After: 0` so the test does not sleep; the production waits are pinned
- * by the pure tests below.
+ * `agentfleet submit` always sends an Idempotency-Key, retries a 502/503/504 or a lost answer with
+ * that same key, and names the key whenever it fails. The API's side (a 503 that says whether the run
+ * may have been recorded, and a same-key retry that yields one run) is tested against the real API in
+ * test/api/submit-unavailable.test.ts. Here the CLI runs as a process against a local stand-in of
+ * POST /v1/runs that fails first (the API's 503, a proxy's HTML 503, a connection reset): a real API
+ * cannot be made to fail exactly the first requests and recover at a known moment without racing the
+ * CLI's waits. The stand-in's 503s carry `Retry-After: 0` so the test does not sleep (a reset has no
+ * answer, so it waits the default 1 s); the production waits are pinned by the pure tests below.
  */
 
 const KEY = 'cli-submit-key-0123456789abcdef';
@@ -32,8 +33,14 @@ interface StandIn {
   keys: string[];
 }
 
-/** Answers POST /v1/runs with 503 `failures` times, then 202 with a queued run. */
-async function standIn(t: ExecutionContext, failures: number): Promise<StandIn> {
+/**
+ * How a failed request fails: the API's JSON 503, a load balancer's HTML 503, or the connection
+ * reset after the request was read (the API may have recorded the run).
+ */
+type Failure = 'api-503' | 'html-503' | 'reset';
+
+/** Answers POST /v1/runs with `failure` `failures` times, then 202 with a queued run. */
+async function standIn(t: ExecutionContext, failures: number, failure: Failure = 'api-503'): Promise<StandIn> {
   const keys: string[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     request.resume();
@@ -43,6 +50,14 @@ async function standIn(t: ExecutionContext, failures: number): Promise<StandIn> 
         return;
       }
       keys.push(String(request.headers['idempotency-key'] ?? ''));
+      if (keys.length <= failures && failure === 'reset') {
+        request.socket.destroy();
+        return;
+      }
+      if (keys.length <= failures && failure === 'html-503') {
+        response.writeHead(503, { 'content-type': 'text/html', 'retry-after': '0' }).end('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>');
+        return;
+      }
       if (keys.length <= failures) {
         response.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '0' }).end(JSON.stringify(unavailable));
         return;
@@ -92,6 +107,40 @@ test('submit gives up after a bounded number of 503s, exit 1, naming the key to 
   t.is(new Set(api.keys).size, 1);
   t.regex(result.stderr, new RegExp(`gave up after ${SUBMIT_ATTEMPTS} attempts.*--idempotency-key ${api.keys[0]}`));
   t.regex(result.stderr, /this request recorded no run/, 'the API\'s own words reach the user');
+});
+
+test("a load balancer's HTML 503 is retried with the same key, not taken for a broken answer", async (t) => {
+  const api = await standIn(t, 2, 'html-503');
+  const result = await submit(api);
+  t.is(result.code, 0, result.stderr);
+  t.is((JSON.parse(result.stdout) as { id: string }).id, 'run-1');
+  t.is(api.keys.length, 3);
+  t.is(new Set(api.keys).size, 1, 'every attempt carries the same key');
+  t.regex(result.stderr, /503 Service Unavailable\nretrying in 0 s/);
+});
+
+test('a connection reset after the request went out is retried with the same key', async (t) => {
+  // No Retry-After without an answer: each retry waits the default 1 s.
+  const api = await standIn(t, 1, 'reset');
+  const result = await submit(api);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(api.keys, [api.keys[0], api.keys[0]]);
+  t.regex(result.stderr, new RegExp(`cannot reach ${api.url}.*\nretrying in 1 s with Idempotency-Key ${api.keys[0]}`));
+});
+
+test('an API that never answers: bounded retries, exit 1, naming the key to retry with', async (t) => {
+  const api = await standIn(t, Number.POSITIVE_INFINITY, 'reset');
+  const result = await submit(api, ['--idempotency-key', 'order-4712']);
+  t.is(result.code, 1);
+  t.deepEqual(api.keys, Array.from({ length: SUBMIT_ATTEMPTS }, () => 'order-4712'));
+  t.regex(result.stderr, new RegExp(`gave up after ${SUBMIT_ATTEMPTS} attempts.*--idempotency-key order-4712`));
+});
+
+test('an error that is not retried (here a 404 for a wrong API key) still names the key', async (t) => {
+  const api = await standIn(t, 0);
+  const result = await runAgentfleet(['submit', '--agent', 'simulate', '--input', '{}', '--url', api.url, '--key', 'wrong', '--idempotency-key', 'order-4713']);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /404 Not Found; to get the same run .*--idempotency-key order-4713/);
 });
 
 test('the wait follows Retry-After in seconds or as a date, 1 s without one, never more than the cap', (t) => {

@@ -182,6 +182,7 @@ for (const backend of [bullmq, sqs]) {
       t.is(delivery?.body, body);
       t.is(delivery?.receiveCount, 1);
       t.true((delivery?.sentAt ?? 0) >= sentAfter - 1_000, 'sentAt is when the message was sent');
+      t.true((delivery?.receivedAt ?? 0) >= sentAfter && (delivery?.receivedAt ?? Infinity) <= Date.now(), 'receivedAt is when this receive took it');
       await driver.ack(delivery!);
       t.deepEqual(await drainFor(driver, 2), []);
       const depth = await driver.depth();

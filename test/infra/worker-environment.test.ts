@@ -14,6 +14,7 @@ function expectedVariables(config: EnvironmentConfig): Record<string, string> {
   const { breaker, drain, heartbeat } = config.worker;
   return {
     BREAKER_ERROR_PERCENT: String(breaker.errorRatePercent),
+    AGENT_BREAKER_ERROR_PERCENT: String(breaker.agentErrorRatePercent),
     BREAKER_WINDOW_SECONDS: String(breaker.windowSeconds),
     BREAKER_MIN_ATTEMPTS: String(breaker.minAttempts),
     BREAKER_COOLDOWN_SECONDS: String(breaker.cooldownSeconds),
@@ -49,7 +50,7 @@ const changed = parseEnvironmentConfig({
   ...prod,
   worker: {
     ...prod.worker,
-    breaker: { errorRatePercent: 25, windowSeconds: 120, minAttempts: 7, cooldownSeconds: 45 },
+    breaker: { errorRatePercent: 25, agentErrorRatePercent: 70, windowSeconds: 120, minAttempts: 7, cooldownSeconds: 45 },
     drain: { shutdownGraceSeconds: 75, scaleInGraceSeconds: 5400, lifecycleHeartbeatSeconds: 120, spotDrainMarginSeconds: 30 },
     heartbeat: { leaseSeconds: 21, visibilitySeconds: 66 },
     taskProtectionMinutes: 17,

@@ -3,6 +3,8 @@ import test from 'ava';
 import { AgentsFileError, loadAgentCatalog, parseAgentsFile } from '../../services/core/agents/catalog.js';
 import { agentBreakerSettings, AgentBreakers, holdDelayMs, MIN_HOLD_MS, type AgentBreakerSettings } from '../../services/worker/agent-breakers.js';
 import type { BreakerOptions, BreakerState } from '../../services/worker/breaker.js';
+import { loadConfig } from '../../services/core/config.js';
+import { workerOptionsFromConfig } from '../../services/worker/main.js';
 import { eventually } from './helpers/recording-context.js';
 
 const DEFAULTS: BreakerOptions = { errorPercent: 10, windowSeconds: 300, minAttempts: 20, cooldownSeconds: 60 };
@@ -42,7 +44,7 @@ test('a held delivery waits until the breaker turns half-open, with jitter, and 
   t.is(holdDelayMs('open', 42_000, 60, 0.5), 45_000, 'jitter spreads over a tenth of the cooldown');
   t.is(holdDelayMs('open', 0, 60, 0), MIN_HOLD_MS, 'due now: back in a second, not in a loop');
   t.is(holdDelayMs('open', 0, 2, 0.5), 1_500, 'a short cooldown still gets a second of jitter');
-  t.is(holdDelayMs('half-open', 0, 60, 0), 15_000, 'while a probe is out: a quarter of the cooldown');
+  t.is(holdDelayMs('half-open', 0, 60, 0), 60_000, 'while a probe is out: the whole cooldown, so held runs do not cycle');
 });
 
 function breakers(thresholds: Partial<BreakerOptions> = {}, counts: AgentBreakerSettings['counts'] = ['agent-transient']) {
@@ -113,4 +115,24 @@ test("half-open: one of A's runs is the probe; an inconclusive probe lets anothe
     changes.map(([, state]) => state),
     ['open', 'half-open', 'open', 'half-open', 'closed'],
   );
+});
+
+test("production defaults: an agent failing one run in five keeps running; one failing most of its runs is held back (AGENT_BREAKER_ERROR_PERCENT 50, the platform's 10)", async (t) => {
+  const options = workerOptionsFromConfig(loadConfig({}), 'w');
+  t.is(options.breaker.errorPercent, 10);
+  t.is(options.agentBreakerErrorPercent, 50);
+  const thresholds = { ...options.breaker, errorPercent: options.agentBreakerErrorPercent ?? Number.NaN };
+  const states = new Map<string, BreakerState>();
+  const breakers = new AgentBreakers(
+    () => ({ counts: ['agent-transient'], thresholds }),
+    (agent, state) => states.set(agent, state),
+  );
+  t.teardown(() => breakers.shutdown());
+  for (let i = 0; i < 40; i++) {
+    breakers.record('bad-day', i % 5 === 0 ? 'agent-transient' : 'success', false);
+    breakers.record('broken', i % 5 === 0 ? 'success' : 'agent-transient', false);
+  }
+  await eventually(() => states.get('broken') === 'open', "the mostly failing agent's breaker to open");
+  t.is(breakers.admit('bad-day').kind, 'run', '20 % failures: still running');
+  t.is(breakers.admit('broken').kind, 'hold');
 });

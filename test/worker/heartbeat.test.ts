@@ -106,7 +106,7 @@ test('due visibility extensions are gathered into one call, each at most a gathe
   const gatherMs = gatheringSeconds(VISIBILITY_SECONDS) * 1000;
   const dueAt = new Map<string, number>();
   const track = (id: string) => {
-    heartbeat.track({ lease: { runId: id, token: id, attempt: 1 }, delivery: { id, body: '{}', receiveCount: 1 }, onLeaseLost() {}, onCancelRequested() {} });
+    heartbeat.track({ lease: { runId: id, token: id, attempt: 1 }, delivery: { id, body: '{}', receiveCount: 1, receivedAt: now }, onLeaseLost() {}, onCancelRequested() {} });
     dueAt.set(id, now + periodMs);
   };
   const tracked = new Map([
@@ -129,4 +129,35 @@ test('due visibility extensions are gathered into one call, each at most a gathe
     for (const id of ids) t.true(at >= (dueAt.get(id) as number) && at <= (dueAt.get(id) as number) + gatherMs, `${id} extended at most a gathering after it was due`);
   }
   t.is((batches[2]?.at ?? 0) - (batches[0]?.at ?? 0), periodMs, 'then extended once per period');
+});
+
+test("the first extension is due a period after the receive, not after the attempt began: a slow start does not let the visibility lapse (production defaults)", (t) => {
+  const { LEASE_SECONDS, VISIBILITY_SECONDS } = loadConfig({});
+  let now = 1_000_000;
+  const extended: { at: number; id: string }[] = [];
+  // Fakes that only record: what is under test is when the ticker extends, not a queue.
+  const queue = { extendVisibilityMany: async (deliveries: readonly Delivery[]) => (extended.push(...deliveries.map((d) => ({ at: now, id: d.id }))), []) };
+  const store = { heartbeat: async () => ({ held: true, cancelRequested: false }) };
+  const heartbeat = new Heartbeat(store, queue, { leaseSeconds: LEASE_SECONDS, visibilitySeconds: VISIBILITY_SECONDS }, silentLogger, () => now);
+  const periodMs = extensionPeriodSeconds(VISIBILITY_SECONDS) * 1000;
+  const gatherMs = gatheringSeconds(VISIBILITY_SECONDS) * 1000;
+  const track = (id: string, receivedAt: number) =>
+    heartbeat.track({ lease: { runId: id, token: id, attempt: 1 }, delivery: { id, body: '{}', receiveCount: 1, receivedAt }, onLeaseLost() {}, onCancelRequested() {} });
+
+  heartbeat.tick();
+  const receivedAt = new Map([
+    ['on-time', now],
+    ['slow', now - periodMs / 2],
+    ['very-slow', now - 18_000],
+  ]);
+  for (const [id, at] of receivedAt) track(id, at);
+  for (const start = now; now < start + 2 * periodMs; now += 100) heartbeat.tick();
+
+  for (const [id, at] of receivedAt) {
+    const first = extended.find((e) => e.id === id);
+    t.truthy(first, `${id} was extended`);
+    t.true((first?.at ?? Infinity) <= Math.max(at + periodMs, 1_000_000) + gatherMs, `${id} first extended at most a gathering after it was due (or after it was tracked)`);
+    t.true((first?.at ?? Infinity) < at + VISIBILITY_SECONDS * 1000, `${id} extended before its visibility lapsed`);
+  }
+  t.is(extended.find((e) => e.id === 'very-slow')?.at, 1_000_000 + gatherMs, 'already past due: extended at the next gathering');
 });

@@ -50,7 +50,7 @@ export function registerRunCommands(program: Command): void {
       .option('--input <json>', 'input for the agent, as JSON', '{}')
       .option('--timeout <seconds>', 'timeoutSeconds for each attempt')
       .option('--max-attempts <n>', 'maxAttempts')
-      .option('--idempotency-key <key>', 'submitting again with the same key returns the same run (default: a new random key; 503s are retried with it)')
+      .option('--idempotency-key <key>', 'submitting again with the same key returns the same run (default: a new random key; no answer and 502/503/504 are retried with it)')
       .option('--wait', 'follow the run\'s events until it finishes; exit 0 succeeded, 1 failed, 3 cancelled, 4 timed out'),
   ).action(async (flags: ConnectionFlags & { agent: string; input: string; timeout?: string; maxAttempts?: string; idempotencyKey?: string; wait?: boolean }) => {
     const body: Record<string, unknown> = { agent: flags.agent, input: parseJsonFlag('--input', flags.input) };

@@ -109,7 +109,7 @@ export class BullmqDriver implements QueueDriver {
       throw this.translate(error);
     }
     return held.map((taken) =>
-      this.handles.issue({ id: taken.id, body: taken.job.data.body, receiveCount: taken.job.attemptsStarted, sentAt: taken.job.timestamp }, taken),
+      this.handles.issue({ id: taken.id, body: taken.job.data.body, receiveCount: taken.job.attemptsStarted, sentAt: taken.job.timestamp, receivedAt: taken.receivedAt }, taken),
     );
   }
 

@@ -15,6 +15,8 @@ export interface HeldJob {
   id: string;
   job: Job<JobData>;
   token: string;
+  /** Taken just before the call that locked the job, so the lock never started earlier than this. */
+  receivedAt: number;
 }
 
 const MAX_REASON_CHARS = 1024;

@@ -145,10 +145,11 @@ export class BullmqReceiver {
   private async moveToActive(): Promise<{ held?: HeldJob; nextDueAt?: number }> {
     const token = `${this.tokenPrefix}:${++this.tokenCount}`;
     const client = await this.worker.client;
+    const receivedAt = Date.now();
     const [raw, id, , dueAt] = (await this.worker.scripts.moveToActive(client, token)) as [unknown, string, number, number];
     if (!raw) return { nextDueAt: dueAt > 0 ? dueAt : undefined };
     const job = Job.fromJSON<JobData>(this.worker, raw as Parameters<typeof Job.fromJSON>[1], id);
-    return { held: { id, job, token } };
+    return { held: { id, job, token, receivedAt } };
   }
 
   /** Jobs fetched for a receive that was aborted meanwhile go straight back to the queue. */

@@ -16,6 +16,11 @@ export interface Delivery {
   readonly receiveCount: number;
   /** When the message was first sent, ms since epoch, where the driver knows it. */
   readonly sentAt?: number;
+  /**
+   * When this receive took the message, ms since epoch (this process's clock): its visibility timeout
+   * runs from here, not from when the worker gets round to starting it.
+   */
+  readonly receivedAt: number;
 }
 
 export interface QueueDepth {

@@ -175,6 +175,8 @@ export class SqsDriver implements QueueDriver {
     } catch (error) {
       throw this.translate(error);
     }
+    // The visibility timeout started while the answer was on its way back: at most a round trip earlier.
+    const receivedAt = Date.now();
     return (output?.Messages ?? []).map((message) =>
       this.handles.issue(
         {
@@ -182,6 +184,7 @@ export class SqsDriver implements QueueDriver {
           body: message.Body ?? '',
           receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
           sentAt: Number(message.Attributes?.SentTimestamp) || undefined,
+          receivedAt,
         },
         { queueUrl, receiptHandle: message.ReceiptHandle ?? '' },
       ),
