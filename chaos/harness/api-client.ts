@@ -67,6 +67,16 @@ export class ApiClient {
     return answer.json;
   }
 
+  /** POST /v1/runs/batch (up to 100), expecting 202 with one accepted run per item. */
+  async submitBatch(bodies: readonly unknown[]): Promise<RunObject[]> {
+    const answer = await this.request<{ runs: RunObject[] }>('POST', '/v1/runs/batch', { runs: bodies });
+    if (answer.status !== 202) throw new Error(`POST /v1/runs/batch answered ${answer.status}: ${JSON.stringify(answer.json)}`);
+    // An item the API could not queue comes back as a problem in its place, without an id.
+    const refused = answer.json.runs.find((run) => typeof run.id !== 'string');
+    if (refused) throw new Error(`POST /v1/runs/batch refused an item: ${JSON.stringify(refused)}`);
+    return answer.json.runs;
+  }
+
   /** The run, or undefined when the API answers 404; other statuses throw. */
   async run(id: string): Promise<RunObject | undefined> {
     const answer = await this.request<RunObject>('GET', `/v1/runs/${id}`);

@@ -38,19 +38,19 @@ export interface DevStackOptions {
   slots: number;
   minWorkers: number;
   maxWorkers: number;
-  /** Scenario settings (LEASE_SECONDS, BREAKER_*, IMDS_ENDPOINT, ...), over the chaos defaults. */
+  /** Scenario settings (IMDS_ENDPOINT, the SQS queue, ...), over the chaos defaults. */
   env?: Record<string, string>;
   logFile: string;
 }
 
-/** Variables every scenario shares: quick drains and ticks, so a scenario takes seconds, not minutes. */
+/**
+ * Variables every scenario shares. Nothing here changes how the platform behaves: timeouts, leases,
+ * drains and breakers keep their production defaults unless a scenario sets one and says why.
+ */
 const CHAOS_DEFAULTS: Record<string, string> = {
   AGENTFLEET_ENV: 'dev',
   QUEUE_DRIVER: 'bullmq',
   LOG_LEVEL: 'warn',
-  SHUTDOWN_GRACE_SECONDS: '5',
-  KILL_GRACE_SECONDS: '2',
-  SCALER_TICK_SECONDS: '1',
 };
 
 export class DevStack {

@@ -5,7 +5,7 @@
  */
 
 export interface JournalEntry {
-  event: 'start' | 'end' | 'stopped';
+  event: 'start' | 'checkpoint' | 'end' | 'stopped';
   runId: string;
   attempt: number;
   agent: 'command' | 'module';
@@ -14,6 +14,10 @@ export interface JournalEntry {
   ppid?: number;
   /** On `end`: whether the agent's work succeeded (a `fail` run ends with false). */
   ok?: boolean;
+  /** On `start`: the work (ms) the checkpoint it was handed had done; absent on a fresh start. */
+  resumedFrom?: number;
+  /** On `checkpoint`: the work (ms) done when it was written. */
+  doneMs?: number;
   /** ms since epoch. */
   at: number;
 }
@@ -38,6 +42,10 @@ export interface Execution {
   outcome: ExecutionOutcome;
   /** A command agent whose parent changed while it ran: it kept running after its worker died. */
   orphaned: boolean;
+  /** The work (ms) of the checkpoint it started from; undefined on a fresh start. */
+  resumedFrom?: number;
+  /** The work (ms) of each checkpoint it wrote, in order. */
+  checkpoints: number[];
 }
 
 export interface ExecutionSummary {
@@ -57,7 +65,7 @@ export class JournalError extends Error {
   override readonly name = 'JournalError';
 }
 
-const EVENTS = new Set(['start', 'end', 'stopped']);
+const EVENTS = new Set(['start', 'checkpoint', 'end', 'stopped']);
 const AGENTS = new Set(['command', 'module']);
 
 /** Lines of the journal; a line that is not a journal entry is an error naming its line number. */
@@ -79,16 +87,20 @@ export function parseJournal(text: string): JournalEntry[] {
 }
 
 function entryProblem(value: Partial<JournalEntry>): string | undefined {
-  if (!EVENTS.has(value.event as string)) return 'event: expected start, end or stopped';
+  if (!EVENTS.has(value.event as string)) return 'event: expected start, checkpoint, end or stopped';
   if (typeof value.runId !== 'string' || value.runId === '') return 'runId: expected a non-empty string';
   if (!Number.isInteger(value.attempt) || (value.attempt as number) < 1) return 'attempt: expected an integer ≥ 1';
   if (!AGENTS.has(value.agent as string)) return 'agent: expected command or module';
   if (!Number.isInteger(value.pid)) return 'pid: expected an integer';
   if (typeof value.at !== 'number') return 'at: expected a number';
+  if (value.event === 'checkpoint' && !Number.isInteger(value.doneMs)) return 'doneMs: expected an integer on a checkpoint';
   return undefined;
 }
 
-/** Pairs each start with the end or stop of the same process for the same run and attempt. */
+/**
+ * Pairs each start with the end or stop of the same process for the same run and attempt, collecting
+ * the checkpoints it wrote in between.
+ */
 export function executionsOf(entries: readonly JournalEntry[]): Execution[] {
   const open = new Map<string, { start: JournalEntry; execution: Execution }>();
   const executions: Execution[] = [];
@@ -104,6 +116,8 @@ export function executionsOf(entries: readonly JournalEntry[]): Execution[] {
         startedAt: entry.at,
         outcome: 'vanished',
         orphaned: false,
+        ...(entry.resumedFrom === undefined ? {} : { resumedFrom: entry.resumedFrom }),
+        checkpoints: [],
       };
       executions.push(execution);
       open.set(key, { start: entry, execution });
@@ -111,6 +125,10 @@ export function executionsOf(entries: readonly JournalEntry[]): Execution[] {
     }
     const pending = open.get(key);
     if (!pending) continue;
+    if (entry.event === 'checkpoint') {
+      pending.execution.checkpoints.push(entry.doneMs ?? 0);
+      continue;
+    }
     open.delete(key);
     pending.execution.endedAt = entry.at;
     pending.execution.outcome = entry.event === 'stopped' ? 'stopped' : entry.ok === false ? 'failed' : 'completed';
@@ -142,4 +160,41 @@ export function summarizeExecutions(executions: readonly Execution[], recordedAt
     orphaned: executions.filter((execution) => execution.orphaned),
     unrecorded,
   };
+}
+
+/** How one execution started relative to the checkpoints its run's earlier executions wrote. */
+export interface Resumption {
+  runId: string;
+  attempt: number;
+  /** The work (ms) of the last checkpoint written before it started; undefined when there was none. */
+  lastWritten?: number;
+  /** The work (ms) of the checkpoint it was handed; undefined on a fresh start. */
+  resumedFrom?: number;
+  /** It started from exactly the last checkpoint written (or fresh when none was). */
+  fromLast: boolean;
+}
+
+/** For each execution after a run's first: did it resume from the last checkpoint written before it? */
+export function resumptionsOf(executions: readonly Execution[]): Resumption[] {
+  const byRun = new Map<string, Execution[]>();
+  for (const execution of executions) byRun.set(execution.runId, [...(byRun.get(execution.runId) ?? []), execution]);
+  const resumptions: Resumption[] = [];
+  for (const [runId, runs] of byRun) {
+    const ordered = [...runs].sort((a, b) => a.startedAt - b.startedAt);
+    let lastWritten: number | undefined;
+    ordered.forEach((execution, index) => {
+      if (index > 0) {
+        const { attempt, resumedFrom } = execution;
+        resumptions.push({
+          runId,
+          attempt,
+          ...(lastWritten === undefined ? {} : { lastWritten }),
+          ...(resumedFrom === undefined ? {} : { resumedFrom }),
+          fromLast: resumedFrom === lastWritten,
+        });
+      }
+      lastWritten = execution.checkpoints.at(-1) ?? lastWritten;
+    });
+  }
+  return resumptions;
 }

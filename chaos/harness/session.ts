@@ -15,7 +15,7 @@ import { sleep } from './wait.js';
  * the deadline passes, then the census (API) and the execution count (journal).
  */
 
-export type ChaosAgent = 'chaos-record' | 'chaos-record-module';
+export type ChaosAgent = 'chaos-record' | 'chaos-record-module' | 'chaos-flaky';
 
 export interface SessionOptions {
   name: string;
@@ -31,7 +31,11 @@ export interface RunRequest {
   agent: ChaosAgent;
   durationMs: number;
   fail?: boolean;
+  /** An absolute path: the run fails while that file exists. */
+  failWhile?: string;
+  checkpointEveryMs?: number;
   maxAttempts?: number;
+  timeoutSeconds?: number;
 }
 
 export interface Conclusion {
@@ -44,6 +48,10 @@ export interface Conclusion {
 }
 
 const POLL_MS = 500;
+/** Run reads in flight at once while settling: a thousand runs are read in seconds, without a flood. */
+const READS_AT_ONCE = 25;
+/** The API's limit for one POST /v1/runs/batch. */
+const BATCH_SIZE = 100;
 /**
  * Runs still open while the queue has held nothing (visible, in flight or delayed) for this long have
  * no message left that could finish them: waiting longer changes nothing, they are lost. A run
@@ -89,10 +97,12 @@ export class ChaosSession {
 
   /** The run body for a chaos agent (its input names this session's journal). */
   body(request: RunRequest): Record<string, unknown> {
+    const { agent, durationMs, fail, failWhile, checkpointEveryMs, maxAttempts, timeoutSeconds } = request;
     return {
-      agent: request.agent,
-      input: { durationMs: request.durationMs, journal: this.journalFile, ...(request.fail ? { fail: true } : {}) },
-      ...(request.maxAttempts ? { maxAttempts: request.maxAttempts } : {}),
+      agent,
+      input: { durationMs, journal: this.journalFile, ...(fail ? { fail } : {}), ...(failWhile ? { failWhile } : {}), ...(checkpointEveryMs ? { checkpointEveryMs } : {}) },
+      ...(maxAttempts ? { maxAttempts } : {}),
+      ...(timeoutSeconds ? { timeoutSeconds } : {}),
     };
   }
 
@@ -101,6 +111,17 @@ export class ChaosSession {
     const run = await this.dev.api.submit(this.body(request));
     this.submitted.push(run.id);
     return run;
+  }
+
+  /** Submits in batches of up to 100 (POST /v1/runs/batch) and remembers every run, in order. */
+  async submitMany(requests: readonly RunRequest[]): Promise<RunObject[]> {
+    const accepted: RunObject[] = [];
+    for (let from = 0; from < requests.length; from += BATCH_SIZE) {
+      const runs = await this.dev.api.submitBatch(requests.slice(from, from + BATCH_SIZE).map((request) => this.body(request)));
+      for (const run of runs) this.submitted.push(run.id);
+      accepted.push(...runs);
+    }
+    return accepted;
   }
 
   /** Counts a run accepted some other way (e.g. submitted with retries during an outage). */
@@ -118,11 +139,11 @@ export class ChaosSession {
     const runs = new Map<string, RunObject | undefined>();
     let emptySince: number | undefined;
     for (;;) {
-      for (const id of ids) {
-        const known = runs.get(id);
-        if (known && TERMINAL_STATUSES.has(known.status)) continue;
-        const answer = await this.dev.api.run(id).catch(() => known);
-        runs.set(id, answer);
+      const unsettled = ids.filter((id) => !TERMINAL_STATUSES.has(runs.get(id)?.status ?? 'missing'));
+      for (let from = 0; from < unsettled.length; from += READS_AT_ONCE) {
+        const chunk = unsettled.slice(from, from + READS_AT_ONCE);
+        const answers = await Promise.all(chunk.map((id) => this.dev.api.run(id).catch(() => runs.get(id))));
+        chunk.forEach((id, index) => runs.set(id, answers[index]));
       }
       const open = ids.filter((id) => !TERMINAL_STATUSES.has(runs.get(id)?.status ?? 'missing'));
       if (open.length === 0 || Date.now() > deadline) return runs;

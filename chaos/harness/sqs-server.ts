@@ -1,9 +1,11 @@
 import { startFauxqs } from 'fauxqs';
+import type { EnvironmentConfig } from '../../environments/index.js';
 
 /**
  * An SQS-protocol server (fauxqs) on a free loopback port, in the runner's process, with a run queue
  * and its dead-letter queue: the production queue's stand-in, apart from Redis, so a scenario can
- * lose Redis and keep the queue.
+ * lose Redis and keep the queue. The queue gets the attributes an environment's stack gives it; the
+ * workers keep their own defaults (VISIBILITY_SECONDS is not set here).
  */
 
 export interface ScenarioSqs {
@@ -15,14 +17,14 @@ export interface ScenarioSqs {
   stop(): Promise<void>;
 }
 
-export async function startSqs(options: { visibilitySeconds: number; maxReceiveCount: number }): Promise<ScenarioSqs> {
+export async function startSqs(queueSettings: Pick<EnvironmentConfig['queue'], 'visibilityTimeoutSeconds' | 'maxReceiveCount'>): Promise<ScenarioSqs> {
   const server = await startFauxqs({ port: 0, logger: false });
   const name = `chaos-runs-${process.pid}-${Date.now()}`;
   const dlq = server.createQueue(`${name}-dlq`);
   const queue = server.createQueue(name, {
     attributes: {
-      VisibilityTimeout: String(options.visibilitySeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: options.maxReceiveCount }),
+      VisibilityTimeout: String(queueSettings.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: queueSettings.maxReceiveCount }),
     },
   });
   const endpoint = `http://127.0.0.1:${server.port}`;
@@ -39,7 +41,6 @@ export async function startSqs(options: { visibilitySeconds: number; maxReceiveC
       // fauxqs accepts any credentials; these keep the SDK from looking for real ones.
       AWS_ACCESS_KEY_ID: 'chaos',
       AWS_SECRET_ACCESS_KEY: 'chaos',
-      VISIBILITY_SECONDS: String(options.visibilitySeconds),
     },
     stop: () => server.stop(),
   };

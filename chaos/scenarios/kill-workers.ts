@@ -2,29 +2,36 @@ import { descendantsOf } from '../../services/worker/agents/process-tree.js';
 import { pidOfWorker } from '../harness/dev-stack.js';
 import { check, type Check, type ScenarioReport } from '../harness/result.js';
 import type { Scenario } from '../harness/scenario.js';
-import { withSession, type ChaosAgent, type ChaosSession } from '../harness/session.js';
+import { withSession, type ChaosAgent, type ChaosSession, type RunRequest } from '../harness/session.js';
 import { secondsSince, waitFor } from '../harness/wait.js';
 
 /**
- * Worker processes die mid-run (SIGKILL: no drain, no goodbye) while they hold runs of both agent
- * kinds. The local pool replaces them; the runs they held come back when their queue visibility
+ * Worker processes die mid-run (SIGKILL: no drain, no goodbye) while a thousand runs go through a
+ * full fleet. The local pool replaces them; the runs they held come back when their queue visibility
  * lapses, and the next attempt records the lost one as `worker_lost`. Every run must succeed, the
- * held ones with a `worker_lost` attempt and then a success elsewhere, and no agent may run on
- * after its worker died.
+ * held ones with a `worker_lost` attempt and then a success elsewhere, no agent may run on after its
+ * worker died, and all of it within a minute with the production VISIBILITY_SECONDS and LEASE_SECONDS
+ * (issue 11: a run held by a worker that dies without a word runs again elsewhere within 60 s).
+ *
+ * Size: 3 workers × 50 slots and runs of 3 s, so the 1,000 runs take a few minutes on two cores.
+ * Nine runs in ten use the module agent: a command agent is a Node process of its own (~40 MB,
+ * ~50 ms of CPU to start), and 150 of them at once would measure the machine, not the platform. Every
+ * tenth run is a command agent, so some held runs have an agent process that must not outlive its
+ * worker.
  *
  * Recovery: from the kill until the pool is back at its size and every held run is running again on
- * a live worker. Its length is set by VISIBILITY_SECONDS (a dead worker's messages reappear only when
- * their visibility lapses), shortened here; with the production 900 s it is up to 15 minutes.
+ * a live worker; it must be at most 60 s.
  */
 
 const WORKERS = 3;
-const SLOTS = 4;
-const RUNS = 24;
-const RUN_MS = 8_000;
+const SLOTS = 50;
+const RUNS = 1_000;
+const RUN_MS = 3_000;
+const COMMAND_EVERY = 10;
 const VICTIMS = 2;
-const VISIBILITY_SECONDS = 10;
-const LEASE_SECONDS = 5;
-const RUNNING_BEFORE_KILL = 8;
+/** Killed once the fleet is this busy, so the victims hold many runs of both kinds. */
+const RUNNING_BEFORE_KILL = 100;
+const RECOVERY_LIMIT_SECONDS = 60;
 
 export const killWorkers: Scenario = {
   name: 'kill-workers',
@@ -32,22 +39,17 @@ export const killWorkers: Scenario = {
   run: (context) =>
     withSession(
       context,
-      {
-        name: 'kill-workers',
-        slots: SLOTS,
-        minWorkers: WORKERS,
-        maxWorkers: WORKERS,
-        env: { VISIBILITY_SECONDS: String(VISIBILITY_SECONDS), LEASE_SECONDS: String(LEASE_SECONDS) },
-      },
+      { name: 'kill-workers', slots: SLOTS, minWorkers: WORKERS, maxWorkers: WORKERS },
       async (session): Promise<ScenarioReport> => {
         const { dev } = session;
         await waitFor(async () => (await dev.workers()).length === WORKERS, `${WORKERS} workers to register`, 90_000);
-        context.progress(`submitting ${RUNS} runs of ${RUN_MS / 1000} s (command and module agents alternating)`);
-        for (let i = 0; i < RUNS; i++) {
-          const agent: ChaosAgent = i % 2 === 0 ? 'chaos-record' : 'chaos-record-module';
-          await session.submit({ agent, durationMs: RUN_MS, maxAttempts: 3 });
-        }
-        await waitFor(async () => (await runningByWorker(session)).total >= RUNNING_BEFORE_KILL, `${RUNNING_BEFORE_KILL} runs to be running`, 90_000);
+        context.progress(`submitting ${RUNS} runs of ${RUN_MS / 1000} s (every ${COMMAND_EVERY}th a command agent, the rest module agents)`);
+        const requests = Array.from({ length: RUNS }, (_, i): RunRequest => {
+          const agent: ChaosAgent = i % COMMAND_EVERY === 0 ? 'chaos-record' : 'chaos-record-module';
+          return { agent, durationMs: RUN_MS, maxAttempts: 3 };
+        });
+        await session.submitMany(requests);
+        await waitFor(async () => (await runningByWorker(session)).total >= RUNNING_BEFORE_KILL, `${RUNNING_BEFORE_KILL} runs to be running`, 90_000, 500);
 
         const { byWorker } = await runningByWorker(session);
         const victims = [...byWorker.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, VICTIMS).map(([worker]) => worker);
@@ -65,22 +67,30 @@ export const killWorkers: Scenario = {
         const held = (await runningByWorker(session)).runsOf(victims);
         context.progress(`${held.length} runs were held by the killed workers`);
 
-        let fleetBackSeconds: number | null = null;
-        let runsBackSeconds: number | null = null;
+        const back: { fleet: number | null; runs: number | null } = { fleet: null, runs: null };
         await waitFor(
           async () => {
-            if (fleetBackSeconds === null && (await liveReplacements(session, victims)) === WORKERS) fleetBackSeconds = secondsSince(killedAt);
-            if (runsBackSeconds === null && (await allTakenOver(session, held))) runsBackSeconds = secondsSince(killedAt);
-            return fleetBackSeconds !== null && runsBackSeconds !== null;
+            if (back.fleet === null && (await liveReplacements(session, victims)) === WORKERS) back.fleet = secondsSince(killedAt);
+            if (back.runs === null && (await allTakenOver(session, held))) back.runs = secondsSince(killedAt);
+            return back.fleet !== null && back.runs !== null;
           },
           'the pool to be back at its size and the held runs to run again',
-          120_000,
+          // Twice the limit: a slow recovery is measured, not just refused.
+          2 * RECOVERY_LIMIT_SECONDS * 1000,
+          500,
         ).catch(() => undefined);
+        const { fleet: fleetBackSeconds, runs: runsBackSeconds } = back;
 
         // An agent that outlived its worker ends RUN_MS after it started, long before the takeover attempts do.
-        const final = await session.conclude(90_000);
+        const final = await session.conclude(180_000);
+        const recovery = fleetBackSeconds !== null && runsBackSeconds !== null ? Math.max(fleetBackSeconds, runsBackSeconds) : null;
         const checks: Check[] = [
           check('every run succeeded', final.census.byStatus.succeeded === RUNS, JSON.stringify(final.census.byStatus)),
+          check(
+            `every held run ran again elsewhere and the pool was back within ${RECOVERY_LIMIT_SECONDS} s`,
+            recovery !== null && recovery <= RECOVERY_LIMIT_SECONDS,
+            `pool back after ${fleetBackSeconds?.toFixed(1) ?? 'never'} s, held runs running again after ${runsBackSeconds?.toFixed(1) ?? `never (within ${2 * RECOVERY_LIMIT_SECONDS} s)`} s`,
+          ),
           check(`the local pool replaced the killed workers (${WORKERS} live workers again)`, fleetBackSeconds !== null),
           ...(await takeoverChecks(session, held, victims)),
           check(
@@ -92,16 +102,15 @@ export const killWorkers: Scenario = {
           ),
           check('the API and the scaler stayed up', dev.running),
         ];
-        const recovery = fleetBackSeconds !== null && runsBackSeconds !== null ? Math.max(fleetBackSeconds, runsBackSeconds) : null;
         return {
           census: final.census,
           executions: final.executions,
           recoverySeconds: recovery,
           recoveryMeasures: 'from the SIGKILL until the pool is back at its size and every run the killed workers held is running again on a live worker',
           checks,
-          settings: { workers: WORKERS, slotsPerWorker: SLOTS, runs: RUNS, runSeconds: RUN_MS / 1000, killed: VICTIMS, VISIBILITY_SECONDS, LEASE_SECONDS },
+          settings: { workers: WORKERS, slotsPerWorker: SLOTS, runs: RUNS, runSeconds: RUN_MS / 1000, commandAgentEvery: COMMAND_EVERY, killed: VICTIMS, recoveryLimitSeconds: RECOVERY_LIMIT_SECONDS, queueAndLease: 'production defaults' },
           figures: { heldRuns: held.length, fleetBackSeconds, runsBackSeconds },
-          evidence: { killedWorkers: victims, heldRuns: held },
+          evidence: { killedWorkers: victims, heldRuns: held.slice(0, 20) },
         };
       },
     ),
@@ -117,8 +126,9 @@ interface RunningRuns {
 async function runningByWorker(session: ChaosSession): Promise<RunningRuns> {
   const byWorker = new Map<string, string[]>();
   let total = 0;
-  for (const id of session.submitted) {
-    const record = await session.dev.record(id);
+  const records = await Promise.all(session.submitted.map((id) => session.dev.record(id)));
+  for (const [index, record] of records.entries()) {
+    const id = session.submitted[index]!;
     const open = record?.status === 'running' ? record.attempts.at(-1) : undefined;
     if (!open || open.outcome !== undefined) continue;
     byWorker.set(open.worker, [...(byWorker.get(open.worker) ?? []), id]);
@@ -135,18 +145,16 @@ async function liveReplacements(session: ChaosSession, killed: readonly string[]
 
 /** Every held run has an attempt after the lost one (running or done). */
 async function allTakenOver(session: ChaosSession, held: readonly string[]): Promise<boolean> {
-  for (const id of held) {
-    const attempts = (await session.dev.record(id))?.attempts ?? [];
-    if (attempts.length < 2) return false;
-  }
-  return true;
+  const records = await Promise.all(held.map((id) => session.dev.record(id)));
+  return records.every((record) => (record?.attempts.length ?? 0) >= 2);
 }
 
 async function takeoverChecks(session: ChaosSession, held: readonly string[], victims: readonly string[]): Promise<Check[]> {
   const wrongHeld: string[] = [];
   const wrongOthers: string[] = [];
-  for (const id of session.submitted) {
-    const record = await session.dev.record(id);
+  const records = await Promise.all(session.submitted.map((id) => session.dev.record(id)));
+  for (const [index, record] of records.entries()) {
+    const id = session.submitted[index]!;
     const attempts = record?.attempts ?? [];
     const shape = attempts.map((a) => `${a.outcome ?? 'open'}${a.error ? `(${a.error.type})` : ''}`).join(', ');
     if (held.includes(id)) {
@@ -164,8 +172,8 @@ async function takeoverChecks(session: ChaosSession, held: readonly string[], vi
     }
   }
   return [
-    check('each run a killed worker held shows a worker_lost attempt, then succeeded on another worker', held.length > 0 && wrongHeld.length === 0, held.length === 0 ? 'the killed workers held no runs' : wrongHeld.join('; ')),
-    check('runs the killed workers did not hold ran once and succeeded', wrongOthers.length === 0, wrongOthers.join('; ')),
+    check('each run a killed worker held shows a worker_lost attempt, then succeeded on another worker', held.length > 0 && wrongHeld.length === 0, held.length === 0 ? 'the killed workers held no runs' : `${wrongHeld.length} of ${held.length}: ${wrongHeld.slice(0, 20).join('; ')}`),
+    check('runs the killed workers did not hold ran once and succeeded', wrongOthers.length === 0, wrongOthers.slice(0, 20).join('; ')),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { loadEnvironment } from '../../environments/index.js';
 import { check, type ScenarioReport } from '../harness/result.js';
 import type { Scenario } from '../harness/scenario.js';
 import { withSession, type ChaosAgent, type ChaosSession } from '../harness/session.js';
@@ -21,13 +22,14 @@ const WORKERS = 2;
 const SLOTS = 4;
 const RUNS = 12;
 const RUN_MS = 6_000;
-const VISIBILITY_SECONDS = 30;
+/** The production queue's attributes (its visibility timeout is the backstop behind the workers' own). */
+const PROD_QUEUE = loadEnvironment('prod').queue;
 
 export const loseRedisData: Scenario = {
   name: 'lose-redis-data',
   title: 'Redis restarts empty under the SQS driver: runs survive through their messages',
   run: async (context) => {
-    const sqs = await startSqs({ visibilitySeconds: VISIBILITY_SECONDS, maxReceiveCount: 5 });
+    const sqs = await startSqs(PROD_QUEUE);
     try {
       return await withSession(context, { name: 'lose-redis-data', slots: SLOTS, minWorkers: WORKERS, maxWorkers: WORKERS, env: sqs.env }, (session) =>
         scenario(session, context.progress),
@@ -78,7 +80,7 @@ async function scenario(session: ChaosSession, progress: (message: string) => vo
       check('nothing was dead-lettered', depth.deadLettered === 0, `${depth.deadLettered} messages in the dead-letter queue`),
       check('the API, the scaler and the workers stayed up', dev.running && (await dev.workers()).length === WORKERS),
     ],
-    settings: { queue: 'sqs (fauxqs)', redisPersistence: 'none', workers: WORKERS, slotsPerWorker: SLOTS, runs: RUNS, runSeconds: RUN_MS / 1000, VISIBILITY_SECONDS, LEASE_SECONDS: 30 },
+    settings: { queue: 'sqs (fauxqs)', redisPersistence: 'none', workers: WORKERS, slotsPerWorker: SLOTS, runs: RUNS, runSeconds: RUN_MS / 1000, queueVisibilityTimeoutSeconds: PROD_QUEUE.visibilityTimeoutSeconds, maxReceiveCount: PROD_QUEUE.maxReceiveCount, workerVisibilityAndLease: 'production defaults' },
     figures: { runningAtLoss: atLoss.running.length, queuedAtLoss: atLoss.queued.length, recoverySeconds },
     evidence: {
       runningAtLoss: atLoss.running.map((id) => ({ id, final: status(id), logged: dev.logMessagesAbout(id) })),

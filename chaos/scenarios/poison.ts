@@ -3,13 +3,13 @@ import { Redis } from 'ioredis';
 import { asBullmqConnection, JOB_NAME } from '../../services/core/queue/bullmq-jobs.js';
 import { check, type ScenarioReport } from '../harness/result.js';
 import type { Scenario } from '../harness/scenario.js';
-import { withSession } from '../harness/session.js';
+import { withSession, type ChaosAgent, type RunRequest } from '../harness/session.js';
 import { secondsSince, waitFor } from '../harness/wait.js';
 
 /**
- * Messages no agentfleet API would send are put straight into the queue (BullMQ's own client, the
- * way a buggy or foreign producer would), between two batches of good runs: bodies that are not
- * JSON, an unknown message version, missing and mistyped fields, and a job with no body at all.
+ * A hundred messages no agentfleet API would send are put straight into the queue (BullMQ's own
+ * client, the way a buggy or foreign producer would), between two batches of fifty good runs: bodies
+ * that are not JSON, an unknown message version, missing and mistyped fields, and jobs with no body.
  * Each must end in the dead-letter queue with its body intact and a reason; the workers must go on
  * (no crash, no restart) and every good run must succeed once.
  *
@@ -19,23 +19,32 @@ import { secondsSince, waitFor } from '../harness/wait.js';
 
 const WORKERS = 2;
 const SLOTS = 4;
-const GOOD_RUNS_EACH_SIDE = 15;
+const GOOD_RUNS_EACH_SIDE = 50;
+const POISON_MESSAGES = 100;
 const RUN_MS = 300;
 
 const message = (fields: Record<string, unknown>) =>
   JSON.stringify({ v: 1, tenant: 'chaos', agent: 'chaos-record-module', input: {}, timeoutSeconds: 60, maxAttempts: 1, attempt: 1, ...fields });
 
-/** What a foreign or broken producer might put in the queue. Each is told apart by its data. */
-const POISON: readonly { what: string; data: Record<string, unknown> }[] = [
-  { what: 'a body that is not JSON', data: { body: '{"v":1,"runId":"poison-1", cut off here' } },
-  { what: 'binary garbage', data: { body: '\u0000\u0001\u00ff poison-2 \ud83d' } },
-  { what: 'an empty body', data: { body: '' } },
-  { what: 'JSON that is not an object', data: { body: '["poison-4"]' } },
-  { what: 'an unknown message version', data: { body: message({ v: 99, runId: 'poison-5' }) } },
-  { what: 'a v1 message without runId', data: { body: message({ runId: undefined, note: 'poison-6' }) } },
-  { what: 'a v1 message with a mistyped field', data: { body: message({ runId: 'poison-7', timeoutSeconds: 'soon' }) } },
-  { what: 'a job with no body (not sent by an agentfleet driver)', data: { payload: 'poison-8' } },
+/**
+ * What a foreign or broken producer might put in the queue, each kind made unique by its number `n`
+ * (in the body, or beside it where the body cannot hold one), so each message is told apart by its data.
+ */
+const POISON_KINDS: readonly { what: string; data(n: number): Record<string, unknown> }[] = [
+  { what: 'a body that is not JSON', data: (n) => ({ body: `{"v":1,"runId":"poison-${n}", cut off here` }) },
+  { what: 'binary garbage', data: (n) => ({ body: `\u0000\u0001\u00ff poison-${n} \ud83d` }) },
+  { what: 'an empty body', data: (n) => ({ body: '', n }) },
+  { what: 'JSON that is not an object', data: (n) => ({ body: `["poison-${n}"]` }) },
+  { what: 'an unknown message version', data: (n) => ({ body: message({ v: 99, runId: `poison-${n}` }) }) },
+  { what: 'a v1 message without runId', data: (n) => ({ body: message({ runId: undefined, note: `poison-${n}` }) }) },
+  { what: 'a v1 message with a mistyped field', data: (n) => ({ body: message({ runId: `poison-${n}`, timeoutSeconds: 'soon' }) }) },
+  { what: 'a job with no body (not sent by an agentfleet driver)', data: (n) => ({ payload: `poison-${n}` }) },
 ];
+
+const POISON = Array.from({ length: POISON_MESSAGES }, (_, n) => {
+  const kind = POISON_KINDS[n % POISON_KINDS.length]!;
+  return { what: `${kind.what} (#${n})`, data: kind.data(n) };
+});
 
 export const poison: Scenario = {
   name: 'poison',
@@ -49,10 +58,11 @@ export const poison: Scenario = {
       const queue = new Queue('chaos-poison', { connection: asBullmqConnection(connection), skipVersionCheck: true });
       try {
         context.progress(`${GOOD_RUNS_EACH_SIDE} good runs, ${POISON.length} poison messages straight into the queue, ${GOOD_RUNS_EACH_SIDE} more good runs`);
-        for (let i = 0; i < GOOD_RUNS_EACH_SIDE; i++) await session.submit({ agent: 'chaos-record-module', durationMs: RUN_MS, maxAttempts: 1 });
+        const good = (agent: ChaosAgent) => Array.from({ length: GOOD_RUNS_EACH_SIDE }, (): RunRequest => ({ agent, durationMs: RUN_MS, maxAttempts: 1 }));
+        await session.submitMany(good('chaos-record-module'));
         const injectedAt = performance.now();
-        for (const item of POISON) await queue.add(JOB_NAME, item.data);
-        for (let i = 0; i < GOOD_RUNS_EACH_SIDE; i++) await session.submit({ agent: 'chaos-record', durationMs: RUN_MS, maxAttempts: 1 });
+        await queue.addBulk(POISON.map((item) => ({ name: JOB_NAME, data: item.data })));
+        await session.submitMany(good('chaos-record'));
 
         let recoverySeconds: number | null = null;
         await waitFor(
@@ -82,16 +92,17 @@ export const poison: Scenario = {
             check(
               'every poison message is in the dead-letter queue, body intact, with a reason',
               unmatched.length === 0,
-              `not found: ${unmatched.map((item) => item.what).join(', ')}`,
+              `${unmatched.length} not found: ${unmatched.slice(0, 20).map((item) => item.what).join(', ')}`,
             ),
-            check('nothing but the poison was dead-lettered', foreign.length === 0, foreign.map((job) => `${job.id}: ${job.failedReason}`).join('; ')),
+            check('nothing but the poison was dead-lettered', foreign.length === 0, foreign.slice(0, 20).map((job) => `${job.id}: ${job.failedReason}`).join('; ')),
             check('the workers kept going: the same workers before and after, none restarted', sameList(workersBefore, workersAfter) && !/local worker exited/.test(dev.output()), `before ${workersBefore.join(', ')}; after ${workersAfter.join(', ')}`),
             check('the API and the scaler stayed up', dev.running),
           ],
-          settings: { workers: WORKERS, slotsPerWorker: SLOTS, goodRuns: 2 * GOOD_RUNS_EACH_SIDE, poisonMessages: POISON.length, runMs: RUN_MS },
+          settings: { workers: WORKERS, slotsPerWorker: SLOTS, goodRuns: 2 * GOOD_RUNS_EACH_SIDE, poisonMessages: POISON.length, poisonKinds: POISON_KINDS.length, runMs: RUN_MS },
           figures: { deadLettered: deadLetters.length },
           evidence: {
-            deadLetters: POISON.map((item) => ({ injected: item.what, reason: deadLetters.find((job) => sameData(job.data, item.data))?.failedReason ?? null })),
+            // One of each kind: the other messages of a kind are dead-lettered for the same reason.
+            deadLetters: POISON.slice(0, POISON_KINDS.length).map((item) => ({ injected: item.what, reason: deadLetters.find((job) => sameData(job.data, item.data))?.failedReason ?? null })),
           },
         };
       } finally {

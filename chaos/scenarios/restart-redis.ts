@@ -10,8 +10,8 @@ import { secondsSince, sleep, waitFor } from '../harness/wait.js';
  * Redis (run store and BullMQ queue alike) is SIGKILLed under load and comes back a few seconds later
  * with its data: an append-only file fsynced on every write, as a rebooted or failed-over ElastiCache
  * node with a synchronised replica would. (A failover to a lagging replica can lose the last writes;
- * that is not what this scenario models.) Lease (30 s) and visibility (900 s) keep their production
- * values: the outage is shorter than a lease, so no run should change hands.
+ * that is not what this scenario models.) Lease and visibility keep their production defaults, both
+ * longer than the outage, so no run should change hands.
  *
  * Meanwhile a client keeps submitting (each run with its Idempotency-Key, retried on 503 as
  * Retry-After says; a burst of submissions is in flight at the moment of the kill) and an observer
@@ -123,7 +123,7 @@ export const restartRedis: Scenario = {
           check('no run changed hands (the outage is shorter than a lease): none took a second attempt', retried(conclusion.runs).length === 0, retried(conclusion.runs).join('; ')),
           check('the API, the scaler and the workers stayed up', dev.running && (await dev.workers()).length === WORKERS),
         ],
-        settings: { workers: WORKERS, slotsPerWorker: SLOTS, runsBefore: RUNS_BEFORE, runSeconds: RUN_MS / 1000, clientRunSeconds: CLIENT_RUN_MS / 1000, outageSeconds: OUTAGE_MS / 1000, submitEveryMs: SUBMIT_EVERY_MS, burstAtKill: BURST_AT_KILL, redisPersistence: 'appendonly yes, appendfsync always', LEASE_SECONDS: 30, VISIBILITY_SECONDS: 900 },
+        settings: { workers: WORKERS, slotsPerWorker: SLOTS, runsBefore: RUNS_BEFORE, runSeconds: RUN_MS / 1000, clientRunSeconds: CLIENT_RUN_MS / 1000, outageSeconds: OUTAGE_MS / 1000, submitEveryMs: SUBMIT_EVERY_MS, burstAtKill: BURST_AT_KILL, redisPersistence: 'appendonly yes, appendfsync always', visibilityAndLease: 'production defaults' },
         figures: {
           readySeconds,
           acceptedSeconds,

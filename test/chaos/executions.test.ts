@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { executionsOf, JournalError, parseJournal, summarizeExecutions, type JournalEntry } from '../../chaos/harness/executions.js';
+import { executionsOf, JournalError, parseJournal, resumptionsOf, summarizeExecutions, type JournalEntry } from '../../chaos/harness/executions.js';
 
 let clock = 1_000;
 function entry(event: JournalEntry['event'], runId: string, attempt: number, fields: Partial<JournalEntry> = {}): JournalEntry {
@@ -24,6 +24,47 @@ test('a journal line that is not an entry is an error naming its line and field'
   t.throws(() => parseJournal(JSON.stringify({ ...entry('start', 'r1', 1), attempt: 0 })), { message: /line 1: attempt/ });
   t.throws(() => parseJournal(JSON.stringify({ ...entry('start', 'r1', 1), event: 'begin' })), { message: /line 1: event/ });
   t.throws(() => parseJournal(JSON.stringify({ ...entry('start', 'r1', 1), runId: '' })), { message: /line 1: runId/ });
+  t.throws(() => parseJournal(JSON.stringify(entry('checkpoint', 'r1', 1))), { message: /line 1: doneMs/ });
+});
+
+test('checkpoints belong to the execution that wrote them and do not end it', (t) => {
+  const [execution] = executionsOf([
+    entry('start', 'r1', 2, { resumedFrom: 4_000 }),
+    entry('checkpoint', 'r1', 2, { doneMs: 5_000 }),
+    entry('checkpoint', 'r1', 2, { doneMs: 6_000 }),
+    entry('end', 'r1', 2, { ok: true }),
+  ]);
+  t.like(execution, { outcome: 'completed', resumedFrom: 4_000, checkpoints: [5_000, 6_000] });
+});
+
+test('a resumed execution started from the last checkpoint written before it, or it did not', (t) => {
+  const journal = executionsOf([
+    entry('start', 'good', 1),
+    entry('checkpoint', 'good', 1, { doneMs: 5_000 }),
+    entry('checkpoint', 'good', 1, { doneMs: 7_500 }),
+    entry('stopped', 'good', 1),
+    entry('start', 'good', 2, { resumedFrom: 7_500 }),
+    entry('start', 'stale', 1),
+    entry('checkpoint', 'stale', 1, { doneMs: 5_000 }),
+    entry('checkpoint', 'stale', 1, { doneMs: 10_000 }),
+    entry('stopped', 'stale', 1),
+    entry('start', 'stale', 2, { resumedFrom: 5_000 }),
+    entry('start', 'fresh', 1),
+    entry('checkpoint', 'fresh', 1, { doneMs: 5_000 }),
+    entry('start', 'fresh', 2),
+    entry('start', 'never', 1),
+    entry('start', 'never', 2),
+  ]);
+  t.deepEqual(
+    resumptionsOf(journal).map((r) => [r.runId, r.fromLast]),
+    [
+      ['good', true],
+      ['stale', false],
+      ['fresh', false],
+      ['never', true],
+    ],
+  );
+  t.like(resumptionsOf(journal)[1], { lastWritten: 10_000, resumedFrom: 5_000 });
 });
 
 test('each start is paired with the end or stop of the same process, in time order whatever the line order', (t) => {
