@@ -122,9 +122,9 @@ export class TooManyRequestsError extends ApiError {
  * A create (POST /v1/runs, POST /v1/runs/batch) stopped by an outage of Redis or the queue: 503 with
  * Retry-After like any outage, plus whether the run may exist. `mayHaveBeenRecorded` is false only
  * when the API knows this request kept nothing and no earlier request can have made the run: it failed
- * before recording a run without an Idempotency-Key (or a batch, whose items' keys are unread then; the
- * wording covers a run an earlier request made), or it withdrew the record after the
- * send failed (a message that reached the queue anyway is then dropped by the worker). When true, the
+ * before recording a run without an Idempotency-Key (never for a batch, whose items may carry keys), or it
+ * withdrew the record after the send failed (a message that reached the queue anyway is then dropped
+ * by the worker). When true, the
  * run may be recorded and will then run (a retry or the unsent-run sweeper sends its message). Either
  * way a retry with the same Idempotency-Key is what to do: it returns that run, or creates it once.
  */

@@ -19,22 +19,34 @@ export function isTerminalStatus(status: string): boolean {
   return TERMINAL.has(status);
 }
 
+/**
+ * The API answers every request the CLI makes at once (a run's events are followed elsewhere); one
+ * that hangs this long is treated as no answer, so a stuck connection cannot hold `submit` for the
+ * 300 s of undici's own headers timeout on every attempt.
+ */
+export const REQUEST_TIMEOUT_SECONDS = 30;
+
 export class ApiClient {
-  constructor(private readonly options: ClientOptions) {}
+  private readonly key: string;
+
+  constructor(private readonly options: ClientOptions) {
+    if (!options.key) throw new CliError('no API key: pass --key or set AGENTFLEET_KEY');
+    this.key = options.key;
+  }
 
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    if (!this.options.key) throw new CliError('no API key: pass --key or set AGENTFLEET_KEY');
     const url = new URL(path, this.options.url);
     let response: Response;
     try {
       response = await fetch(url, {
         method,
         headers: {
-          authorization: `Bearer ${this.options.key}`,
+          authorization: `Bearer ${this.key}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_SECONDS * 1000),
       });
     } catch (error) {
       throw new ApiUnreachableError(`cannot reach ${this.options.url}: ${describe(error)}`);
@@ -62,6 +74,7 @@ export class ApiClient {
 }
 
 function describe(error: unknown): string {
+  if ((error as Error).name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_SECONDS} s`;
   return String((error as Error).cause ?? (error as Error).message);
 }
 

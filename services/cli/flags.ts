@@ -1,4 +1,5 @@
 import { POOL_NAMES, type PoolName } from '../../environments/index.js';
+import { idempotencyKeyHeader } from '../api/schemas.js';
 import { CliError } from './cli-error.js';
 
 /** Parsers of flag values shared by the commands; each error names the flag. */
@@ -25,6 +26,16 @@ export function parseJsonFlag(flag: string, text: string): unknown {
   } catch (error) {
     throw new CliError(`${flag}: not valid JSON (${(error as Error).message})`);
   }
+}
+
+/**
+ * An Idempotency-Key the API accepts, checked here by the API's own rule: an empty one (an unset
+ * shell variable) must fail now, not submit a run that a retry could create twice.
+ */
+export function parseIdempotencyKey(flag: string, text: string): string {
+  const parsed = idempotencyKeyHeader.safeParse(text);
+  if (!parsed.success) throw new CliError(`${flag}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}, got "${text}"`);
+  return parsed.data;
 }
 
 const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;

@@ -46,6 +46,12 @@ test.serial('with Redis stopped, /readyz is 503 naming redis, and requests are 5
   t.is(keyed.json.mayHaveBeenRecorded, true);
   t.regex(keyed.json.detail, /may have been recorded.*same Idempotency-Key/);
 
+  // A batch's items may carry keys, unread when the outage stopped it: it cannot say "no run".
+  const batch = await api.bootstrap.post('/v1/runs/batch', { runs: [{ agent: 'simulate', input: {}, idempotencyKey: 'outage-batch-item' }] });
+  t.is(batch.status, 503);
+  t.is(batch.json.mayHaveBeenRecorded, true);
+  t.regex(batch.json.detail, /may have been recorded.*same idempotencyKey/);
+
   for (const path of [`/v1/runs/${before.json.id}`, '/v1/runs', '/v1/queue', '/v1/fleet']) {
     const response = await api.bootstrap.get(path);
     t.is(response.status, 503, path);

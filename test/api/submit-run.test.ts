@@ -85,6 +85,14 @@ test.serial('an Idempotency-Key is per tenant: another tenant using it gets its 
   t.is(theirs.headers.get('idempotent-replayed'), null);
 });
 
+test.serial('an empty Idempotency-Key is a 400 naming the header, not a submit without a key', async (t) => {
+  const before = (await api.bootstrap.get('/v1/runs')).json.runs.length;
+  const empty = await api.bootstrap.submit({}, { 'Idempotency-Key': '' });
+  t.is(empty.status, 400);
+  t.deepEqual([...new Set(empty.json.errors.map((error: { field: string }) => error.field))], ['Idempotency-Key']);
+  t.is((await api.bootstrap.get('/v1/runs')).json.runs.length, before, 'no run created');
+});
+
 test.serial("a run's own timeout and attempts override the defaults, in the response and in the message", async (t) => {
   const own = await api.bootstrap.submit({ timeoutSeconds: 45, maxAttempts: 1 });
   t.like(own.json, { timeoutSeconds: 45, maxAttempts: 1, priority: 0, metadata: {} });

@@ -34,6 +34,7 @@ test('submit --wait follows the run to the end: events on stderr, the finished r
   const statuses = result.stderr.split('\n').filter((line) => line.startsWith('status ')).map((line) => line.split(' ')[1]);
   t.deepEqual(statuses.at(-1), 'succeeded');
   t.true(statuses.includes('running'), result.stderr);
+  t.regex(result.stderr.split('\n')[0] ?? '', /^run \S+ accepted \(Idempotency-Key [0-9a-f-]{36}\); following its events$/, 'the run and its key come first, before any wait');
 });
 
 test('submit --wait exits 1 for a run that failed', async (t) => {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
+import { REQUEST_TIMEOUT_SECONDS } from '../../services/cli/api-client.js';
 import { MAX_RETRY_WAIT_SECONDS, SUBMIT_ATTEMPTS, retryWaitSeconds } from '../../services/cli/retry-after.js';
 import { runAgentfleet } from '../support/cli.js';
 
@@ -11,8 +12,8 @@ import { runAgentfleet } from '../support/cli.js';
  * test/api/submit-unavailable.test.ts. Here the CLI runs as a process against a local stand-in of
  * POST /v1/runs that fails first (the API's 503, a proxy's HTML 503, a connection reset): a real API
  * cannot be made to fail exactly the first requests and recover at a known moment without racing the
- * CLI's waits. The stand-in's 503s carry `Retry-After: 0` so the test does not sleep (a reset has no
- * answer, so it waits the default 1 s); the production waits are pinned by the pure tests below.
+ * CLI's waits. The CLI runs with its production waits (1, 2, 4, ... s; the tests that exhaust the
+ * retries take their full minute), pinned also by the pure tests below.
  */
 
 const KEY = 'cli-submit-key-0123456789abcdef';
@@ -27,6 +28,13 @@ const unavailable = {
   mayHaveBeenRecorded: false,
 };
 
+const keyReused = {
+  type: 'urn:agentfleet:problem:idempotency-key-mismatch',
+  title: 'Idempotency-Key reused with a different body',
+  status: 422,
+  detail: 'this Idempotency-Key was first sent with a different body (it created run run-0); use a new key for a new request',
+};
+
 interface StandIn {
   url: string;
   /** Idempotency-Key of each POST /v1/runs, in order ('' when none was sent). */
@@ -37,7 +45,7 @@ interface StandIn {
  * How a failed request fails: the API's JSON 503, a load balancer's HTML 503, or the connection
  * reset after the request was read (the API may have recorded the run).
  */
-type Failure = 'api-503' | 'html-503' | 'reset';
+type Failure = 'api-503' | 'html-503' | 'reset' | 'hang' | 'api-422';
 
 /** Answers POST /v1/runs with `failure` `failures` times, then 202 with a queued run. */
 async function standIn(t: ExecutionContext, failures: number, failure: Failure = 'api-503'): Promise<StandIn> {
@@ -52,6 +60,14 @@ async function standIn(t: ExecutionContext, failures: number, failure: Failure =
       keys.push(String(request.headers['idempotency-key'] ?? ''));
       if (keys.length <= failures && failure === 'reset') {
         request.socket.destroy();
+        return;
+      }
+      if (keys.length <= failures && failure === 'hang') {
+        t.teardown(() => request.socket.destroy());
+        return;
+      }
+      if (keys.length <= failures && failure === 'api-422') {
+        response.writeHead(422, { 'content-type': 'application/problem+json' }).end(JSON.stringify(keyReused));
         return;
       }
       if (keys.length <= failures && failure === 'html-503') {
@@ -89,7 +105,8 @@ test('submit retries 503s with the same key and prints the run it finally gets',
   t.is((JSON.parse(result.stdout) as { id: string }).id, 'run-1');
   t.is(api.keys.length, 3);
   t.is(new Set(api.keys).size, 1, 'every attempt carries the same key');
-  t.regex(result.stderr, new RegExp(`retrying in 0 s with Idempotency-Key ${api.keys[0]} \\(attempt 2 of ${SUBMIT_ATTEMPTS}\\)`));
+  t.regex(result.stderr, new RegExp(`retrying in 1 s with Idempotency-Key ${api.keys[0]} \\(attempt 2 of ${SUBMIT_ATTEMPTS}\\)`));
+  t.regex(result.stderr, new RegExp(`retrying in 2 s with Idempotency-Key ${api.keys[0]} \\(attempt 3 of ${SUBMIT_ATTEMPTS}\\)`), 'the waits double');
 });
 
 test('submit --idempotency-key sends and retries with the given key', async (t) => {
@@ -116,7 +133,7 @@ test("a load balancer's HTML 503 is retried with the same key, not taken for a b
   t.is((JSON.parse(result.stdout) as { id: string }).id, 'run-1');
   t.is(api.keys.length, 3);
   t.is(new Set(api.keys).size, 1, 'every attempt carries the same key');
-  t.regex(result.stderr, /503 Service Unavailable\nretrying in 0 s/);
+  t.regex(result.stderr, /503 Service Unavailable\nretrying in 1 s/);
 });
 
 test('a connection reset after the request went out is retried with the same key', async (t) => {
@@ -136,21 +153,52 @@ test('an API that never answers: bounded retries, exit 1, naming the key to retr
   t.regex(result.stderr, new RegExp(`gave up after ${SUBMIT_ATTEMPTS} attempts.*--idempotency-key order-4712`));
 });
 
-test('an error that is not retried (here a 404 for a wrong API key) still names the key', async (t) => {
+test('a refusal (4xx) is not retried and says this request created no run', async (t) => {
   const api = await standIn(t, 0);
   const result = await runAgentfleet(['submit', '--agent', 'simulate', '--input', '{}', '--url', api.url, '--key', 'wrong', '--idempotency-key', 'order-4713']);
   t.is(result.code, 1);
-  t.regex(result.stderr, /404 Not Found; to get the same run .*--idempotency-key order-4713/);
+  t.regex(result.stderr, /404 Not Found; this request created no run\n/);
 });
 
-test('the wait follows Retry-After in seconds or as a date, 1 s without one, never more than the cap', (t) => {
+test('a key reused with another body (422) is not retried, nor is the user told to submit with that key again', async (t) => {
+  const api = await standIn(t, 1, 'api-422');
+  const result = await submit(api, ['--idempotency-key', 'order-4714']);
+  t.is(result.code, 1);
+  t.deepEqual(api.keys, ['order-4714']);
+  t.regex(result.stderr, /422 Idempotency-Key reused with a different body: .*use a new key for a new request; this request created no run/);
+  t.notRegex(result.stderr, /--idempotency-key/);
+});
+
+test('a request that hangs is given up after 30 s and retried with the same key', async (t) => {
+  const api = await standIn(t, 1, 'hang');
+  const result = await submit(api, ['--idempotency-key', 'order-4715']);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(api.keys, ['order-4715', 'order-4715']);
+  t.regex(result.stderr, new RegExp(`cannot reach ${api.url}: no answer within ${REQUEST_TIMEOUT_SECONDS} s\nretrying in 1 s`));
+});
+
+test('an empty --idempotency-key is refused before anything is sent, naming the flag', async (t) => {
+  const api = await standIn(t, 0);
+  const result = await submit(api, ['--idempotency-key', '']);
+  t.is(result.code, 2, 'a usage error');
+  t.regex(result.stderr, /--idempotency-key: .*got ""/);
+  t.deepEqual(api.keys, [], 'nothing sent');
+});
+
+test('the waits double from 1 s, never shorter than Retry-After (seconds or an HTTP date), never longer than the cap', (t) => {
   const now = Date.parse('2026-12-04T05:00:00Z');
-  t.is(retryWaitSeconds(1, null, now), 1);
-  t.is(retryWaitSeconds(1, 'soon', now), 1);
+  const waits = Array.from({ length: SUBMIT_ATTEMPTS - 1 }, (_, i) => retryWaitSeconds(i + 1, null, now) ?? 0);
+  t.deepEqual(waits, [1, 2, 4, 8, 16, MAX_RETRY_WAIT_SECONDS]);
+  t.is(
+    waits.reduce((sum, wait) => sum + wait, 0),
+    61,
+    'the retries span about a minute',
+  );
   t.is(retryWaitSeconds(1, '3', now), 3);
+  t.is(retryWaitSeconds(3, '1', now), 4, 'Retry-After is a floor, not a replacement for the backoff');
   t.is(retryWaitSeconds(1, 'Fri, 04 Dec 2026 05:00:07 GMT', now), 7);
-  t.is(retryWaitSeconds(1, 'Fri, 04 Dec 2026 04:59:00 GMT', now), 0, 'a date already past: at once');
+  t.is(retryWaitSeconds(1, 'Fri, 04 Dec 2026 04:59:00 GMT', now), 1, 'a date already past: the backoff');
   t.is(retryWaitSeconds(1, '3600', now), MAX_RETRY_WAIT_SECONDS);
-  t.is(retryWaitSeconds(SUBMIT_ATTEMPTS - 1, '1', now), 1, 'the last retry still waits');
+  for (const junk of ['soon', '1.5', '-1', '10, 20', '2027-01-01']) t.is(retryWaitSeconds(1, junk, now), 1, `"${junk}" is no Retry-After`);
   t.is(retryWaitSeconds(SUBMIT_ATTEMPTS, '1', now), undefined, 'no attempt left');
 });

@@ -23,7 +23,8 @@ export function registerRunRoutes(
 
   // The creates' 503s say whether the run may have been recorded. Until the store is called (checking
   // the key, the tenant's limits) this request records nothing; but a run with an Idempotency-Key may
-  // come from an earlier request with the same key, which this one cannot see. The submit functions
+  // come from an earlier request with the same key, which this one cannot see; a batch's items may
+  // carry keys, and an outage in authentication stops it before they are read. The submit functions
   // answer for the rest.
   const createOutages =
     (what: CreateRequest): Middleware<ApiState> =>
@@ -31,13 +32,15 @@ export function registerRunRoutes(
       try {
         await next();
       } catch (error) {
-        throw notAccepted(error, what === 'run' && ctx.get('Idempotency-Key') !== '', what);
+        throw notAccepted(error, what === 'batch' || ctx.get('Idempotency-Key') !== '', what);
       }
     };
 
   router.post('/v1/runs', createOutages('run'), auth, async (ctx) => {
-    const header = ctx.get('Idempotency-Key');
-    const idempotencyKey = header === '' ? undefined : parseRequest(idempotencyKeyHeader, header, 'Idempotency-Key');
+    // Present but empty is refused, not read as "no key": a client that meant to send a key (an unset
+    // variable in a script) would otherwise lose the protection against a second run on retry.
+    const idempotencyKey =
+      ctx.headers['idempotency-key'] === undefined ? undefined : parseRequest(idempotencyKeyHeader, ctx.get('Idempotency-Key'), 'Idempotency-Key');
     const body = await readJsonBody(ctx, LIMITS.bodyBytes);
     const request = parseRequest(createRunRequest, body, 'body');
     const spec = resolveRunSpec(request, agents);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ApiClient, type RunObject } from '../api-client.js';
 import { loadClientSettings, type ConnectionFlags } from '../client-settings.js';
 import { CliError } from '../cli-error.js';
-import { parseJsonFlag } from '../flags.js';
+import { parseIdempotencyKey, parseJsonFlag } from '../flags.js';
 import { printJson } from '../output.js';
 import { environmentVariables } from '../process-config.js';
 import { followRunEvents } from '../run-event-follower.js';
@@ -58,9 +58,12 @@ export function registerRunCommands(program: Command): void {
     if (flags.maxAttempts !== undefined) body.maxAttempts = Number(flags.maxAttempts);
     const client = clientFrom(flags);
     // Always a key, so a 503 can be retried without risking a second run.
-    const idempotencyKey = flags.idempotencyKey ?? randomUUID();
+    const idempotencyKey = flags.idempotencyKey === undefined ? randomUUID() : parseIdempotencyKey('--idempotency-key', flags.idempotencyKey);
     const run = await submitRun(client, body, idempotencyKey, (line) => process.stderr.write(`${line}\n`));
     if (!flags.wait) return printJson(run);
+    // Said before the wait, so a watch cut short (the command killed, the stream lost) is not answered
+    // by submitting again under a new key.
+    process.stderr.write(`run ${run.id} accepted (Idempotency-Key ${idempotencyKey}); following its events\n`);
     // Events on stderr (stdout stays the run's JSON), then the finished run.
     await watchRun(flags, run.id, process.stderr);
     const finished = await client.request<RunObject>('GET', `/v1/runs/${encodeURIComponent(run.id)}`);
