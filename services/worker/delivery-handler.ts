@@ -64,6 +64,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** An attempt whose agent is running on this worker. */
 export class ActiveAttempt implements KeptAttempt {
   reason: AbortReason | undefined;
+  /**
+   * The run store refused a checkpoint (Redis failing, not a checkpoint too large): an agent that then
+   * fails failed because the platform did, and its own breaker must not hear of it.
+   */
+  checkpointsFailed = false;
   private readonly controller = new AbortController();
   private settled = false;
 
@@ -210,10 +215,21 @@ export class DeliveryHandler {
   }
 
   private async execute(delivery: Delivery, message: RunMessage, lease: Lease, probes: Probes, agentDone: () => void): Promise<void> {
-    const { heartbeat, metrics, logger } = this.deps;
     const attempt = new ActiveAttempt(lease, delivery, message, this.clock());
     this.active.set(lease.runId, attempt);
-    heartbeat.track(attempt);
+    this.deps.heartbeat.track(attempt);
+    // Whatever happens from here, the attempt stops being renewed: a run left tracked after a worker
+    // bug would keep its lease and hide its message for good instead of coming back to the queue.
+    try {
+      await this.runAndSettle(attempt, probes, agentDone);
+    } finally {
+      this.forget(attempt);
+    }
+  }
+
+  private async runAndSettle(attempt: ActiveAttempt, probes: Probes, agentDone: () => void): Promise<void> {
+    const { metrics, logger } = this.deps;
+    const { delivery, message, lease } = attempt;
     metrics.attemptsStarted.inc();
     if (this.interrupting) attempt.abort('interrupt');
     const timeout = setTimeout(() => attempt.abort('timeout'), Math.min(message.timeoutSeconds * 1000, MAX_TIMER_MS));
@@ -225,10 +241,11 @@ export class DeliveryHandler {
       // Executors never reject; this is a bug in the worker, reported on the run rather than hidden.
       logger.error({ err: error, runId: lease.runId }, 'agent execution failed unexpectedly');
       outcome = agentError('worker_error', `the worker failed to run the agent: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timeout);
     }
     attempt.settle();
     agentDone();
-    clearTimeout(timeout);
     metrics.eventsDropped.inc(events.close());
     const report = attemptReport(attempt.reason, outcome);
 
@@ -241,15 +258,11 @@ export class DeliveryHandler {
     }
 
     const finish = await this.finish(lease, report);
-    // Before the ack or release: a late visibility extension must not hide a message handed back at once.
-    this.deps.heartbeat.untrack(attempt);
-    try {
-      if (finish) await this.settleDelivery(attempt, report, finish);
-    } finally {
-      this.forget(attempt);
-    }
+    // Before the ack or release: a later visibility extension must not hide a message handed back at once.
+    this.forget(attempt);
+    if (finish) await this.settleDelivery(attempt, report, finish);
     metrics.finished(report.outcome, (this.clock() - attempt.startedAt) / 1000);
-    const attemptClass = classifyAttempt(report);
+    const attemptClass = attempt.checkpointsFailed && report.outcome === 'failed' ? 'platform' : classifyAttempt(report);
     // An outcome that could not be recorded is the platform failing, whatever the agent did; the agent's breaker still hears the agent.
     this.record(message.agent, probes, attemptClass, finish ? platformVerdict(attemptClass) : 'failure');
   }
@@ -269,7 +282,7 @@ export class DeliveryHandler {
       lastCheckpoint,
       log: (text, fields) => events.log(text, fields),
       progress: (data) => events.progress(data),
-      checkpoint: (data) => this.saveCheckpoint(lease.runId, data, events),
+      checkpoint: (data) => this.saveCheckpoint(attempt, data, events),
     };
     return executor.execute(ctx);
   }
@@ -283,12 +296,16 @@ export class DeliveryHandler {
     }
   }
 
-  private async saveCheckpoint(runId: string, data: unknown, events: AttemptEvents): Promise<void> {
+  private async saveCheckpoint(attempt: ActiveAttempt, data: unknown, events: AttemptEvents): Promise<void> {
+    const { runId } = attempt.lease;
     try {
       await this.deps.checkpoints.save(runId, data);
     } catch (error) {
       if (error instanceof CheckpointTooLargeError) events.log(error.message, { checkpoint: 'rejected' });
-      else this.deps.logger.warn({ err: error, runId }, 'could not save a checkpoint');
+      else {
+        this.deps.logger.warn({ err: error, runId }, 'could not save a checkpoint');
+        attempt.checkpointsFailed = true;
+      }
       throw error;
     }
   }
@@ -331,6 +348,7 @@ export class DeliveryHandler {
           { runId: lease.runId, attempt: lease.attempt, outcome: report.outcome },
           "the run's record is gone and could not be restored; delivery handed back so that it rebuilds the run",
         );
+        await this.deps.heartbeat.extensionSettled(attempt);
         return this.quietly('release', delivery.id, () => queue.release(delivery, { delaySeconds: 0 }));
       case 'retry':
         if (report.outcome === 'interrupted' && onInterrupt === 'dead-letter') {

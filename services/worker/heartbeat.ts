@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
-import type { Delivery, QueueDriver } from '../core/queue/contract.js';
+import type { Delivery, ExtendFailure, QueueDriver } from '../core/queue/contract.js';
+import { DeliveryNotHeldError } from '../core/queue/errors.js';
 import { extensionPeriodSeconds, gatheringSeconds } from '../core/queue/extension-schedule.js';
 import type { HeartbeatResult, Lease, RunStore } from '../core/run/store.js';
 
@@ -12,9 +13,10 @@ import type { HeartbeatResult, Lease, RunStore } from '../core/run/store.js';
  * every fifth of a period (2 s by default) the due ones go out in one `extendVisibilityMany`, a due
  * one waiting at most that long, well before its visibility lapses. A message's visibility runs from
  * its receive, not from when its attempt began (the store may have been slow to begin it): its first
- * extension is due a period after `receivedAt`, and at the next gathering when that has passed. The lease in Redis is the
- * authority: a failed visibility extension is logged, not fatal; a heartbeat that finds the lease
- * gone or a cancel requested tells the attempt.
+ * extension is due a period after `receivedAt`, and at the next gathering when that has passed. The
+ * lease in Redis is the authority: a failed visibility extension is logged, not fatal (a delivery the
+ * queue says is no longer held is not extended again); a heartbeat that finds the lease gone or a
+ * cancel requested tells the attempt.
  */
 
 export interface KeptAttempt {
@@ -30,6 +32,8 @@ export interface HeartbeatOptions {
   visibilitySeconds: number;
 }
 
+/** A lease is renewed this many times per LEASE_SECONDS, so one failed renewal still leaves time for the next. */
+const RENEWALS_PER_LEASE = 3;
 /** Bounds one tick's work so a backlog of due renewals cannot stall the event loop. */
 const MAX_RENEWALS_PER_TICK = 2_000;
 
@@ -43,6 +47,8 @@ export class Heartbeat {
   private readonly firstVisibilityDue = new Map<KeptAttempt, number>();
   /** Attempts whose last heartbeat has not answered: no second one piles up behind it during an outage. */
   private readonly pending = new Set<KeptAttempt>();
+  /** Each attempt's visibility extension in flight, settled (never rejecting) when its call answers. */
+  private readonly extending = new Map<KeptAttempt, Promise<void>>();
   private readonly leasePeriodMs: number;
   private readonly visibilityPeriodMs: number;
   private readonly visibilitySeconds: number;
@@ -59,7 +65,7 @@ export class Heartbeat {
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
   ) {
-    this.leasePeriodMs = (options.leaseSeconds * 1000) / 3;
+    this.leasePeriodMs = (options.leaseSeconds * 1000) / RENEWALS_PER_LEASE;
     this.visibilityPeriodMs = extensionPeriodSeconds(options.visibilitySeconds) * 1000;
     this.visibilitySeconds = options.visibilitySeconds;
     this.gatherMs = gatheringSeconds(options.visibilitySeconds) * 1000;
@@ -92,6 +98,15 @@ export class Heartbeat {
     this.pending.delete(attempt);
   }
 
+  /**
+   * Resolves once no visibility extension of `attempt` is in flight. Untracking stops the next one,
+   * not one already sent: a message handed back as it is (visibility 0) must wait for it, or the
+   * late extension hides it again for a whole visibility.
+   */
+  async extensionSettled(attempt: KeptAttempt): Promise<void> {
+    await this.extending.get(attempt);
+  }
+
   get size(): number {
     return this.leaseDue.size;
   }
@@ -120,26 +135,40 @@ export class Heartbeat {
   /** One batched extension of every message due by now. */
   private extendDue(now: number): void {
     this.nextGatherAt = now + this.gatherMs;
-    const due: Delivery[] = [];
+    const due: KeptAttempt[] = [];
     for (const [attempt, at] of this.firstVisibilityDue) {
       if (at > now) continue;
       this.firstVisibilityDue.delete(attempt);
       this.visibilityDue.set(attempt, now + this.visibilityPeriodMs);
-      due.push(attempt.delivery);
+      due.push(attempt);
     }
     for (const [attempt, at] of this.visibilityDue) {
       if (at > now) break;
       this.visibilityDue.delete(attempt);
       this.visibilityDue.set(attempt, now + this.visibilityPeriodMs);
-      due.push(attempt.delivery);
+      due.push(attempt);
     }
     if (due.length === 0) return;
-    this.queue.extendVisibilityMany(due, this.visibilitySeconds).then(
-      (failures) => {
-        if (failures.length > 0) this.failed('visibility extensions failed; the lease still guards their runs', failures[0]?.error, failures.length);
-      },
+    const call = this.queue.extendVisibilityMany(
+      due.map((attempt) => attempt.delivery),
+      this.visibilitySeconds,
+    );
+    const settled = call.then(
+      (failures) => this.extensionsFailed(due, failures),
       (error: unknown) => this.failed('visibility extensions failed; the lease still guards their runs', error, due.length),
     );
+    for (const attempt of due) this.extending.set(attempt, settled);
+    void settled.then(() => {
+      for (const attempt of due) if (this.extending.get(attempt) === settled) this.extending.delete(attempt);
+    });
+  }
+
+  /** A delivery the queue no longer holds cannot be extended again: its run stays guarded by its lease. */
+  private extensionsFailed(due: readonly KeptAttempt[], failures: readonly ExtendFailure[]): void {
+    if (failures.length === 0) return;
+    const notHeld = new Set(failures.filter((failure) => failure.error instanceof DeliveryNotHeldError).map((failure) => failure.delivery));
+    for (const attempt of due) if (notHeld.has(attempt.delivery)) this.visibilityDue.delete(attempt);
+    this.failed('visibility extensions failed; the lease still guards their runs', failures[0]?.error, failures.length);
   }
 
   private answered(attempt: KeptAttempt, result: HeartbeatResult): void {

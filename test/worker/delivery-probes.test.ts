@@ -4,6 +4,7 @@ import { encodeRunMessage } from '../../services/core/queue/message.js';
 import type { Delivery } from '../../services/core/queue/contract.js';
 import { AgentBreakers } from '../../services/worker/agent-breakers.js';
 import { RunBreaker, type BreakerOptions } from '../../services/worker/breaker.js';
+import type { AgentContext, AgentOutcome } from '../../services/worker/agents/executor.js';
 import { DeliveryHandler, type DeliveryHandlerDependencies } from '../../services/worker/delivery-handler.js';
 import { WorkerMetrics } from '../../services/worker/metrics.js';
 import { eventually } from './helpers/recording-context.js';
@@ -24,7 +25,13 @@ const delivery: Delivery = {
   body: encodeRunMessage({ v: 1, runId: 'run-1', tenant: 't', agent: 'a', input: {}, timeoutSeconds: 60, maxAttempts: 3, attempt: 1 }),
 };
 
-function handlerWith(overrides: { trackThrows?: boolean; calls?: string[] }) {
+function handlerWith(overrides: {
+  trackThrows?: boolean;
+  closeThrows?: boolean;
+  calls?: string[];
+  execute?: (ctx: AgentContext) => Promise<AgentOutcome>;
+  saveCheckpoint?: () => Promise<void>;
+}) {
   const calls = overrides.calls ?? [];
   const breaker = new RunBreaker(SHORT, () => undefined);
   const agentBreakers = new AgentBreakers(() => ({ counts: ['agent-transient'], thresholds: SHORT }), () => undefined);
@@ -40,9 +47,18 @@ function handlerWith(overrides: { trackThrows?: boolean; calls?: string[] }) {
       release: async () => void calls.push('release'),
       deadLetter: async () => void calls.push('deadLetter'),
     },
-    executors: { get: () => ({ execute: async () => ({ kind: 'result', result: 1 }) }) },
-    checkpoints: {},
-    events: { forAttempt: () => ({ log: () => undefined, progress: () => undefined, close: () => 0 }) },
+    executors: { get: () => ({ execute: overrides.execute ?? (async () => ({ kind: 'result', result: 1 })) }) },
+    checkpoints: { save: overrides.saveCheckpoint },
+    events: {
+      forAttempt: () => ({
+        log: () => undefined,
+        progress: () => undefined,
+        close: () => {
+          if (overrides.closeThrows) throw new Error('a bug after the agent finished');
+          return 0;
+        },
+      }),
+    },
     heartbeat: {
       track: () => {
         if (overrides.trackThrows) throw new Error('a bug');
@@ -86,4 +102,38 @@ test("the heartbeat lets go of an attempt before its delivery is acked, so no la
   await handler.handle(delivery);
   t.deepEqual(calls.slice(0, 3), ['track', 'untrack', 'ack']);
   t.is(handler.running, 0);
+});
+
+test('an unexpected error after the attempt began still lets the heartbeat go of it, so its run comes back to the queue', async (t) => {
+  const { handler, breaker, agentBreakers, calls } = handlerWith({ closeThrows: true });
+  t.teardown(() => {
+    breaker.shutdown();
+    agentBreakers.shutdown();
+  });
+  await handler.handle(delivery);
+  t.deepEqual(calls, ['track', 'untrack'], 'untracked, and the delivery left to lapse back to the queue');
+  t.is(handler.running, 0);
+});
+
+test("an agent failing because the run store refused its checkpoint is the platform's failure, not the agent's", async (t) => {
+  const { handler, breaker, agentBreakers } = handlerWith({
+    saveCheckpoint: async () => {
+      throw new Error('Connection is closed.');
+    },
+    execute: async (ctx) => {
+      try {
+        await ctx.checkpoint({ step: 1 });
+        return { kind: 'result', result: 1 };
+      } catch (error) {
+        return { kind: 'error', error: { type: 'checkpoint_failed', message: (error as Error).message }, retryable: true };
+      }
+    },
+  });
+  t.teardown(() => {
+    breaker.shutdown();
+    agentBreakers.shutdown();
+  });
+  await handler.handle(delivery);
+  t.is(breaker.state, 'open', 'the platform breaker heard it (one failure is over its minimum here)');
+  t.is(agentBreakers.states().a ?? 'closed', 'closed', "the agent's breaker did not");
 });

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { loadConfig } from '../../services/core/config.js';
 import type { Delivery } from '../../services/core/queue/contract.js';
+import { DeliveryNotHeldError } from '../../services/core/queue/errors.js';
 import { extensionPeriodSeconds, gatheringSeconds } from '../../services/core/queue/extension-schedule.js';
 import { encodeRunMessage } from '../../services/core/queue/message.js';
 import { messageForRun } from '../../services/core/run/run-message.js';
@@ -160,4 +161,52 @@ test("the first extension is due a period after the receive, not after the attem
     t.true((first?.at ?? Infinity) < at + VISIBILITY_SECONDS * 1000, `${id} extended before its visibility lapsed`);
   }
   t.is(extended.find((e) => e.id === 'very-slow')?.at, 1_000_000 + gatherMs, 'already past due: extended at the next gathering');
+});
+
+test('a delivery the queue no longer holds is not extended again; the others are (production defaults)', async (t) => {
+  const { LEASE_SECONDS, VISIBILITY_SECONDS } = loadConfig({});
+  let now = 1_000_000;
+  const extended: string[][] = [];
+  // The queue's answer is what is under test: a DeliveryNotHeldError for one of the two (the drivers produce it against real servers in the queue contract suite).
+  const queue = {
+    extendVisibilityMany: async (deliveries: readonly Delivery[]) => {
+      extended.push(deliveries.map((d) => d.id));
+      return deliveries.filter((d) => d.id === 'gone').map((delivery) => ({ delivery, error: new DeliveryNotHeldError(delivery.id, 'not in flight') }));
+    },
+  };
+  const store = { heartbeat: async () => ({ held: true, cancelRequested: false }) };
+  const heartbeat = new Heartbeat(store, queue, { leaseSeconds: LEASE_SECONDS, visibilitySeconds: VISIBILITY_SECONDS }, silentLogger, () => now);
+  for (const id of ['kept', 'gone']) {
+    heartbeat.track({ lease: { runId: id, token: id, attempt: 1 }, delivery: { id, body: '{}', receiveCount: 1, receivedAt: now }, onLeaseLost() {}, onCancelRequested() {} });
+  }
+  const periodMs = extensionPeriodSeconds(VISIBILITY_SECONDS) * 1000;
+  for (const start = now; now < start + 3 * periodMs; now += 100) {
+    heartbeat.tick();
+    await Promise.resolve();
+  }
+  t.deepEqual(extended[0]?.slice().sort(), ['gone', 'kept']);
+  t.true(extended.length >= 2, 'extended again a period later');
+  t.deepEqual(extended.slice(1), extended.slice(1).map(() => ['kept']), 'only the delivery still held');
+  t.is(heartbeat.size, 2, 'the lease of both is still renewed: it, not the message, guards the run');
+});
+
+test('extensionSettled waits for an extension already sent, so a hand-back is not undone by it', async (t) => {
+  let answer: () => void = () => undefined;
+  const queue = { extendVisibilityMany: () => new Promise<never[]>((resolve) => (answer = () => resolve([]))) };
+  const store = { heartbeat: async () => ({ held: true, cancelRequested: false }) };
+  let now = 1_000_000;
+  const heartbeat = new Heartbeat(store, queue, { leaseSeconds: 30, visibilitySeconds: 30 }, silentLogger, () => now);
+  const attempt: KeptAttempt = { lease: { runId: 'r', token: 'r', attempt: 1 }, delivery: { id: 'r', body: '{}', receiveCount: 1, receivedAt: now }, onLeaseLost() {}, onCancelRequested() {} };
+  heartbeat.track(attempt);
+  now += extensionPeriodSeconds(30) * 1000;
+  heartbeat.tick();
+  heartbeat.untrack(attempt);
+  let settled = false;
+  const waiting = heartbeat.extensionSettled(attempt).then(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.false(settled, 'the extension in flight has not answered yet');
+  answer();
+  await waiting;
+  t.true(settled);
+  await heartbeat.extensionSettled(attempt);
 });

@@ -225,7 +225,9 @@ export class SqsDriver implements QueueDriver {
         failures.push({ delivery, error: error as Error });
         continue;
       }
-      byQueue.set(receipt.queueUrl, [...(byQueue.get(receipt.queueUrl) ?? []), { delivery, receiptHandle: receipt.receiptHandle }]);
+      const held = byQueue.get(receipt.queueUrl) ?? [];
+      held.push({ delivery, receiptHandle: receipt.receiptHandle });
+      byQueue.set(receipt.queueUrl, held);
     }
     const calls = [...byQueue].flatMap(([queueUrl, held]) =>
       Array.from({ length: Math.ceil(held.length / MAX_BATCH_ENTRIES) }, (_, at) => ({ queueUrl, held: held.slice(at * MAX_BATCH_ENTRIES, (at + 1) * MAX_BATCH_ENTRIES) })),
