@@ -1,3 +1,4 @@
+import { WORKER_DEFAULTS } from '../services/core/worker-defaults.js';
 import type { EnvironmentConfigInput } from './config.js';
 import { DEPLOYED_AGENT_RUN } from './deployed-agents.js';
 import { slotsPerFargateTask, type RunFootprint } from './sizing.js';
@@ -22,11 +23,7 @@ export const AVAILABILITY_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 /** 1 vCPU / 2 GiB: one run of the brief's 0.5 vCPU / 2 GiB agent, or as many smaller ones as fit. */
 const BURST_TASK = { cpu: 1024, memoryMiB: 2048 } as const;
 
-/**
- * The worker settings for agents of footprint `run`: every slot count follows from it. The timings
- * are the worker's production defaults (services/core/config.ts); test/infra/worker-environment.test.ts
- * fails when the two differ.
- */
+/** The worker settings for agents of footprint `run`: every slot count follows from it; the timings are the worker's production defaults. */
 export function workerFor(run: RunFootprint): EnvironmentConfigInput['worker'] {
   return {
     imageTag: '0.1.0',
@@ -34,15 +31,7 @@ export function workerFor(run: RunFootprint): EnvironmentConfigInput['worker'] {
     fargateTask: { ...BURST_TASK, slots: slotsPerFargateTask(BURST_TASK, run) },
     drainTimeoutSeconds: 15 * MINUTE,
     rootVolumeGiB: 30,
-    /**
-     * The brief's circuit breaker (platform failures above 10 % for 5 minutes; a probe a minute after it
-     * opens); an agent is held back only when most of its attempts fail.
-     */
-    breaker: { errorRatePercent: 10, agentErrorRatePercent: 50, windowSeconds: 5 * MINUTE, minAttempts: 20, cooldownSeconds: MINUTE },
-    drain: { shutdownGraceSeconds: 90, scaleInGraceSeconds: HOUR, lifecycleHeartbeatSeconds: MINUTE, spotDrainMarginSeconds: 20 },
-    /** Short, extended while a run is alive: a dead worker's runs run again elsewhere within a minute (README). */
-    heartbeat: { leaseSeconds: 30, visibilitySeconds: 30 },
-    taskProtectionMinutes: 15,
+    ...WORKER_DEFAULTS,
   };
 }
 

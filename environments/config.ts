@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from '../modules/fargate-burst/limits.js';
+import { MAX_VISIBILITY_SECONDS } from '../services/core/queue/limits.js';
+import { LIFECYCLE_HOOK_MAX_SECONDS, TASK_PROTECTION_MAX_MINUTES } from '../services/core/worker-defaults.js';
 import { CronExpressionError, toFiveFieldCron } from './cron.js';
 import { pricingSchema } from './pricing.js';
 
@@ -199,7 +202,7 @@ const queue = z
      * The queue's own invisibility after a receive (SQS: ≤ 12 h): the backstop for a receive that names
      * none. Workers receive with `worker.heartbeat.visibilitySeconds` and extend it while a run runs.
      */
-    visibilityTimeoutSeconds: z.number().int().min(0).max(43_200),
+    visibilityTimeoutSeconds: z.number().int().min(0).max(MAX_VISIBILITY_SECONDS),
     /** Receives before SQS moves a message to the DLQ (crash loops; workers dead-letter poison themselves). */
     maxReceiveCount: z.number().int().min(1).max(1000),
     /** Long-poll wait of a receive (SQS: ≤ 20). */
@@ -225,17 +228,13 @@ const fargateTask = z.object({
   memoryMiB: positiveInt,
 });
 
-/** Seconds Fargate waits after SIGTERM before it kills a task (ECS `stopTimeout` at most). */
-const FARGATE_STOP_SECONDS = 120;
 /** The warning EC2 gives before it reclaims a Spot instance. */
 const SPOT_NOTICE_SECONDS = 120;
-/** A lifecycle hook's global timeout: 100 × its heartbeat timeout, never more than 48 hours. */
-const LIFECYCLE_HOOK_MAX_SECONDS = 48 * 3600;
 
 /**
  * The worker process's timings, written into every worker's environment by the stack
- * (environments/worker-environment.ts). The values are the worker's own production defaults
- * (services/core/config.ts); test/infra/worker-environment.test.ts keeps the two equal.
+ * (environments/worker-environment.ts). Every environment starts from the worker's production
+ * defaults (services/core/worker-defaults.ts).
  */
 const worker = z
   .object({
@@ -280,10 +279,10 @@ const worker = z
       /** The attempt's lease in Redis, renewed every third of it (LEASE_SECONDS). */
       leaseSeconds: z.number().int().min(3),
       /** The queue message's visibility (BullMQ lock) on receive, extended while the run runs (VISIBILITY_SECONDS; SQS: ≤ 12 h). */
-      visibilitySeconds: z.number().int().positive().max(43_200),
+      visibilitySeconds: z.number().int().positive().max(MAX_VISIBILITY_SECONDS),
     }),
     /** Fargate: the ECS scale-in protection a busy task holds, renewed before it expires (TASK_PROTECTION_MINUTES; ECS: ≤ 2,880). */
-    taskProtectionMinutes: z.number().int().min(1).max(2880),
+    taskProtectionMinutes: z.number().int().min(1).max(TASK_PROTECTION_MAX_MINUTES),
   })
   .superRefine((w, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -294,8 +293,8 @@ const worker = z
     if (w.drain.scaleInGraceSeconds > hookLimit) {
       issue(['drain', 'scaleInGraceSeconds'], `exceeds the lifecycle hook's global timeout (${hookLimit} s: 100 × drainTimeoutSeconds, at most 48 h)`);
     }
-    if (w.drain.shutdownGraceSeconds >= FARGATE_STOP_SECONDS) {
-      issue(['drain', 'shutdownGraceSeconds'], `must end before Fargate kills the task ${FARGATE_STOP_SECONDS} s after SIGTERM, with time left to hand runs back`);
+    if (w.drain.shutdownGraceSeconds >= FARGATE_MAX_STOP_TIMEOUT_SECONDS) {
+      issue(['drain', 'shutdownGraceSeconds'], `must end before Fargate kills the task ${FARGATE_MAX_STOP_TIMEOUT_SECONDS} s after SIGTERM, with time left to hand runs back`);
     }
     if (w.drain.shutdownGraceSeconds >= w.drainTimeoutSeconds) {
       issue(['drain', 'shutdownGraceSeconds'], `must end before Docker kills the EC2 worker drainTimeoutSeconds (${w.drainTimeoutSeconds}) after SIGTERM`);

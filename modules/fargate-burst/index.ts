@@ -7,9 +7,9 @@ import { arn, type AwsContext } from '../lib/aws-context.js';
 import type { ContainerSpec } from '../lib/container.js';
 import { FargateTask } from '../lib/fargate-task.js';
 import type { PolicyStatement } from '../lib/iam.js';
+import { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from './limits.js';
 
-/** Fargate's limit on the time between SIGTERM and SIGKILL: all a burst worker gets to hand runs back. */
-export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
+export { FARGATE_MAX_STOP_TIMEOUT_SECONDS };
 
 export interface FargateBurstProps {
   clusterName: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIFECYCLE_HOOK_MAX_SECONDS, TASK_PROTECTION_MAX_MINUTES, WORKER_DEFAULTS } from './worker-defaults.js';
 
 /**
  * Process configuration from environment variables (DESIGN §4), parsed once at start by each entry
@@ -45,26 +46,7 @@ const origins = z.string().transform((text, ctx) => {
   return list;
 });
 
-/**
- * How long a worker's hold on a run lasts without renewal: its queue visibility (SQS receive
- * VisibilityTimeout, BullMQ job lock) and its attempt lease, each renewed every third of it
- * (services/worker/heartbeat.ts). The defaults of VISIBILITY_SECONDS and LEASE_SECONDS, and what the
- * capacity planner prices the extensions at (services/scaler/cost/sqs-assumptions.ts). Short, so that
- * the runs of a worker that dies without a word (kill -9, instance gone) run elsewhere within a
- * minute. Worst case, counted from the kill, with K the kill and every renewal at or before it:
- * - SQS: the message reappears ≤ K + 30 s. Its lease may have been renewed after its last visibility
- *   extension (extensions are gathered, up to 2 s late), so that delivery can find the lease live: it
- *   is handed back for the lease's remainder + 2 s, in whole seconds, and reappears ≤ K + 33 s; an
- *   idle receiver's long poll takes it at once, ≤ 2 s later with a high-priority queue: ≤ 35 s.
- * - BullMQ: the lock lapses ≤ K + 30 s; BullMQ's stalled checker (every 10 s, a third of the
- *   visibility: bullmq-driver.ts) marks the job on one pass after the last extension and moves it back
- *   to wait, waking an idle receiver, on the first pass after the lapse: ≤ K + 40 s (+ a pass's run
- *   time); the lease lapsed ≤ K + 30 s, so the run starts at once: ≤ 40 s.
- * Both assume a live worker with a free slot. The queue's own visibility timeout (15 min,
- * EnvironmentConfig queue.visibilityTimeoutSeconds) is only the backstop for a message received
- * without one.
- */
-export const WORKER_TIMING_DEFAULTS = { visibilitySeconds: 30, leaseSeconds: 30 } as const;
+const { breaker, drain, heartbeat } = WORKER_DEFAULTS;
 
 export const envSchema = z
   .object({
@@ -97,14 +79,14 @@ export const envSchema = z
     /** How long finished runs (and their events) are kept. */
     RUN_RETENTION_SECONDS: positiveInt.default(7 * 24 * 3600),
     /** A running attempt's lease; renewed every third of it. A dead worker's runs are retaken after it lapses. */
-    LEASE_SECONDS: positiveInt.default(WORKER_TIMING_DEFAULTS.leaseSeconds),
+    LEASE_SECONDS: positiveInt.default(heartbeat.leaseSeconds),
     /**
      * Queue visibility/lock a worker asks for and keeps extending (every third of it) while a run is
      * running: a dead worker's messages come back this long after their last extension.
      */
-    VISIBILITY_SECONDS: positiveInt.default(WORKER_TIMING_DEFAULTS.visibilitySeconds),
+    VISIBILITY_SECONDS: positiveInt.default(heartbeat.visibilitySeconds),
     /** On SIGTERM or a Spot notice: how long running runs may take to finish before they are handed back. */
-    SHUTDOWN_GRACE_SECONDS: seconds.default(90),
+    SHUTDOWN_GRACE_SECONDS: seconds.default(drain.shutdownGraceSeconds),
     /** How long a cancelled or interrupted agent gets between SIGTERM and SIGKILL. */
     KILL_GRACE_SECONDS: seconds.default(10),
     /**
@@ -130,7 +112,7 @@ export const envSchema = z
     /** How often the worker asks IMDS for a Spot notice or scale-in. */
     IMDS_POLL_SECONDS: seconds.default(5),
     /** A Spot drain ends this long before the instance is reclaimed, leaving time to interrupt and hand back. */
-    SPOT_DRAIN_MARGIN_SECONDS: seconds.default(20),
+    SPOT_DRAIN_MARGIN_SECONDS: seconds.default(drain.spotDrainMarginSeconds),
     /** What an interrupted run's message becomes: released at once for another worker, or dead-lettered (the brief's original behaviour). */
     ON_INTERRUPT: z.enum(['release', 'dead-letter']).default('release'),
     /** The worker's auto scaling group and its termination lifecycle hook: completed once a scale-in drain is over. */
@@ -142,27 +124,27 @@ export const envSchema = z
      * LIFECYCLE_HEARTBEAT_SECONDS, so this may exceed the hook's heartbeat timeout, but not the hook's
      * global timeout (100 x the heartbeat timeout, at most 48 h), where the ASG terminates the instance.
      */
-    SCALE_IN_GRACE_SECONDS: seconds.max(48 * 3600).default(3600),
+    SCALE_IN_GRACE_SECONDS: seconds.max(LIFECYCLE_HOOK_MAX_SECONDS).default(drain.scaleInGraceSeconds),
     /** While a scale-in drain lasts, the lifecycle hook's heartbeat is recorded this often: keep it well inside the hook's heartbeat timeout. */
-    LIFECYCLE_HEARTBEAT_SECONDS: seconds.default(60),
+    LIFECYCLE_HEARTBEAT_SECONDS: seconds.default(drain.lifecycleHeartbeatSeconds),
     /** Set by ECS in every task container: the agent's endpoint, where a Fargate worker asks for task scale-in protection while busy. */
     ECS_AGENT_URI: z.string().url().optional(),
     /** Each grant of task scale-in protection lasts this long (ECS allows 1 to 2,880); renewed at two thirds of it while busy. */
-    TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(2880).default(15),
+    TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(TASK_PROTECTION_MAX_MINUTES).default(WORKER_DEFAULTS.taskProtectionMinutes),
     /** Circuit breakers (the worker's, on platform failures; each agent's, unless its agents-file entry overrides): open when more than this percent of attempts fail... */
-    BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(10),
+    BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(breaker.errorRatePercent),
     /** ...over this rolling window... */
-    BREAKER_WINDOW_SECONDS: positiveInt.default(300),
+    BREAKER_WINDOW_SECONDS: positiveInt.default(breaker.windowSeconds),
     /** ...once the window holds at least this many attempts; it probes again after the cooldown. */
-    BREAKER_MIN_ATTEMPTS: positiveInt.default(20),
-    BREAKER_COOLDOWN_SECONDS: positiveInt.default(60),
+    BREAKER_MIN_ATTEMPTS: positiveInt.default(breaker.minAttempts),
+    BREAKER_COOLDOWN_SECONDS: positiveInt.default(breaker.cooldownSeconds),
     /**
      * Each agent's breaker opens above this percent of its counted failures (window, minimum and cooldown
      * are the BREAKER_* ones). Higher than the platform's: an agent failing some of its runs (a bad
      * input, a flaky dependency) is its users' business and its retries handle it; only an agent that
      * mostly fails is held back, so its runs wait instead of burning their attempts.
      */
-    AGENT_BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(50),
+    AGENT_BREAKER_ERROR_PERCENT: z.coerce.number().min(0).max(100).default(breaker.agentErrorRatePercent),
   })
   .superRefine((env, ctx) => {
     if (env.QUEUE_DRIVER === 'sqs' && !env.SQS_QUEUE_URL) {
