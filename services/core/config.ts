@@ -106,7 +106,11 @@ export const envSchema = z
      */
     CLOUDWATCH_METRICS: z.enum(['emf', 'off']).default('off'),
     /** SNS topic the worker publishes to when a circuit breaker opens (unset: the alert is the log line and the metric). */
-    ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN').optional(),
+    ALERTS_TOPIC_ARN: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN')
+      .refine((arn) => !arn.endsWith('.fifo'), 'must be a standard SNS topic, not FIFO: alerts publish without a MessageGroupId (they need no ordering), and a FIFO topic delivers only to SQS queues, never to email, SMS or chat')
+      .optional(),
     /** EC2 instance metadata (http://169.254.169.254 on EC2); when set, the worker watches for Spot notices and ASG scale-in. */
     IMDS_ENDPOINT: z.string().url().optional(),
     /** How often the worker asks IMDS for a Spot notice or scale-in. */

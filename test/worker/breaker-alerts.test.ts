@@ -94,6 +94,13 @@ test('ALERTS_TOPIC_ARN is optional, and when set must be an SNS topic ARN, the e
   t.throws(() => loadConfig({ ALERTS_TOPIC_ARN: 'arn:aws:sqs:us-east-1:123456789012:alerts' }), { instanceOf: ConfigError, message: /ALERTS_TOPIC_ARN: must be an SNS topic ARN/ });
 });
 
+test('ALERTS_TOPIC_ARN refuses a FIFO topic, saying why: every publish to it would fail for want of a MessageGroupId', (t) => {
+  const error = t.throws(() => loadConfig({ ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:agentfleet-prod-alerts.fifo' }), { instanceOf: ConfigError });
+  t.regex(error?.message ?? '', /ALERTS_TOPIC_ARN: must be a standard SNS topic, not FIFO/);
+  t.regex(error?.message ?? '', /email, SMS or chat/);
+  t.notRegex(error?.message ?? '', /must be an SNS topic ARN/, 'the ARN itself is well formed');
+});
+
 test('a worker process with ALERTS_TOPIC_ARN publishes agent_circuit_open when an agent breaker opens, and keeps running the other agent', async (t) => {
   const topic = await subscribedTopic('alerts-worker');
   t.teardown(topic.close);

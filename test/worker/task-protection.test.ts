@@ -17,18 +17,22 @@ interface AgentStandIn {
   readonly calls: { method: string; path: string; body: { ProtectionEnabled?: boolean; ExpiresInMinutes?: number } }[];
   /** What the stand-in answers from now on. */
   answer(status: number, body?: unknown): void;
+  /** Holds the answers to drops (ProtectionEnabled false) until the returned function is called: a slow ECS call. */
+  holdDrops(): () => void;
   close(): Promise<void>;
 }
 
 async function startAgentStandIn(): Promise<AgentStandIn> {
   const calls: AgentStandIn['calls'] = [];
   let reply: { status: number; body?: unknown } | undefined;
+  let dropsHeld: Promise<void> | undefined;
   const server: Server = createServer((request, response) => {
     let text = '';
     request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
+    request.on('end', async () => {
       const body = JSON.parse(text || '{}') as AgentStandIn['calls'][number]['body'];
       calls.push({ method: request.method ?? '', path: request.url ?? '', body });
+      if (body.ProtectionEnabled === false) await dropsHeld;
       const answer = reply ?? {
         status: 200,
         body: {
@@ -48,6 +52,14 @@ async function startAgentStandIn(): Promise<AgentStandIn> {
     uri: `http://127.0.0.1:${port}/api/task-id`,
     calls,
     answer: (status, body) => (reply = { status, body }),
+    holdDrops: () => {
+      let letGo = () => {};
+      dropsHeld = new Promise((resolve) => (letGo = resolve));
+      return () => {
+        dropsHeld = undefined;
+        letGo();
+      };
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -100,6 +112,38 @@ test('the agent client sends the documented request and reads failures and error
   await t.throwsAsync(client.setProtection(true, 15), { instanceOf: TaskProtectionError, message: /AccessDeniedException/ });
   agent.answer(500);
   await t.throwsAsync(client.setProtection(true, 15), { instanceOf: TaskProtectionError, message: /HTTP 500/ });
+});
+
+test('a run that starts while the drop is in flight is protected again as soon as the drop returns, not a tick later', async (t) => {
+  const agent = await startAgentStandIn();
+  t.teardown(() => agent.close());
+  let busy = 1;
+  // No timer: each tick is the test's, so a protection after the drop can only come from the same tick.
+  const keeper = new TaskProtectionKeeper(new EcsAgentClient(agent.uri), () => busy, {
+    minutes: 15,
+    policy: { durationMs: 15 * MINUTE, renewAfterMs: 10 * MINUTE, releaseAfterIdleMs: 0 },
+  }, silentLogger);
+  t.teardown(() => keeper.stop());
+  await keeper.tick();
+  t.deepEqual(agent.calls.map((c) => c.body.ProtectionEnabled), [true]);
+
+  const letDropAnswer = agent.holdDrops();
+  busy = 0;
+  const dropping = keeper.tick();
+  await eventually(() => agent.calls.length === 2, 'the drop to reach the agent');
+  busy = 1;
+  letDropAnswer();
+  await dropping;
+  t.deepEqual(agent.calls.map((c) => c.body), [
+    { ProtectionEnabled: true, ExpiresInMinutes: 15 },
+    { ProtectionEnabled: false },
+    { ProtectionEnabled: true, ExpiresInMinutes: 15 },
+  ]);
+
+  busy = 0;
+  await keeper.tick();
+  t.is(agent.calls.length, 4, 'a drop with no run started meanwhile asks nothing more');
+  t.deepEqual(agent.calls.at(-1)?.body, { ProtectionEnabled: false });
 });
 
 let redis: TestRedis;

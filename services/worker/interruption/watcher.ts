@@ -20,7 +20,8 @@ export class InterruptionWatcher {
   private timer: NodeJS.Timeout | undefined;
   private readonly reported = new Set<InterruptionNotice['kind']>();
   private polling = false;
-  private failures = 0;
+  /** Consecutive failed reads per path, so a path that keeps failing is logged now and then, not every poll. */
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly imds: Pick<ImdsClient, 'get'>,
@@ -43,19 +44,34 @@ export class InterruptionWatcher {
     if (this.polling) return;
     this.polling = true;
     try {
-      const action = await this.imds.get('/latest/meta-data/spot/instance-action');
-      const lifecycle = await this.imds.get('/latest/meta-data/autoscaling/target-lifecycle-state');
-      const rebalance = this.reported.has('rebalance') ? undefined : await this.imds.get('/latest/meta-data/events/recommendations/rebalance');
-      this.failures = 0;
+      const [rebalance, action, lifecycle] = await Promise.all([
+        this.reported.has('rebalance') ? undefined : this.read('/latest/meta-data/events/recommendations/rebalance'),
+        this.read('/latest/meta-data/spot/instance-action'),
+        this.read('/latest/meta-data/autoscaling/target-lifecycle-state'),
+      ]);
       const now = Date.now();
       this.report(rebalanceNotice(rebalance));
       this.report(spotNotice(action, now, this.options.spotMarginMs));
       this.report(scaleInNotice(lifecycle, now, this.options.scaleInGraceMs));
-    } catch (error) {
-      this.failures += 1;
-      if (this.failures === 1 || this.failures % 60 === 0) this.logger.warn({ err: error, failures: this.failures }, 'instance metadata unreachable');
     } finally {
       this.polling = false;
+    }
+  }
+
+  /**
+   * The item, or undefined when IMDS has none or the read failed: each path is read on its own so that
+   * one failing (a 500, a timeout) cannot hide a Spot notice or a scale-in another one carries.
+   */
+  private async read(path: string): Promise<string | undefined> {
+    try {
+      const text = await this.imds.get(path);
+      this.failures.delete(path);
+      return text;
+    } catch (error) {
+      const failures = (this.failures.get(path) ?? 0) + 1;
+      this.failures.set(path, failures);
+      if (failures === 1 || failures % 60 === 0) this.logger.warn({ err: error, path, failures }, 'instance metadata read failed');
+      return undefined;
     }
   }
 

@@ -80,6 +80,11 @@ export class TaskProtectionKeeper {
     } catch (error) {
       this.failures += 1;
       if (this.failures === 1 || this.failures % 60 === 0) this.logger.warn({ err: error, action, failures: this.failures }, 'task scale-in protection call failed; retrying on the next tick');
+      return;
     }
+    // A run may have started while the drop was in flight: deciding again now protects it at once
+    // instead of leaving it unprotected until the next tick. Bounded: with no grant, the next decision
+    // is never another release.
+    if (action === 'release') await this.step();
   }
 }
