@@ -85,7 +85,7 @@ export class Alerts extends Construct {
     const dimensions = { [props.metrics.dimension]: props.environment };
     new CloudwatchMetricAlarm(this, 'error-rate', {
       alarmName: `${props.name}-run-error-rate`,
-      alarmDescription: `Over ${props.errorRatePercent}% of run attempts failed for ${props.windowSeconds} s: workers have opened their circuit breakers.`,
+      alarmDescription: `Over ${props.errorRatePercent}% of run attempts failed for ${props.windowSeconds} s, whatever the cause (agents or platform); the workers' own breaker alerts say which breaker opened.`,
       comparisonOperator: 'GreaterThanThreshold',
       threshold: props.errorRatePercent,
       evaluationPeriods: Math.max(1, Math.ceil(props.windowSeconds / period)),

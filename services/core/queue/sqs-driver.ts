@@ -1,7 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
-  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -328,8 +327,12 @@ export class SqsDriver implements QueueDriver {
   /** Makes messages that arrived for an abandoned poll visible again at once. */
   private handBack(queueUrl: string, messages: Message[]): void {
     if (messages.length === 0) return;
-    const entries = messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
-    const handBack = this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    const handBack = changeVisibilityBatch(
+      this.client,
+      queueUrl,
+      messages.map((message) => message.ReceiptHandle as string),
+      0,
+    );
     this.pending.track(handBack).catch((error: unknown) =>
       this.logger.warn({ err: error, count: messages.length }, 'could not hand back messages received after abort; they return after their visibility lapses'),
     );
