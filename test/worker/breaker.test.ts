@@ -125,3 +125,29 @@ test('each change reports the state it left, so a failed probe (half-open → op
   await eventually(() => changes.length >= 3, 'open again after the failed probe');
   t.deepEqual(changes.slice(0, 3), ['closed→open', 'open→half-open', 'half-open→open']);
 });
+
+test('a breaker its probe closed starts from an empty window: the failures that opened it cannot open it again, and only a new opening is reported as one', async (t) => {
+  // A 300 s window and a 50 ms cooldown: the failures that opened it would still be in opossum's window after the probe.
+  const changes: string[] = [];
+  const breaker = new RunBreaker({ errorPercent: 50, windowSeconds: 300, minAttempts: 3, cooldownSeconds: 0.05 }, (state, from) => changes.push(`${from}→${state}`));
+  t.teardown(() => breaker.shutdown());
+  for (let i = 0; i < 3; i++) breaker.record('failure');
+  await eventually(() => breaker.state === 'half-open', 'half-open');
+  breaker.takeProbe();
+  breaker.record('success');
+  await eventually(() => breaker.state === 'closed', 'closed by the probe');
+
+  breaker.record('success');
+  breaker.record('success');
+  breaker.record('failure');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(breaker.state, 'closed', 'one failure in three is under 50 %');
+  t.deepEqual(breaker.window, { failures: 1, attempts: 3 });
+  t.deepEqual(changes, ['closed→open', 'open→half-open', 'half-open→closed']);
+
+  breaker.record('failure');
+  breaker.record('failure');
+  await eventually(() => breaker.state === 'open', 'open on failures of its own: three in five');
+  t.deepEqual(breaker.window, { failures: 3, attempts: 5 });
+  t.is(changes.at(-1), 'closed→open', 'a new opening, alerted as one');
+});
