@@ -7,8 +7,9 @@ import CircuitBreaker from 'opossum';
  * Outcomes are recorded as they finish, over a rolling window; once the window holds at least
  * `minAttempts` outcomes and more than `errorPercent` of them failed, the breaker opens. After
  * `cooldownSeconds` it turns half-open and lets one probe run through: its success closes the breaker,
- * its failure opens it again. A breaker that closes starts over with an empty window. Failed runs
- * themselves are retried with backoff by the run store.
+ * its failure opens it again. Until then only the probe's outcome counts: runs that started before the
+ * breaker opened say nothing about whether it should close. A breaker that closes starts over with an
+ * empty window. Failed runs themselves are retried with backoff by the run store.
  *
  * opossum keeps the window and the state; this class adds the single probe, when it reopens, and the
  * fresh window on closing.
@@ -132,10 +133,14 @@ export class RunBreaker {
     if (this.state === 'half-open') this.probeTaken = false;
   }
 
-  record(verdict: BreakerVerdict): void {
+  /**
+   * An attempt ended. `probe`: it is the half-open probe this breaker handed out; a probe's outcome must
+   * say so, or the breaker waits for it for good.
+   */
+  record(verdict: BreakerVerdict, probe = false): void {
     if (verdict === 'ignore') return;
-    // While open, opossum rejects the call without counting it: outcomes of runs started before the
-    // breaker opened must not hold it open or close it.
+    // Left to opossum, the first outcome after half-open would decide, whichever run it came from.
+    if (this.state !== 'closed' && !probe) return;
     this.circuit.fire(verdict === 'failure').catch(() => undefined);
   }
 
