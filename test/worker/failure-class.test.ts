@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import test from 'ava';
 import fc from 'fast-check';
 import { AGENT_FAILURE_CLASSES, DEFAULT_BREAKER_COUNTS } from '../../services/core/agents/catalog.js';
@@ -113,7 +115,7 @@ test('law: counting more classes never turns a counted failure into an uncounted
 });
 
 // Provenance: the worker's own failures stop the worker for every agent, so an agent must not be able
-// to report one. Real executors on test/fixtures/agents.
+// to report one. Real executors on test/fixtures/agents, and a real spawn failure.
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/agents/${name}`, import.meta.url));
 const classified = (outcome: AgentOutcome) => classifyAttempt(attemptReport(undefined, outcome)!);
 const RESERVED = [
@@ -158,4 +160,13 @@ test('law: every error type classified as the platform is one agents cannot repo
     }),
   );
   t.pass();
+});
+
+test('a real spawn failure for want of file descriptors (EMFILE) is the platform failing, and retried', async (t) => {
+  const script = fileURLToPath(new URL('./helpers/spawn-out-of-descriptors.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)('sh', ['-c', 'ulimit -n 1024 && exec "$0" --import tsx "$1"', process.execPath, script]);
+  const outcome = JSON.parse(stdout) as AgentOutcome;
+  t.like(outcome, { kind: 'error', error: { type: 'agent_spawn_failed' }, retryable: true });
+  t.regex(outcome.kind === 'error' ? outcome.error.message : '', /EMFILE/);
+  t.is(classified(outcome), 'platform');
 });
