@@ -67,7 +67,7 @@ export class AgentBreakers {
       if (probe) this.probeInconclusive(agent);
       return;
     }
-    this.breakerFor(agent).record(verdict);
+    this.breakerFor(agent).record(verdict, probe);
   }
 
   /** The probe ended without saying anything about the agent: let another through. */

@@ -7,9 +7,12 @@ import CircuitBreaker from 'opossum';
  * Outcomes are recorded as they finish, over a rolling window; once the window holds at least
  * `minAttempts` outcomes and more than `errorPercent` of them failed, the breaker opens. After
  * `cooldownSeconds` it turns half-open and lets one probe run through: its success closes the breaker,
- * its failure opens it again. Failed runs themselves are retried with backoff by the run store.
+ * its failure opens it again. Until then only the probe's outcome counts: runs that started before the
+ * breaker opened say nothing about whether it should close. A breaker that closes starts over with an
+ * empty window. Failed runs themselves are retried with backoff by the run store.
  *
- * opossum keeps the window and the state; this class adds the single probe and when it reopens.
+ * opossum keeps the window and the state; this class adds the single probe, when it reopens, and the
+ * fresh window on closing.
  */
 
 export interface BreakerOptions {
@@ -38,7 +41,7 @@ class AttemptFailed extends Error {
 }
 
 export class RunBreaker {
-  private readonly circuit: CircuitBreaker<[boolean], void>;
+  private circuit: CircuitBreaker<[boolean], void>;
   private probeTaken = false;
   private openedAt = 0;
   /** The state last reported: opossum also emits 'open' when a half-open probe fails, which is a re-open, not a new alert. */
@@ -47,13 +50,23 @@ export class RunBreaker {
   constructor(
     readonly options: BreakerOptions,
     /** `from`: the state before; an alert belongs to closed → open only. */
-    onChange: (state: BreakerState, from: BreakerState) => void,
+    private readonly onChange: (state: BreakerState, from: BreakerState) => void,
     private readonly clock: () => number = Date.now,
   ) {
     for (const [field, value] of Object.entries(options)) {
       if (!(typeof value === 'number' && value >= 0)) throw new RangeError(`breaker.${field}: must be a number ≥ 0, got ${String(value)}`);
     }
-    this.circuit = new CircuitBreaker(
+    this.circuit = this.closedCircuit();
+  }
+
+  /**
+   * A closed opossum circuit with an empty window. Made anew each time the breaker closes: opossum
+   * keeps the failures that opened it in its window (longer than the cooldown), so the first failure
+   * after the probe would open it again at once, with a second alert for the same failing spell.
+   */
+  private closedCircuit(): CircuitBreaker<[boolean], void> {
+    const { options } = this;
+    const circuit = new CircuitBreaker(
       async (failed: boolean) => {
         if (failed) throw new AttemptFailed();
       },
@@ -68,16 +81,22 @@ export class RunBreaker {
         enableSnapshots: false,
       },
     );
-    const changed = (state: BreakerState) => () => {
-      const from = this.reported;
-      this.reported = state;
-      this.probeTaken = false;
-      if (state === 'open') this.openedAt = this.clock();
-      onChange(state, from);
-    };
-    this.circuit.on('open', changed('open'));
-    this.circuit.on('halfOpen', changed('half-open'));
-    this.circuit.on('close', changed('closed'));
+    circuit.on('open', () => this.changed('open'));
+    circuit.on('halfOpen', () => this.changed('half-open'));
+    circuit.on('close', () => {
+      this.circuit.shutdown();
+      this.circuit = this.closedCircuit();
+      this.changed('closed');
+    });
+    return circuit;
+  }
+
+  private changed(state: BreakerState): void {
+    const from = this.reported;
+    this.reported = state;
+    this.probeTaken = false;
+    if (state === 'open') this.openedAt = this.clock();
+    this.onChange(state, from);
   }
 
   get state(): BreakerState {
@@ -114,10 +133,14 @@ export class RunBreaker {
     if (this.state === 'half-open') this.probeTaken = false;
   }
 
-  record(verdict: BreakerVerdict): void {
+  /**
+   * An attempt ended. `probe`: it is the half-open probe this breaker handed out; a probe's outcome must
+   * say so, or the breaker waits for it for good.
+   */
+  record(verdict: BreakerVerdict, probe = false): void {
     if (verdict === 'ignore') return;
-    // While open, opossum rejects the call without counting it: outcomes of runs started before the
-    // breaker opened must not hold it open or close it.
+    // Left to opossum, the first outcome after half-open would decide, whichever run it came from.
+    if (this.state !== 'closed' && !probe) return;
     this.circuit.fire(verdict === 'failure').catch(() => undefined);
   }
 

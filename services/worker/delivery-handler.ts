@@ -380,7 +380,7 @@ export class DeliveryHandler {
     const { platform: platformProbe, agent: agentProbe } = probes;
     probes.platform = false;
     probes.agent = undefined;
-    this.deps.breaker.record(platform);
+    this.deps.breaker.record(platform, platformProbe);
     if (platform === 'ignore' && platformProbe) this.deps.breaker.probeInconclusive();
     this.deps.agentBreakers.record(agent, attemptClass, agentProbe !== undefined);
   }

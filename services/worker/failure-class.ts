@@ -11,13 +11,16 @@ import type { BreakerVerdict } from './breaker.js';
  * | succeeded                                                      | success           |
  * | the run store failed to begin or record it (Redis down)        | platform          |
  * | `worker_error` (the worker itself threw)                       | platform          |
- * | `agent_spawn_failed`, retryable (EAGAIN, EMFILE, ENOMEM: this machine is out of processes or memory) | platform |
+ * | `agent_spawn_failed`, retryable (EAGAIN, EMFILE, ENOMEM: this machine is out of processes, file descriptors or memory) | platform |
  * | timed out                                                      | agent-transient   |
  * | any other failure the agent marks retryable (its dependency is down, it crashed, was killed) | agent-transient |
  * | `invalid_input`, `unknown_agent`                               | agent-permanent   |
  * | any failure marked non-retriable (spawn ENOENT, a module that does not load, a result too large, `retryable: false`) | agent-permanent |
  * | cancelled, interrupted (drain, Spot)                           | ignored           |
  *
+ * The platform's two types are trusted because only the worker assigns them: an agent reporting one
+ * gets it marked as its own (`agent:worker_error`, agentReportedType in executor.ts), which lands in
+ * an agent class; otherwise one failing agent could stop the worker for every agent.
  * `unknown_agent` is a deployment mismatch, not this worker failing: counting it as platform would
  * stop the worker for every agent. The queue failing to receive is not an attempt; the worker's
  * receive loop backs off on its own.
@@ -25,7 +28,6 @@ import type { BreakerVerdict } from './breaker.js';
 export type FailureClass = 'platform' | AgentFailureClass;
 export type AttemptClass = 'success' | FailureClass | 'ignored';
 
-const PLATFORM_ERRORS = new Set<string>(['worker_error']);
 const PERMANENT_ERRORS = new Set<string>([AgentErrorType.invalidInput, AgentErrorType.unknownAgent]);
 
 export function classifyAttempt(report: AttemptReport | 'infrastructure_error'): AttemptClass {
@@ -41,7 +43,7 @@ export function classifyAttempt(report: AttemptReport | 'infrastructure_error'):
     case 'failed': {
       const { type } = report.error;
       const retryable = report.retryable !== false;
-      if (PLATFORM_ERRORS.has(type)) return 'platform';
+      if (type === AgentErrorType.workerError) return 'platform';
       if (type === AgentErrorType.agentSpawn && retryable) return 'platform';
       if (PERMANENT_ERRORS.has(type) || !retryable) return 'agent-permanent';
       return 'agent-transient';

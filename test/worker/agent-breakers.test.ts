@@ -117,6 +117,25 @@ test("half-open: one of A's runs is the probe; an inconclusive probe lets anothe
   );
 });
 
+test("half-open: a run of A's that started before the breaker opened does not decide; A's probe does", async (t) => {
+  const { kept, changes } = breakers({ minAttempts: 1, cooldownSeconds: 0.05 });
+  t.teardown(() => kept.shutdown());
+  kept.record('a', 'agent-transient', false);
+  await eventually(() => kept.states().a === 'half-open', 'half-open');
+  t.deepEqual(kept.admit('a'), { kind: 'run', probe: true });
+  kept.record('a', 'success', false);
+  kept.record('a', 'agent-transient', false);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(kept.states(), { a: 'half-open' });
+  t.like(kept.admit('a'), { kind: 'hold' }, 'the probe is still out');
+  kept.record('a', 'success', true);
+  await eventually(() => kept.states().a === 'closed', "closed by the probe's success");
+  t.deepEqual(
+    changes.map(([, state]) => state),
+    ['open', 'half-open', 'closed'],
+  );
+});
+
 test("production defaults: an agent failing one run in five keeps running; one failing most of its runs is held back (AGENT_BREAKER_ERROR_PERCENT 50, the platform's 10)", async (t) => {
   const options = workerOptionsFromConfig(loadConfig({}), 'w');
   t.is(options.breaker.errorPercent, 10);

@@ -104,11 +104,11 @@ test('a half-open breaker admits exactly one probe until its outcome is known', 
   breaker.probeInconclusive();
   t.is(breaker.allowance(10), 1);
   breaker.takeProbe();
-  breaker.record('failure');
+  breaker.record('failure', true);
   await eventually(() => breaker.state === 'open', 'open again after a failed probe');
   await eventually(() => breaker.state === 'half-open', 'half-open again');
   breaker.takeProbe();
-  breaker.record('success');
+  breaker.record('success', true);
   await eventually(() => breaker.state === 'closed', 'closed after a successful probe');
   t.is(breaker.allowance(10), 10);
 });
@@ -121,7 +121,52 @@ test('each change reports the state it left, so a failed probe (half-open → op
   breaker.record('failure');
   await eventually(() => breaker.state === 'half-open', 'half-open');
   breaker.takeProbe();
-  breaker.record('failure');
+  breaker.record('failure', true);
   await eventually(() => changes.length >= 3, 'open again after the failed probe');
   t.deepEqual(changes.slice(0, 3), ['closed→open', 'open→half-open', 'half-open→open']);
+});
+
+test('a breaker its probe closed starts from an empty window: the failures that opened it cannot open it again, and only a new opening is reported as one', async (t) => {
+  // A 300 s window and a 50 ms cooldown: the failures that opened it would still be in opossum's window after the probe.
+  const changes: string[] = [];
+  const breaker = new RunBreaker({ errorPercent: 50, windowSeconds: 300, minAttempts: 3, cooldownSeconds: 0.05 }, (state, from) => changes.push(`${from}→${state}`));
+  t.teardown(() => breaker.shutdown());
+  for (let i = 0; i < 3; i++) breaker.record('failure');
+  await eventually(() => breaker.state === 'half-open', 'half-open');
+  breaker.takeProbe();
+  breaker.record('success', true);
+  await eventually(() => breaker.state === 'closed', 'closed by the probe');
+
+  breaker.record('success');
+  breaker.record('success');
+  breaker.record('failure');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(breaker.state, 'closed', 'one failure in three is under 50 %');
+  t.deepEqual(breaker.window, { failures: 1, attempts: 3 });
+  t.deepEqual(changes, ['closed→open', 'open→half-open', 'half-open→closed']);
+
+  breaker.record('failure');
+  breaker.record('failure');
+  await eventually(() => breaker.state === 'open', 'open on failures of its own: three in five');
+  t.deepEqual(breaker.window, { failures: 3, attempts: 5 });
+  t.is(changes.at(-1), 'closed→open', 'a new opening, alerted as one');
+});
+
+test('while the breaker is not closed only the probe decides: runs that started before it opened and finish later change nothing', async (t) => {
+  const changes: string[] = [];
+  const breaker = new RunBreaker({ errorPercent: 10, windowSeconds: 300, minAttempts: 1, cooldownSeconds: 0.05 }, (state, from) => changes.push(`${from}→${state}`));
+  t.teardown(() => breaker.shutdown());
+  breaker.record('failure');
+  await eventually(() => breaker.state === 'open', 'open');
+  breaker.record('success');
+  await eventually(() => breaker.state === 'half-open', 'half-open');
+  breaker.takeProbe();
+  breaker.record('success');
+  breaker.record('failure');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(breaker.state, 'half-open', 'neither a late success nor a late failure decides');
+  t.is(breaker.allowance(10), 0, 'the probe is still out');
+  breaker.record('failure', true);
+  await eventually(() => breaker.state === 'open', "open again on the probe's failure");
+  t.deepEqual(changes, ['closed→open', 'open→half-open', 'half-open→open']);
 });

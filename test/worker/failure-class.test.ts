@@ -1,8 +1,17 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import test from 'ava';
 import fc from 'fast-check';
 import { AGENT_FAILURE_CLASSES, DEFAULT_BREAKER_COUNTS } from '../../services/core/agents/catalog.js';
 import type { AttemptReport } from '../../services/core/run/store.js';
+import { CommandExecutor } from '../../services/worker/agents/command.js';
+import { parseAgentLine } from '../../services/worker/agents/command-protocol.js';
+import { PLATFORM_ERROR_TYPES, type AgentOutcome } from '../../services/worker/agents/executor.js';
+import { ModuleExecutor } from '../../services/worker/agents/module.js';
+import { attemptReport } from '../../services/worker/attempt-report.js';
 import { agentVerdict, classifyAttempt, platformVerdict, type AttemptClass } from '../../services/worker/failure-class.js';
+import { recordingContext } from './helpers/recording-context.js';
 
 const failed = (type: string, retryable?: boolean): AttemptReport => ({
   outcome: 'failed',
@@ -103,4 +112,61 @@ test('law: counting more classes never turns a counted failure into an uncounted
     }),
   );
   t.pass();
+});
+
+// Provenance: the worker's own failures stop the worker for every agent, so an agent must not be able
+// to report one. Real executors on test/fixtures/agents, and a real spawn failure.
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/agents/${name}`, import.meta.url));
+const classified = (outcome: AgentOutcome) => classifyAttempt(attemptReport(undefined, outcome)!);
+const RESERVED = [
+  ['worker_error', true],
+  ['worker_error', false],
+  ['agent_spawn_failed', true],
+] as const;
+
+test("a module agent throwing one of the worker's own error types fails as the agent, not the platform", async (t) => {
+  const executor = new ModuleExecutor(fixture('echo-module.mjs'), 1000);
+  for (const [type, retryable] of RESERVED) {
+    const outcome = await executor.execute(recordingContext({ throw: { message: 'forged', type, retryable } }));
+    t.is(classified(outcome), retryable ? 'agent-transient' : 'agent-permanent', type);
+    t.like(outcome, { kind: 'error', error: { type: `agent:${type}`, message: 'forged' }, retryable }, 'the run still shows what the agent said');
+  }
+});
+
+test("a command agent reporting one of the worker's own error types fails as the agent, not the platform", async (t) => {
+  const executor = new CommandExecutor({ type: 'command', command: [process.execPath, 'protocol-agent.mjs'], cwd: fixture('') }, { killGraceMs: 1000, baseEnv: {} });
+  for (const [errorType, retryable] of RESERVED) {
+    const outcome = await executor.execute(recordingContext({ stdout: [{ type: 'error', message: 'forged', errorType, retryable }] }));
+    t.is(classified(outcome), retryable ? 'agent-transient' : 'agent-permanent', errorType);
+    t.like(outcome, { kind: 'error', error: { type: `agent:${errorType}` } });
+  }
+});
+
+test('law: no error line a command agent writes is classified as a platform failure', (t) => {
+  fc.assert(
+    fc.property(fc.oneof(fc.constantFrom('worker_error', 'agent_spawn_failed'), fc.string()), fc.option(fc.boolean(), { nil: undefined }), (errorType, retryable) => {
+      const line = parseAgentLine(JSON.stringify({ type: 'error', message: 'm', errorType, retryable }));
+      return line.type === 'error' && classifyAttempt({ outcome: 'failed', error: line.error, retryable: line.retryable }) !== 'platform';
+    }),
+  );
+  t.pass();
+});
+
+test('law: every error type classified as the platform is one agents cannot report', (t) => {
+  fc.assert(
+    fc.property(reports, (report) => {
+      if (report === 'infrastructure_error' || report.outcome !== 'failed') return true;
+      return classifyAttempt(report) !== 'platform' || PLATFORM_ERROR_TYPES.has(report.error.type);
+    }),
+  );
+  t.pass();
+});
+
+test('a real spawn failure for want of file descriptors (EMFILE) is the platform failing, and retried', async (t) => {
+  const script = fileURLToPath(new URL('./helpers/spawn-out-of-descriptors.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)('sh', ['-c', 'ulimit -n 1024 && exec "$0" --import tsx "$1"', process.execPath, script]);
+  const outcome = JSON.parse(stdout) as AgentOutcome;
+  t.like(outcome, { kind: 'error', error: { type: 'agent_spawn_failed' }, retryable: true });
+  t.regex(outcome.kind === 'error' ? outcome.error.message : '', /EMFILE/);
+  t.is(classified(outcome), 'platform');
 });

@@ -1,4 +1,5 @@
 import type { RunError } from '../../core/run/model.js';
+import { AgentErrorType, agentReportedType } from './executor.js';
 
 /**
  * What a `command` agent writes on stdout, one JSON object per line (DESIGN §6):
@@ -6,7 +7,7 @@ import type { RunError } from '../../core/run/model.js';
  *   {"type":"progress", ...data}                 e.g. {"type":"progress","percent":40}
  *   {"type":"checkpoint","data": <any JSON>}
  *   {"type":"result","result": <any JSON>}
- *   {"type":"error","message":"...","errorType"?:"...","retryable"?:false}
+ *   {"type":"error","message":"...","errorType"?:"...","retryable"?:false}   (errorType: see agentReportedType)
  * Any other line (not JSON, or JSON without a known type) is kept as a log line.
  */
 export type AgentLine =
@@ -47,7 +48,7 @@ export function parseAgentLine(line: string): AgentLine {
       return {
         type: 'error',
         error: {
-          type: typeof object.errorType === 'string' && object.errorType ? object.errorType : 'agent_error',
+          type: typeof object.errorType === 'string' && object.errorType ? agentReportedType(object.errorType) : AgentErrorType.agentError,
           message: typeof object.message === 'string' ? object.message : 'the agent reported an error',
         },
         retryable: object.retryable !== false,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { AgentDefinition } from '../../core/agents/catalog.js';
 import { AgentErrorType, agentError, type AgentContext, type AgentExecutor, type AgentOutcome } from './executor.js';
 import { parseAgentLine, Tail } from './command-protocol.js';
@@ -39,7 +40,7 @@ const STDIO_DRAIN_MS = 1000;
 /** Spawn errors that another attempt on a like machine would meet again. */
 const PERMANENT_SPAWN_ERRORS = new Set(['ENOENT', 'EACCES', 'ENOTDIR']);
 
-type Exit = { code: number | null; signal: NodeJS.Signals | null } | { spawnError: NodeJS.ErrnoException };
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 export class CommandExecutor implements AgentExecutor {
   constructor(
@@ -58,13 +59,14 @@ export class CommandExecutor implements AgentExecutor {
     if (ctx.lastCheckpoint !== undefined) env.AGENTFLEET_LAST_CHECKPOINT = JSON.stringify(ctx.lastCheckpoint);
 
     const child = spawn(file, args, { cwd: this.definition.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...this.options.runAs });
-    if (child.pid !== undefined) this.options.lifeline?.watch(child.pid);
-    const exited = new Promise<Exit>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        if (child.pid === undefined) resolve({ spawnError: error });
-      });
-    });
+    if (child.pid === undefined) {
+      // Before any stdio is touched: on EMFILE Node gives the child no pipes at all.
+      const [{ code, message }] = (await once(child, 'error')) as [NodeJS.ErrnoException];
+      return agentError(AgentErrorType.agentSpawn, `cannot start ${file}: ${message}`, !PERMANENT_SPAWN_ERRORS.has(code ?? ''));
+    }
+    const pid = child.pid;
+    this.options.lifeline?.watch(pid);
+    const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
     const maxLineLength = this.options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     let result: unknown = null;
@@ -124,16 +126,14 @@ export class CommandExecutor implements AgentExecutor {
     let known: ProcessIdentity[] = [];
     let signalling: Promise<void> = Promise.resolve();
     let killTimer: NodeJS.Timeout | undefined;
-    const escalate = (pid: number, name: NodeJS.Signals) => {
+    const escalate = (name: NodeJS.Signals) => {
       signalling = signalling.then(async () => {
         known = await signalTree(pid, name, known);
       });
     };
     const onAbort = () => {
-      const pid = child.pid;
-      if (pid === undefined) return;
-      escalate(pid, 'SIGTERM');
-      killTimer = setTimeout(() => escalate(pid, 'SIGKILL'), this.options.killGraceMs);
+      escalate('SIGTERM');
+      killTimer = setTimeout(() => escalate('SIGKILL'), this.options.killGraceMs);
     };
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -141,13 +141,9 @@ export class CommandExecutor implements AgentExecutor {
     const exit = await exited;
     ctx.signal.removeEventListener('abort', onAbort);
     if (killTimer) clearTimeout(killTimer);
-    if ('spawnError' in exit) {
-      const { code, message } = exit.spawnError;
-      return agentError(AgentErrorType.agentSpawn, `cannot start ${file}: ${message}`, !PERMANENT_SPAWN_ERRORS.has(code ?? ''));
-    }
     await signalling;
-    await killLeftovers(child.pid!, known);
-    this.options.lifeline?.release(child.pid!);
+    await killLeftovers(pid, known);
+    this.options.lifeline?.release(pid);
     await Promise.race([stdioClosed, new Promise((resolve) => setTimeout(resolve, STDIO_DRAIN_MS).unref())]);
     child.stdout.destroy();
     child.stderr.destroy();

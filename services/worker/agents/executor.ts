@@ -33,8 +33,9 @@ export function agentError(type: string, message: string, retryable = true): Age
   return { kind: 'error', error: { type, message }, retryable };
 }
 
-/** Error types the worker itself assigns; agents may use any other type. */
+/** Error types the worker itself assigns. */
 export const AgentErrorType = {
+  workerError: 'worker_error',
   invalidInput: 'invalid_input',
   unknownAgent: 'unknown_agent',
   agentError: 'agent_error',
@@ -44,3 +45,14 @@ export const AgentErrorType = {
   agentModule: 'agent_module_invalid',
   resultTooLarge: 'result_too_large',
 } as const;
+
+/**
+ * The types failure-class.ts reads as the platform failing, which stops the worker for every agent:
+ * only the worker may assign them. Agents may report any other type, the worker's others included.
+ */
+export const PLATFORM_ERROR_TYPES: ReadonlySet<string> = new Set([AgentErrorType.workerError, AgentErrorType.agentSpawn]);
+
+/** The run's error type for a type an agent reported: one of the platform's is marked as the agent's (`agent:worker_error`). */
+export function agentReportedType(type: string): string {
+  return PLATFORM_ERROR_TYPES.has(type) ? `agent:${type}` : type;
+}

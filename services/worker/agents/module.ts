@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AgentErrorType, agentError, type AgentContext, type AgentExecutor, type AgentOutcome } from './executor.js';
+import { AgentErrorType, agentError, agentReportedType, type AgentContext, type AgentExecutor, type AgentOutcome } from './executor.js';
 
 /**
  * A `module` agent (DESIGN §6): an ES module exporting `run(input, ctx)`, imported once per worker and
@@ -8,7 +8,7 @@ import { AgentErrorType, agentError, type AgentContext, type AgentExecutor, type
  * is abandoned after the kill grace: the attempt ends, the slot is freed, and whatever the code still
  * does is ignored (a process cannot kill a promise — use a `command` agent for untrusted code).
  * A thrown error fails the attempt; `retryable: false` on it stops retries and a string `type` on it
- * becomes the run's error type.
+ * becomes the run's error type (marked as the agent's if it is one of the platform's: executor.ts).
  */
 
 export interface ModuleAgentContext {
@@ -47,7 +47,7 @@ function loadRun(specifier: string): Promise<ModuleRunFunction> {
 function errorOutcome(thrown: unknown): AgentOutcome {
   if (thrown instanceof Error || (typeof thrown === 'object' && thrown !== null)) {
     const fields = thrown as { type?: unknown; message?: unknown; retryable?: unknown; name?: unknown };
-    const type = typeof fields.type === 'string' && fields.type ? fields.type : AgentErrorType.agentError;
+    const type = typeof fields.type === 'string' && fields.type ? agentReportedType(fields.type) : AgentErrorType.agentError;
     const name = typeof fields.name === 'string' && fields.name !== 'Error' ? `${fields.name}: ` : '';
     const message = typeof fields.message === 'string' ? fields.message : JSON.stringify(thrown);
     return agentError(type, `${name}${message}`, fields.retryable !== false);
