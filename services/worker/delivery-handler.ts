@@ -240,7 +240,7 @@ export class DeliveryHandler {
     } catch (error) {
       // Executors never reject; this is a bug in the worker, reported on the run rather than hidden.
       logger.error({ err: error, runId: lease.runId }, 'agent execution failed unexpectedly');
-      outcome = agentError('worker_error', `the worker failed to run the agent: ${(error as Error).message}`);
+      outcome = agentError(AgentErrorType.workerError, `the worker failed to run the agent: ${(error as Error).message}`);
     } finally {
       clearTimeout(timeout);
     }

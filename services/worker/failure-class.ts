@@ -10,6 +10,7 @@ import type { BreakerVerdict } from './breaker.js';
  * |----------------------------------------------------------------|-------------------|
  * | succeeded                                                      | success           |
  * | the run store failed to begin or record it (Redis down)        | platform          |
+ * | failed after the run store refused its checkpoint (delivery-handler.ts) | platform |
  * | `worker_error` (the worker itself threw)                       | platform          |
  * | `agent_spawn_failed`, retryable (EAGAIN, EMFILE, ENOMEM: this machine is out of processes, file descriptors or memory) | platform |
  * | timed out                                                      | agent-transient   |
