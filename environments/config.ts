@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from '../modules/fargate-burst/limits.js';
 import { MAX_VISIBILITY_SECONDS } from '../services/core/queue/limits.js';
 import { LIFECYCLE_HOOK_MAX_SECONDS, TASK_PROTECTION_MAX_MINUTES } from '../services/core/worker-defaults.js';
 import { CronExpressionError, toFiveFieldCron } from './cron.js';
@@ -221,6 +220,9 @@ const queue = z
   });
 
 const fargateCpu = z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096), z.literal(8192), z.literal(16384)]);
+
+/** Fargate's ceiling on the time between SIGTERM and SIGKILL (ECS `stopTimeout`); burst workers get all of it. */
+export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
 
 const fargateTask = z.object({
   /** CPU units (1024 = 1 vCPU). */

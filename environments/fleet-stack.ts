@@ -22,7 +22,7 @@ import { Queue } from '../modules/queue/index.js';
 import { RunState } from '../modules/run-state/index.js';
 import { ScalerService } from '../modules/scaler-service/index.js';
 import { WorkerPool } from '../modules/worker-pool/index.js';
-import { EC2_POOL_NAMES, asgSizeInSlots, instancesToSlots, prewarmCron, type EnvironmentConfig } from './config.js';
+import { EC2_POOL_NAMES, FARGATE_MAX_STOP_TIMEOUT_SECONDS, asgSizeInSlots, instancesToSlots, prewarmCron, type EnvironmentConfig } from './config.js';
 import { emulatorProviderSettings, type EmulatorTarget } from './emulator.js';
 import { RUN_METRICS, resourceNames } from './names.js';
 import { workerEnvironment } from './worker-environment.js';
@@ -229,6 +229,7 @@ export class FleetStack extends TerraformStack {
       subnetIds: network.privateSubnetIds,
       securityGroupIds: [workerSg.id],
       task: config.worker.fargateTask,
+      stopTimeoutSeconds: FARGATE_MAX_STOP_TIMEOUT_SECONDS,
       container: workerContainer,
       permissions: workerPermissions,
       aws,

@@ -7,9 +7,6 @@ import { arn, type AwsContext } from '../lib/aws-context.js';
 import type { ContainerSpec } from '../lib/container.js';
 import { FargateTask } from '../lib/fargate-task.js';
 import type { PolicyStatement } from '../lib/iam.js';
-import { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from './limits.js';
-
-export { FARGATE_MAX_STOP_TIMEOUT_SECONDS };
 
 export interface FargateBurstProps {
   clusterName: string;
@@ -20,6 +17,8 @@ export interface FargateBurstProps {
   securityGroupIds: string[];
   /** One burst task; Fargate Spot runs only x86_64, so the task is x86_64. */
   task: { cpu: number; memoryMiB: number; slots: number };
+  /** Seconds between SIGTERM and SIGKILL: all a burst worker gets to hand runs back (Fargate allows at most 120). */
+  stopTimeoutSeconds: number;
   container: ContainerSpec;
   /** Permissions the worker needs at run time (queue, metrics), beyond task protection. */
   permissions: PolicyStatement[];
@@ -62,7 +61,7 @@ export class FargateBurst extends Construct {
         containerOptions: {
           name: 'worker',
           environment: { WORKER_POOL: pool, WORKER_SLOTS: String(props.task.slots), ...AGENT_USER_ENVIRONMENT },
-          stopTimeout: FARGATE_MAX_STOP_TIMEOUT_SECONDS,
+          stopTimeout: props.stopTimeoutSeconds,
           // Root only to start command agents as AGENT_USER: they never learn the task role's credentials URI.
           user: { name: '0', dropCapabilities: CAPABILITIES_A_WORKER_DROPS },
         },
