@@ -64,11 +64,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** An attempt whose agent is running on this worker. */
 export class ActiveAttempt implements KeptAttempt {
   reason: AbortReason | undefined;
-  /**
-   * The run store refused a checkpoint (Redis failing, not a checkpoint too large): an agent that then
-   * fails failed because the platform did, and its own breaker must not hear of it.
-   */
-  checkpointsFailed = false;
+  /** The run store refused a checkpoint (Redis failing, not a checkpoint too large): see classifyAttempt. */
+  checkpointRefused = false;
   private readonly controller = new AbortController();
   private settled = false;
 
@@ -262,7 +259,7 @@ export class DeliveryHandler {
     this.forget(attempt);
     if (finish) await this.settleDelivery(attempt, report, finish);
     metrics.finished(report.outcome, (this.clock() - attempt.startedAt) / 1000);
-    const attemptClass = attempt.checkpointsFailed && report.outcome === 'failed' ? 'platform' : classifyAttempt(report);
+    const attemptClass = classifyAttempt(report, attempt.checkpointRefused);
     // An outcome that could not be recorded is the platform failing, whatever the agent did; the agent's breaker still hears the agent.
     this.record(message.agent, probes, attemptClass, finish ? platformVerdict(attemptClass) : 'failure');
   }
@@ -304,7 +301,7 @@ export class DeliveryHandler {
       if (error instanceof CheckpointTooLargeError) events.log(error.message, { checkpoint: 'rejected' });
       else {
         this.deps.logger.warn({ err: error, runId }, 'could not save a checkpoint');
-        attempt.checkpointsFailed = true;
+        attempt.checkpointRefused = true;
       }
       throw error;
     }

@@ -10,7 +10,7 @@ import type { BreakerVerdict } from './breaker.js';
  * |----------------------------------------------------------------|-------------------|
  * | succeeded                                                      | success           |
  * | the run store failed to begin or record it (Redis down)        | platform          |
- * | failed after the run store refused its checkpoint (delivery-handler.ts) | platform |
+ * | failed after the run store refused its checkpoint (Redis down)  | platform          |
  * | `worker_error` (the worker itself threw)                       | platform          |
  * | `agent_spawn_failed`, retryable (EAGAIN, EMFILE, ENOMEM: this machine is out of processes, file descriptors or memory) | platform |
  * | timed out                                                      | agent-transient   |
@@ -31,7 +31,11 @@ export type AttemptClass = 'success' | FailureClass | 'ignored';
 
 const PERMANENT_ERRORS = new Set<string>([AgentErrorType.invalidInput, AgentErrorType.unknownAgent]);
 
-export function classifyAttempt(report: AttemptReport | 'infrastructure_error'): AttemptClass {
+/**
+ * `checkpointRefused`: during the attempt the run store refused a checkpoint for a reason of its own
+ * (not a checkpoint too large); an agent failing after that failed because the platform did.
+ */
+export function classifyAttempt(report: AttemptReport | 'infrastructure_error', checkpointRefused = false): AttemptClass {
   if (report === 'infrastructure_error') return 'platform';
   switch (report.outcome) {
     case 'succeeded':
@@ -42,6 +46,7 @@ export function classifyAttempt(report: AttemptReport | 'infrastructure_error'):
     case 'interrupted':
       return 'ignored';
     case 'failed': {
+      if (checkpointRefused) return 'platform';
       const { type } = report.error;
       const retryable = report.retryable !== false;
       if (type === AgentErrorType.workerError) return 'platform';

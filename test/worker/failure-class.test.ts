@@ -46,6 +46,13 @@ for (const [what, report, expected] of cases) {
   });
 }
 
+test('a failure after the run store refused a checkpoint is the platform\'s, whatever the agent called it; a success stays a success', (t) => {
+  t.is(classifyAttempt(failed('checkpoint_failed'), true), 'platform');
+  t.is(classifyAttempt(failed('invalid_input', false), true), 'platform');
+  t.is(classifyAttempt({ outcome: 'succeeded', result: null }, true), 'success');
+  t.is(classifyAttempt(failed('checkpoint_failed'), false), 'agent-transient');
+});
+
 test('the platform breaker counts platform failures against the platform, and any attempt the platform carried for it', (t) => {
   t.is(platformVerdict('platform'), 'failure');
   t.is(platformVerdict('success'), 'success');
