@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { startSqs } from '../support/fauxqs.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
-import { RunBreaker, type BreakerState } from '../../services/worker/breaker.js';
+import { RunBreaker, type BreakerOptions, type BreakerState } from '../../services/worker/breaker.js';
 import { harness, type Harness } from './helpers/harness.js';
 import { eventually } from './helpers/recording-context.js';
 
@@ -24,6 +24,14 @@ async function starveRedis(h: Harness): Promise<void> {
 }
 async function feedRedis(h: Harness): Promise<void> {
   await h.redis.config('SET', 'maxmemory', '0');
+}
+
+/** A breaker whose every change is recorded as `from→to`, shut down with the test. */
+function recordingTransitions(t: ExecutionContext, options: BreakerOptions): { breaker: RunBreaker; changes: string[] } {
+  const changes: string[] = [];
+  const breaker = new RunBreaker(options, (state, from) => changes.push(`${from}→${state}`));
+  t.teardown(() => breaker.shutdown());
+  return { breaker, changes };
 }
 
 async function platformFailing(t: ExecutionContext, cooldownSeconds: number) {
@@ -115,9 +123,7 @@ test('a half-open breaker admits exactly one probe until its outcome is known', 
 
 test('each change reports the state it left, so a failed probe (half-open → open) is told from a new opening (closed → open)', async (t) => {
   // A 50 ms cooldown: the production 60 s would only make this test wait; the transitions are the same.
-  const changes: string[] = [];
-  const breaker = new RunBreaker({ errorPercent: 10, windowSeconds: 60, minAttempts: 1, cooldownSeconds: 0.05 }, (state, from) => changes.push(`${from}→${state}`));
-  t.teardown(() => breaker.shutdown());
+  const { breaker, changes } = recordingTransitions(t, { errorPercent: 10, windowSeconds: 60, minAttempts: 1, cooldownSeconds: 0.05 });
   breaker.record('failure');
   await eventually(() => breaker.state === 'half-open', 'half-open');
   breaker.takeProbe();
@@ -128,9 +134,7 @@ test('each change reports the state it left, so a failed probe (half-open → op
 
 test('a breaker its probe closed starts from an empty window: the failures that opened it cannot open it again, and only a new opening is reported as one', async (t) => {
   // A 300 s window and a 50 ms cooldown: the failures that opened it would still be in opossum's window after the probe.
-  const changes: string[] = [];
-  const breaker = new RunBreaker({ errorPercent: 50, windowSeconds: 300, minAttempts: 3, cooldownSeconds: 0.05 }, (state, from) => changes.push(`${from}→${state}`));
-  t.teardown(() => breaker.shutdown());
+  const { breaker, changes } = recordingTransitions(t, { errorPercent: 50, windowSeconds: 300, minAttempts: 3, cooldownSeconds: 0.05 });
   for (let i = 0; i < 3; i++) breaker.record('failure');
   await eventually(() => breaker.state === 'half-open', 'half-open');
   breaker.takeProbe();
@@ -153,9 +157,7 @@ test('a breaker its probe closed starts from an empty window: the failures that 
 });
 
 test('while the breaker is not closed only the probe decides: runs that started before it opened and finish later change nothing', async (t) => {
-  const changes: string[] = [];
-  const breaker = new RunBreaker({ errorPercent: 10, windowSeconds: 300, minAttempts: 1, cooldownSeconds: 0.05 }, (state, from) => changes.push(`${from}→${state}`));
-  t.teardown(() => breaker.shutdown());
+  const { breaker, changes } = recordingTransitions(t, { errorPercent: 10, windowSeconds: 300, minAttempts: 1, cooldownSeconds: 0.05 });
   breaker.record('failure');
   await eventually(() => breaker.state === 'open', 'open');
   breaker.record('success');
