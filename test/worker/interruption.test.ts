@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../../services/core/config.js';
@@ -7,42 +5,11 @@ import { ImdsClient, ImdsError } from '../../services/worker/interruption/imds-c
 import { rebalanceNotice, scaleInNotice, spotNotice, type InterruptionNotice } from '../../services/worker/interruption/notices.js';
 import { InterruptionWatcher } from '../../services/worker/interruption/watcher.js';
 import { freePort } from '../support/ports.js';
-import { startFakeImds, type FakeImds } from './helpers/fake-imds.js';
+import { startFakeImds } from './helpers/fake-imds.js';
 import { silentLogger } from './helpers/harness.js';
 import { eventually } from './helpers/recording-context.js';
 
 // No local server can produce a Spot notice or an ASG scale-in: helpers/fake-imds.ts plays IMDSv2 on 127.0.0.1.
-
-/**
- * The fake IMDS behind a proxy that answers 500 to GETs of the paths in `failing`, as IMDS does when
- * it has an internal error (the fake itself only answers 200, 401 and 404).
- */
-async function failingImds(imds: FakeImds): Promise<{ endpoint: string; failing: Set<string>; readonly failed: string[]; close(): Promise<void> }> {
-  const failing = new Set<string>();
-  const failed: string[] = [];
-  const server: Server = createServer((request, response) => {
-    const path = request.url ?? '/';
-    if (request.method === 'GET' && failing.has(path)) {
-      failed.push(path);
-      return void response.writeHead(500).end();
-    }
-    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.startsWith('x-aws-ec2-metadata-'))) as Record<string, string>;
-    void fetch(new URL(path, imds.endpoint), { method: request.method, headers }).then(async (answer) => {
-      response.writeHead(answer.status, { 'content-type': 'text/plain' }).end(await answer.text());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    failing,
-    failed,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 test('a Spot notice sets the drain deadline a margin before the reclaim, never in the past', (t) => {
   const now = Date.parse('2025-01-01T00:00:00Z');
@@ -121,14 +88,12 @@ test('the watcher reports a rebalance recommendation, a Spot notice and a scale-
 test('a failing metadata path does not hide the notices the others carry, and is logged by name', async (t) => {
   const imds = await startFakeImds();
   t.teardown(() => imds.close());
-  const proxy = await failingImds(imds);
-  t.teardown(() => proxy.close());
   const rebalancePath = '/latest/meta-data/events/recommendations/rebalance';
-  proxy.failing.add(rebalancePath);
+  imds.failing.add(rebalancePath);
   const warnings: Record<string, unknown>[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
   const notices: InterruptionNotice[] = [];
-  const watcher = new InterruptionWatcher(new ImdsClient(proxy.endpoint), { pollMs: 50, spotMarginMs: 1000, scaleInGraceMs: 5000 }, (n) => notices.push(n), logger);
+  const watcher = new InterruptionWatcher(new ImdsClient(imds.endpoint), { pollMs: 50, spotMarginMs: 1000, scaleInGraceMs: 5000 }, (n) => notices.push(n), logger);
   t.teardown(() => watcher.stop());
 
   imds.recommendRebalance(new Date());
@@ -137,10 +102,10 @@ test('a failing metadata path does not hide the notices the others carry, and is
   watcher.start();
   await eventually(() => notices.length === 2, 'the Spot notice and the scale-in', 5_000);
   t.deepEqual(notices.map((n) => n.kind).sort(), ['scale-in', 'spot']);
-  t.true(proxy.failed.includes(rebalancePath), 'the rebalance read did fail');
+  t.true(imds.failed.includes(rebalancePath), 'the rebalance read did fail');
   t.like(warnings.find((w) => w.path === rebalancePath), { msg: 'instance metadata read failed', failures: 1 });
 
-  proxy.failing.clear();
+  imds.failing.clear();
   await eventually(() => notices.length === 3, 'the rebalance recommendation once its path answers', 5_000);
   t.is(notices[2]?.kind, 'rebalance');
 });

@@ -18,6 +18,9 @@ export interface FakeImds {
   setLifecycleState(state: string): void;
   /** Paths GET'ed with a valid token, in order. */
   readonly requests: string[];
+  /** Paths answered 500 from now on, as IMDS does on an internal error; `failed` lists the reads that got it. */
+  readonly failing: Set<string>;
+  readonly failed: string[];
   /** Tokens handed out; a test can revoke them to force a refresh. */
   revokeTokens(): void;
   close(): Promise<void>;
@@ -30,6 +33,8 @@ export async function startFakeImds(): Promise<FakeImds> {
   let tokens = new Set<string>();
   let issued = 0;
   const requests: string[] = [];
+  const failing = new Set<string>();
+  const failed: string[] = [];
   const server: Server = createServer((request, response) => {
     if (request.method === 'PUT' && request.url === '/latest/api/token') {
       if (!request.headers['x-aws-ec2-metadata-token-ttl-seconds']) return void response.writeHead(400).end();
@@ -40,6 +45,10 @@ export async function startFakeImds(): Promise<FakeImds> {
     const token = request.headers['x-aws-ec2-metadata-token'];
     if (request.method !== 'GET' || typeof token !== 'string' || !tokens.has(token)) return void response.writeHead(401).end();
     requests.push(request.url ?? '');
+    if (failing.has(request.url ?? '')) {
+      failed.push(request.url ?? '');
+      return void response.writeHead(500).end();
+    }
     const body =
       request.url === '/latest/meta-data/spot/instance-action' ? spotAction
       : request.url === '/latest/meta-data/autoscaling/target-lifecycle-state' ? lifecycleState
@@ -54,6 +63,8 @@ export async function startFakeImds(): Promise<FakeImds> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    failing,
+    failed,
     noticeSpot: (time, action = 'terminate') => (spotAction = JSON.stringify({ action, time: time.toISOString() })),
     recommendRebalance: (time) => (rebalance = JSON.stringify({ noticeTime: time.toISOString() })),
     setLifecycleState: (state) => (lifecycleState = state),
