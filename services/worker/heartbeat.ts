@@ -34,6 +34,7 @@ export interface HeartbeatOptions {
 
 /** A lease is renewed this many times per LEASE_SECONDS, so one failed renewal still leaves time for the next. */
 const RENEWALS_PER_LEASE = 3;
+const EXTENSIONS_FAILED = 'visibility extensions failed; the lease still guards their runs';
 /** Bounds one tick's work so a backlog of due renewals cannot stall the event loop. */
 const MAX_RENEWALS_PER_TICK = 2_000;
 
@@ -155,7 +156,7 @@ export class Heartbeat {
     );
     const settled = call.then(
       (failures) => this.extensionsFailed(due, failures),
-      (error: unknown) => this.failed('visibility extensions failed; the lease still guards their runs', error, due.length),
+      (error: unknown) => this.failed(EXTENSIONS_FAILED, error, due.length),
     );
     for (const attempt of due) this.extending.set(attempt, settled);
     void settled.then(() => {
@@ -168,7 +169,7 @@ export class Heartbeat {
     if (failures.length === 0) return;
     const notHeld = new Set(failures.filter((failure) => failure.error instanceof DeliveryNotHeldError).map((failure) => failure.delivery));
     for (const attempt of due) if (notHeld.has(attempt.delivery)) this.visibilityDue.delete(attempt);
-    this.failed('visibility extensions failed; the lease still guards their runs', failures[0]?.error, failures.length);
+    this.failed(EXTENSIONS_FAILED, failures[0]?.error, failures.length);
   }
 
   private answered(attempt: KeptAttempt, result: HeartbeatResult): void {
